@@ -36,6 +36,15 @@ typedef struct pn_cipher_ops {
    * zeroed: never partially trusted. */
   int (*decrypt)(const uint8_t k[32], uint64_t n, const uint8_t *ad,
                  size_t adlen, const uint8_t *in, size_t inlen, uint8_t *out);
+  /* The same two with a raw 96-bit nonce. encrypt/decrypt build the Noise
+   * nonce and call these, so a test with arbitrary nonces (Wycheproof) runs
+   * the very code the protocol uses. Not for protocol code. */
+  int (*encrypt_iv)(const uint8_t k[32], const uint8_t iv[12],
+                    const uint8_t *ad, size_t adlen, const uint8_t *in,
+                    size_t inlen, uint8_t *out);
+  int (*decrypt_iv)(const uint8_t k[32], const uint8_t iv[12],
+                    const uint8_t *ad, size_t adlen, const uint8_t *in,
+                    size_t inlen, uint8_t *out);
 } pn_cipher_ops;
 
 typedef struct pn_hash_ops {
@@ -43,7 +52,7 @@ typedef struct pn_hash_ops {
   uint8_t hashlen;  /* 32 or 64 */
   uint8_t blocklen; /* 64 or 128, for HMAC */
   const char *impl;
-  /* out = HASH(iov[0] || ... || iov[n-1]). */
+  /* out = HASH(iov[0] || ... || iov[n-1]); |out| may alias an input. */
   void (*hash)(uint8_t *out, const pn_iov *iov, size_t n);
 } pn_hash_ops;
 
@@ -57,7 +66,8 @@ const pn_hash_ops *pn_crypto_hash(int id, pn_backend backend);
 void pn_hmac(const pn_hash_ops *h, const uint8_t *key, size_t keylen,
              const pn_iov *data, size_t n, uint8_t *out);
 /* The spec's HKDF(chaining_key, ikm, num_outputs): |ck| is hashlen bytes,
- * |nout| is 2 or 3; o3 may be NULL when nout is 2. */
+ * |nout| is 2 or 3; o3 may be NULL when nout is 2. Outputs may alias |ck|
+ * (it is read only to make the temporary key). */
 void pn_hkdf(const pn_hash_ops *h, const uint8_t *ck, const uint8_t *ikm,
              size_t ikmlen, int nout, uint8_t *o1, uint8_t *o2, uint8_t *o3);
 

@@ -254,7 +254,7 @@ typedef struct pn_handshake {
   pn_symmetricstate ss;
   const pn_protocol *proto; /* borrowed */
   const pn_keypair *s;      /* borrowed local static */
-  const uint8_t (*psks)[PN_NOISE_PSKLEN]; /* borrowed */
+  const uint8_t *psk[PN_NOISE_MAX_PSKS]; /* borrowed */
   pn_keypair e;
   uint8_t rs[PN_NOISE_MAX_DHLEN];
   uint8_t re[PN_NOISE_MAX_DHLEN];
@@ -287,6 +287,11 @@ PN_API int pn_handshake_set_remote_ephemeral(pn_handshake *hs,
 PN_API int pn_handshake_set_psks(pn_handshake *hs,
                                  const uint8_t (*psks)[PN_NOISE_PSKLEN],
                                  size_t n) PN_WUR;
+/* Sets PSK number |index| (0-based, in the order the psk tokens use them),
+ * borrowed. PN_ERR_INVALID_ARGUMENT unless |len| is exactly 32 and |index| is
+ * below PN_NOISE_MAX_PSKS. */
+PN_API int pn_handshake_set_psk(pn_handshake *hs, size_t index,
+                                const uint8_t *psk, size_t len) PN_WUR;
 /* Test hook: pins the ephemeral key pair (copied) instead of generating one.
  * Only for test vectors and the fallback's pre-message; never in production:
  * a reused ephemeral key breaks the handshake's security. */
@@ -326,7 +331,7 @@ PN_API int pn_handshake_write(pn_handshake *hs, const uint8_t *payload,
                               size_t payload_len, uint8_t *out, size_t outcap,
                               size_t *outlen) PN_WUR;
 /*
- * ReadMessage(message). |msg| and |payload| may be the same buffer.
+ * ReadMessage(message). |msg| and |payload| must not overlap.
  *
  * PN_ERR_WRONG_TURN      a write is due (state unchanged).
  * PN_ERR_NOBUF           |payload_cap| too small (state unchanged).

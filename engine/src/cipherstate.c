@@ -1,0 +1,88 @@
+/* CipherState (spec 5.1). The nonce layout lives in the cipher op. */
+#include <string.h>
+
+#include "crypto.h"
+
+void pn_cipherstate_init(pn_cipherstate *cs, const pn_protocol *p) {
+  pn_wipe(cs, sizeof *cs);
+  cs->ops = p ? p->cipher_ops : NULL;
+}
+
+void pn_cipherstate_set_key(pn_cipherstate *cs, const uint8_t key[32]) {
+  memcpy(cs->k, key, PN_NOISE_KEYLEN);
+  cs->n = 0;
+  cs->has_key = 1;
+}
+
+int pn_cipherstate_has_key(const pn_cipherstate *cs) {
+  return cs && cs->has_key;
+}
+
+void pn_cipherstate_set_nonce(pn_cipherstate *cs, uint64_t n) {
+  cs->n = n;
+}
+
+uint64_t pn_cipherstate_nonce(const pn_cipherstate *cs) {
+  return cs->n;
+}
+
+/* Without a key, Encrypt/Decrypt return the input unchanged (spec 5.1). */
+static int passthrough(const uint8_t *in, size_t inlen, uint8_t *out,
+                       size_t outcap, size_t *outlen) {
+  if (inlen > PN_NOISE_MAX_MSG) return PN_ERR_MSG_SIZE;
+  if (outcap < inlen) return PN_ERR_NOBUF;
+  if (inlen) memmove(out, in, inlen);
+  *outlen = inlen;
+  return PN_OK;
+}
+
+int pn_cipherstate_encrypt(pn_cipherstate *cs, const uint8_t *ad, size_t adlen,
+                           const uint8_t *in, size_t inlen, uint8_t *out,
+                           size_t outcap, size_t *outlen) {
+  if (!cs || !outlen || (!in && inlen) || !out || (!ad && adlen))
+    return PN_ERR_INVALID_ARGUMENT;
+  if (!cs->has_key) return passthrough(in, inlen, out, outcap, outlen);
+  if (cs->n == UINT64_MAX) return PN_ERR_NONCE_EXHAUSTED;
+  if (inlen > PN_NOISE_MAX_MSG - PN_NOISE_TAGLEN) return PN_ERR_MSG_SIZE;
+  if (outcap < inlen + PN_NOISE_TAGLEN) return PN_ERR_NOBUF;
+  if (cs->ops->encrypt(cs->k, cs->n, ad, adlen, in, inlen, out) != 0)
+    return PN_ERR_CRYPTO;
+  cs->n++;
+  *outlen = inlen + PN_NOISE_TAGLEN;
+  return PN_OK;
+}
+
+int pn_cipherstate_decrypt(pn_cipherstate *cs, const uint8_t *ad, size_t adlen,
+                           const uint8_t *in, size_t inlen, uint8_t *out,
+                           size_t outcap, size_t *outlen) {
+  if (!cs || !outlen || (!in && inlen) || !out || (!ad && adlen))
+    return PN_ERR_INVALID_ARGUMENT;
+  if (!cs->has_key) return passthrough(in, inlen, out, outcap, outlen);
+  if (cs->n == UINT64_MAX) return PN_ERR_NONCE_EXHAUSTED;
+  if (inlen > PN_NOISE_MAX_MSG) return PN_ERR_MSG_SIZE;
+  if (inlen < PN_NOISE_TAGLEN) return PN_ERR_DECRYPT;
+  if (outcap < inlen - PN_NOISE_TAGLEN) return PN_ERR_NOBUF;
+  int rc = cs->ops->decrypt(cs->k, cs->n, ad, adlen, in, inlen, out);
+  if (rc != 0) return rc == PN_ERR_DECRYPT ? PN_ERR_DECRYPT : PN_ERR_CRYPTO;
+  cs->n++; /* only after the tag checked */
+  *outlen = inlen - PN_NOISE_TAGLEN;
+  return PN_OK;
+}
+
+int pn_cipherstate_rekey(pn_cipherstate *cs) {
+  if (!cs) return PN_ERR_INVALID_ARGUMENT;
+  if (!cs->has_key) return PN_ERR_INVALID_STATE;
+  static const uint8_t zeros[PN_NOISE_KEYLEN];
+  uint8_t tmp[PN_NOISE_KEYLEN + PN_NOISE_TAGLEN];
+  int rc = cs->ops->encrypt(cs->k, UINT64_MAX, NULL, 0, zeros, sizeof zeros,
+                            tmp) == 0
+               ? PN_OK
+               : PN_ERR_CRYPTO;
+  if (rc == PN_OK) memcpy(cs->k, tmp, PN_NOISE_KEYLEN);
+  pn_wipe(tmp, sizeof tmp);
+  return rc;
+}
+
+void pn_cipherstate_wipe(pn_cipherstate *cs) {
+  if (cs) pn_wipe(cs, sizeof *cs);
+}
