@@ -387,8 +387,7 @@ const uint8_t *pn_handshake_local_ephemeral(const pn_handshake *hs) {
   return hs && hs->has_e ? hs->e.pub : NULL;
 }
 
-int pn_handshake_fallback(pn_handshake *hs, const pn_protocol *fb,
-                          const uint8_t *prologue, size_t prologue_len) {
+int pn_handshake_fallback(pn_handshake *hs, const pn_protocol *fb) {
   if (!hs || !hs->proto || !fb || !fb->fallback || fb->dh != hs->proto->dh)
     return PN_ERR_INVALID_ARGUMENT;
   int was_init = is_init(hs);
@@ -408,7 +407,6 @@ int pn_handshake_fallback(pn_handshake *hs, const pn_protocol *fb,
       memcpy(hs->re, old.re, sizeof hs->re);
       hs->has_re = 1;
     }
-    rc = pn_handshake_start(hs, prologue, prologue_len);
   }
   pn_wipe(&old, sizeof old);
   if (rc != PN_OK) return fail(hs, rc);

@@ -360,19 +360,20 @@ PN_API const uint8_t *pn_handshake_remote_static(const pn_handshake *hs);
 PN_API const uint8_t *pn_handshake_local_ephemeral(const pn_handshake *hs);
 
 /*
- * Noise Pipes: turns |hs|, an IK-style handshake that must fall back, into
- * |fb|, the fallback protocol (e.g. XXfallback), started with |prologue|.
- * Roles swap: an old initiator becomes the responder and keeps its ephemeral
- * key as the pre-message; an old responder (even FAILED after the IK message
- * failed to decrypt) becomes the initiator with the received ephemeral key.
- * The local static key, the PSKs and the RNG carry over.
+ * Noise Pipes: turns |hs|, an IK-style handshake that must fall back, into a
+ * fresh handshake of |fb|, the fallback protocol (e.g. XXfallback), left in
+ * PN_HS_SETUP: call pn_handshake_start(prologue) next (after pinning an
+ * ephemeral key, in tests). Roles swap: an old initiator becomes the
+ * responder and keeps its ephemeral key as the pre-message; an old responder
+ * (even FAILED after the IK message failed to decrypt) becomes the initiator
+ * with the received ephemeral key. The local static key, the PSKs and the
+ * RNG carry over.
  *
  * PN_ERR_INVALID_ARGUMENT  |fb| has no fallback modifier or a different DH.
  * PN_ERR_INVALID_STATE     |hs| has no ephemeral key to carry over.
  */
-PN_API int pn_handshake_fallback(pn_handshake *hs, const pn_protocol *fb,
-                                 const uint8_t *prologue,
-                                 size_t prologue_len) PN_WUR;
+PN_API int pn_handshake_fallback(pn_handshake *hs,
+                                 const pn_protocol *fb) PN_WUR;
 
 /* Wipes every secret and resets |hs|; safe on any state, twice. */
 PN_API void pn_handshake_wipe(pn_handshake *hs);
