@@ -10,7 +10,8 @@
 
 static void hex(const char *label, const uint8_t *p, size_t n) {
   printf("%s", label);
-  for (size_t i = 0; i < n; i++) printf("%02x", p[i]);
+  for (size_t i = 0; i < n; i++)
+    printf("%02x", p[i]);
   printf("\n");
 }
 
@@ -44,8 +45,7 @@ static int demo(const char *name) {
 
   uint8_t msg[PN_NOISE_MAX_MSG], payload[PN_NOISE_MAX_MSG];
   size_t len, plen;
-  for (int turn = 0; pn_handshake_action(&hs[turn]) == PN_HS_WRITE;
-       turn ^= 1) {
+  for (int turn = 0; pn_handshake_action(&hs[turn]) == PN_HS_WRITE; turn ^= 1) {
     if ((rc = pn_handshake_write(&hs[turn], NULL, 0, msg, sizeof msg, &len)))
       return fail("write", rc);
     if ((rc = pn_handshake_read(&hs[turn ^ 1], msg, len, payload,
@@ -62,7 +62,8 @@ static int demo(const char *name) {
   for (int i = 0; i < 2; i++)
     if ((rc = pn_handshake_split(&hs[i], &tx[i], &rx[i])))
       return fail("split", rc);
-  if (memcmp(h[0], h[1], hl) != 0) return fail("handshake hash", PN_ERR_INTERNAL);
+  if (memcmp(h[0], h[1], hl) != 0)
+    return fail("handshake hash", PN_ERR_INTERNAL);
   hex("hash       ", h[0], hl);
   if (memcmp(pn_handshake_remote_static(&hs[1]), ks[0].pub,
              pn_protocol_dhlen(&proto)) != 0)

@@ -51,8 +51,10 @@ int pn_handshake_init(pn_handshake *hs, const pn_protocol *p, pn_role role,
   hs->proto = p;
   hs->role = (uint8_t)role;
   hs->action = PN_HS_SETUP;
-  if (rng && rng->fill) hs->rng = *rng;
-  else hs->rng.fill = pn_random_default;
+  if (rng && rng->fill)
+    hs->rng = *rng;
+  else
+    hs->rng.fill = pn_random_default;
   return PN_OK;
 }
 
@@ -66,7 +68,8 @@ int pn_handshake_needs(const pn_handshake *hs) {
   size_t ntheirs = init ? p->npre_r : p->npre_i;
   if (has_token(mine, nmine, PN_TOK_S)) need |= PN_NEED_LOCAL_STATIC;
   for (int i = 0; i < p->nmsgs; i++)
-    if (sender(hs, i) == hs->role && has_token(p->tok[i], p->msg_len[i], PN_TOK_S))
+    if (sender(hs, i) == hs->role &&
+        has_token(p->tok[i], p->msg_len[i], PN_TOK_S))
       need |= PN_NEED_LOCAL_STATIC;
   if (has_token(theirs, ntheirs, PN_TOK_S)) need |= PN_NEED_REMOTE_STATIC;
   if (has_token(theirs, ntheirs, PN_TOK_E)) need |= PN_NEED_REMOTE_EPHEMERAL;
@@ -121,7 +124,8 @@ int pn_handshake_set_psks(pn_handshake *hs,
     return PN_ERR_INVALID_ARGUMENT;
   if (hs->action != PN_HS_SETUP) return PN_ERR_INVALID_STATE;
   memset(hs->psk, 0, sizeof hs->psk);
-  for (size_t i = 0; i < n; i++) hs->psk[i] = psks[i];
+  for (size_t i = 0; i < n; i++)
+    hs->psk[i] = psks[i];
   hs->npsks = (uint8_t)n;
   return PN_OK;
 }
@@ -136,8 +140,7 @@ int pn_handshake_pin_ephemeral(pn_handshake *hs, const pn_keypair *e) {
 }
 
 /* Pre-message tokens are e and s only (spec 7.1). */
-static void mix_pre(pn_handshake *hs, const uint8_t *tok, size_t n,
-                    int local) {
+static void mix_pre(pn_handshake *hs, const uint8_t *tok, size_t n, int local) {
   for (size_t i = 0; i < n; i++) {
     const uint8_t *key;
     if (tok[i] == PN_TOK_E) {
@@ -196,8 +199,12 @@ size_t pn_handshake_overhead(const pn_handshake *hs) {
       n += dl;
       if (p->npsk) k = 1;
       break;
-    case PN_TOK_S: n += dl + (k ? PN_NOISE_TAGLEN : 0); break;
-    default: k = 1; break; /* ee, es, se, ss, psk all MixKey */
+    case PN_TOK_S:
+      n += dl + (k ? PN_NOISE_TAGLEN : 0);
+      break;
+    default:
+      k = 1;
+      break; /* ee, es, se, ss, psk all MixKey */
     }
   }
   return n + (k ? PN_NOISE_TAGLEN : 0);
@@ -209,8 +216,14 @@ static int token_dh(pn_handshake *hs, int tok, uint8_t *out) {
   const uint8_t *priv, *pub;
   int init = is_init(hs);
   switch (tok) {
-  case PN_TOK_EE: priv = hs->e.priv; pub = hs->re; break;
-  case PN_TOK_SS: priv = hs->s->priv; pub = hs->rs; break;
+  case PN_TOK_EE:
+    priv = hs->e.priv;
+    pub = hs->re;
+    break;
+  case PN_TOK_SS:
+    priv = hs->s->priv;
+    pub = hs->rs;
+    break;
   case PN_TOK_ES:
     priv = init ? hs->e.priv : hs->s->priv;
     pub = init ? hs->rs : hs->re;
@@ -323,8 +336,8 @@ int pn_handshake_read(pn_handshake *hs, const uint8_t *msg, size_t msg_len,
     case PN_TOK_S: { /* s: rs = DecryptAndHash(next DHLEN [+16] bytes) */
       size_t len = dl + (hs->ss.cs.has_key ? PN_NOISE_TAGLEN : 0);
       uint8_t rs[PN_NOISE_MAX_DHLEN];
-      rc = pn_symmetric_decrypt_and_hash(&hs->ss, msg + off, len, rs,
-                                         sizeof rs, &n);
+      rc = pn_symmetric_decrypt_and_hash(&hs->ss, msg + off, len, rs, sizeof rs,
+                                         &n);
       if (rc != PN_OK) goto out;
       memcpy(hs->rs, rs, dl);
       hs->has_rs = 1;
@@ -342,8 +355,8 @@ int pn_handshake_read(pn_handshake *hs, const uint8_t *msg, size_t msg_len,
       break;
     }
   }
-  rc = pn_symmetric_decrypt_and_hash(&hs->ss, msg + off, msg_len - off,
-                                     payload, payload_cap, payload_len);
+  rc = pn_symmetric_decrypt_and_hash(&hs->ss, msg + off, msg_len - off, payload,
+                                     payload_cap, payload_len);
   if (rc != PN_OK) goto out;
   hs->msg++;
   next_action(hs);

@@ -7,8 +7,14 @@
 
 #include "crypto.h"
 
-enum { E = PN_TOK_E, S = PN_TOK_S, EE = PN_TOK_EE, ES = PN_TOK_ES,
-       SE = PN_TOK_SE, SS = PN_TOK_SS };
+enum {
+  E = PN_TOK_E,
+  S = PN_TOK_S,
+  EE = PN_TOK_EE,
+  ES = PN_TOK_ES,
+  SE = PN_TOK_SE,
+  SS = PN_TOK_SS
+};
 
 /* A base pattern in Alice-initiated form; token lists end at the first 0. */
 typedef struct pattern_def {
@@ -63,7 +69,8 @@ static const pattern_def patterns[] = {
 
 static size_t toklen(const uint8_t *t, size_t max) {
   size_t n = 0;
-  while (n < max && t[n]) n++;
+  while (n < max && t[n])
+    n++;
   return n;
 }
 
@@ -149,7 +156,8 @@ static int apply_psk(pn_protocol *p, int n) {
 
 static int parse_pattern(pn_protocol *p, const char *s, size_t n) {
   size_t b = 0;
-  while (b < n && ((s[b] >= 'A' && s[b] <= 'Z') || (s[b] >= '0' && s[b] <= '9')))
+  while (b < n &&
+         ((s[b] >= 'A' && s[b] <= 'Z') || (s[b] >= '0' && s[b] <= '9')))
     b++;
   const pattern_def *d = NULL;
   for (size_t i = 0; i < sizeof patterns / sizeof patterns[0]; i++)
@@ -168,7 +176,8 @@ static int parse_pattern(pn_protocol *p, const char *s, size_t n) {
       i++;
     }
     size_t j = i;
-    while (j < n && s[j] != '+') j++;
+    while (j < n && s[j] != '+')
+      j++;
     if (j == i || !(s[i] >= 'a' && s[i] <= 'z')) return PN_ERR_NAME_MALFORMED;
     for (size_t k = i; k < j; k++)
       if (!((s[k] >= 'a' && s[k] <= 'z') || (s[k] >= '0' && s[k] <= '9')))
@@ -267,10 +276,14 @@ size_t pn_protocol_hashlen(const pn_protocol *p) {
 const char *pn_protocol_impl(const pn_protocol *p, int which) {
   if (!p || !p->dh_ops) return "none";
   switch (which) {
-  case 0: return p->dh_ops->impl;
-  case 1: return p->cipher_ops->impl;
-  case 2: return p->hash_ops->impl;
-  default: return "none";
+  case 0:
+    return p->dh_ops->impl;
+  case 1:
+    return p->cipher_ops->impl;
+  case 2:
+    return p->hash_ops->impl;
+  default:
+    return "none";
   }
 }
 

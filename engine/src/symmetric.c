@@ -44,8 +44,8 @@ void pn_symmetric_mix_key_and_hash(pn_symmetricstate *ss, const uint8_t *ikm,
 int pn_symmetric_encrypt_and_hash(pn_symmetricstate *ss, const uint8_t *in,
                                   size_t inlen, uint8_t *out, size_t outcap,
                                   size_t *outlen) {
-  int rc = pn_cipherstate_encrypt(&ss->cs, ss->h, ss->hash->hashlen, in,
-                                  inlen, out, outcap, outlen);
+  int rc = pn_cipherstate_encrypt(&ss->cs, ss->h, ss->hash->hashlen, in, inlen,
+                                  out, outcap, outlen);
   if (rc == PN_OK) pn_symmetric_mix_hash(ss, out, *outlen);
   return rc;
 }

@@ -1,0 +1,118 @@
+/*
+ * Handshakes per second, both parties in one process, against the floor: the
+ * raw libsodium cost of the key generations and DH operations the pattern
+ * needs (each e token is one key generation, each DH token two DHs: one per
+ * side).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include <p2pnoise/noise.h>
+
+#include "bench.h"
+
+typedef struct hs_ctx {
+  pn_protocol proto;
+  pn_keypair s[2];
+  uint8_t psk[32];
+  int keygens, dhs;
+} hs_ctx;
+
+static void floor_op(void *p) {
+  const hs_ctx *c = p;
+  uint8_t sk[32], pk[32], out[32];
+  for (int i = 0; i < c->keygens; i++) {
+    randombytes_buf(sk, sizeof sk);
+    crypto_scalarmult_base(pk, sk);
+  }
+  for (int i = 0; i < c->dhs; i++)
+    if (crypto_scalarmult(out, sk, pk) != 0) bench_die("floor dh", -1);
+}
+
+/* One full handshake through the Noise layer, both sides, then Split. */
+static void noise_op(void *p) {
+  hs_ctx *c = p;
+  pn_handshake hs[2];
+  uint8_t msg[512], pay[512];
+  size_t len, plen;
+  int rc;
+  for (int i = 0; i < 2; i++) {
+    rc = pn_handshake_init(&hs[i], &c->proto, i ? PN_RESPONDER : PN_INITIATOR,
+                           NULL);
+    int need = pn_handshake_needs(&hs[i]);
+    if (!rc && (need & PN_NEED_LOCAL_STATIC))
+      rc = pn_handshake_set_static(&hs[i], &c->s[i]);
+    if (!rc && (need & PN_NEED_REMOTE_STATIC))
+      rc = pn_handshake_set_remote_static(&hs[i], c->s[i ^ 1].pub, 32);
+    if (!rc && (need & PN_NEED_PSK))
+      rc = pn_handshake_set_psk(&hs[i], 0, c->psk, sizeof c->psk);
+    if (!rc) rc = pn_handshake_start(&hs[i], NULL, 0);
+    if (rc) bench_die("handshake setup", rc);
+  }
+  int w = 0;
+  while (pn_handshake_action(&hs[w]) == PN_HS_WRITE ||
+         pn_handshake_action(&hs[w ^ 1]) == PN_HS_WRITE) {
+    if (pn_handshake_action(&hs[w]) != PN_HS_WRITE) w ^= 1;
+    if ((rc = pn_handshake_write(&hs[w], NULL, 0, msg, sizeof msg, &len)) ||
+        (rc = pn_handshake_read(&hs[w ^ 1], msg, len, pay, sizeof pay, &plen)))
+      bench_die("handshake", rc);
+  }
+  pn_cipherstate tx, rx;
+  for (int i = 0; i < 2; i++) {
+    if ((rc = pn_handshake_split(&hs[i], &tx, &rx))) bench_die("split", rc);
+    pn_handshake_wipe(&hs[i]);
+  }
+  pn_cipherstate_wipe(&tx);
+  pn_cipherstate_wipe(&rx);
+}
+
+static void count_ops(hs_ctx *c) {
+  c->keygens = c->dhs = 0;
+  for (int m = 0; m < c->proto.nmsgs; m++)
+    for (int t = 0; t < c->proto.msg_len[m]; t++) {
+      int tok = c->proto.tok[m][t];
+      if (tok == PN_TOK_E)
+        c->keygens++;
+      else if (tok >= PN_TOK_EE && tok <= PN_TOK_SS)
+        c->dhs += 2;
+    }
+}
+
+void bench_handshakes(void) {
+  static const char *const names[] = {"Noise_XX_25519_ChaChaPoly_BLAKE2b",
+                                      "Noise_IK_25519_ChaChaPoly_BLAKE2b",
+                                      "Noise_NK_25519_ChaChaPoly_BLAKE2b",
+                                      "Noise_XXpsk3_25519_ChaChaPoly_BLAKE2b"};
+  static const char *const shortn[] = {"XX", "IK", "NK", "XXpsk3"};
+  printf("\nhandshakes, both sides in one process (Noise layer)\n");
+  printf("  %-8s %-14s %10s %10s %8s %8s\n", "pattern", "floor ops", "floor us",
+         "noise us", "hs/s", "ratio");
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+    hs_ctx c;
+    memset(&c, 0, sizeof c);
+    int rc = pn_protocol_parse(&c.proto, names[i], strlen(names[i]),
+                               PN_BACKEND_AUTO);
+    if (rc) bench_die("protocol", rc);
+    for (int k = 0; k < 2; k++)
+      if ((rc = pn_keypair_generate(&c.s[k], &c.proto, NULL)))
+        bench_die("keygen", rc);
+    randombytes_buf(c.psk, sizeof c.psk);
+    count_ops(&c);
+    double fl, ns;
+    bench_pair(floor_op, &c, noise_op, &c, &fl, &ns);
+    char ops[32];
+    snprintf(ops, sizeof ops, "%d keygen+%d DH", c.keygens, c.dhs);
+    printf("  %-8s %-14s %10.1f %10.1f %8.0f %7.3fx\n", shortn[i], ops,
+           fl * 1e6, ns * 1e6, 1 / ns, ns / fl);
+    char name[64];
+    snprintf(name, sizeof name, "hs_%s_floor_us", shortn[i]);
+    bench_figure(name, fl * 1e6);
+    snprintf(name, sizeof name, "hs_%s_noise_us", shortn[i]);
+    bench_figure(name, ns * 1e6);
+    snprintf(name, sizeof name, "hs_%s_noise_ratio", shortn[i]);
+    bench_figure(name, ns / fl);
+  }
+  printf("  (goal: 1.05x the floor or better)\n");
+}
