@@ -62,7 +62,8 @@ const pn_dh_ops *pn_crypto_dh(int id, pn_backend backend);
 const pn_cipher_ops *pn_crypto_cipher(int id, pn_backend backend);
 const pn_hash_ops *pn_crypto_hash(int id, pn_backend backend);
 
-/* HMAC-HASH(key, data) exactly as RFC 2104 over |h|; |out| gets hashlen. */
+/* HMAC-HASH(key, data) exactly as RFC 2104 over |h|; |out| gets hashlen and
+ * may alias the inputs. |data| is at most 15 iovs (no allocation). */
 void pn_hmac(const pn_hash_ops *h, const uint8_t *key, size_t keylen,
              const pn_iov *data, size_t n, uint8_t *out);
 /* The spec's HKDF(chaining_key, ikm, num_outputs): |ck| is hashlen bytes,

@@ -18,12 +18,14 @@ typedef struct pn_json pn_json;
 
 /* Parses |len| bytes; NULL on a syntax error (a message in |err|). */
 pn_json *pn_json_parse(const char *text, size_t len, char *err, size_t errcap);
+/* Frees a whole document; pass the root that pn_json_parse returned. */
 void pn_json_free(pn_json *v);
 
 pn_json_type pn_json_typeof(const pn_json *v);
 /* Object member by key, or NULL (also when |obj| is NULL or not an object). */
 const pn_json *pn_json_get(const pn_json *obj, const char *key);
-/* Array length (0 if not an array) and element. */
+/* Array length and element. On an object: the member count and the i-th
+ * value, in file order. 0 / NULL for anything else. */
 size_t pn_json_len(const pn_json *arr);
 const pn_json *pn_json_at(const pn_json *arr, size_t i);
 /* Object member count and the i-th key/value, in file order. */

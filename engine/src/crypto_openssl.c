@@ -1,0 +1,519 @@
+/*
+ * The libcrypto (OpenSSL 3) backend: X25519, X448, ChaCha20-Poly1305,
+ * AES-256-GCM, SHA-256, SHA-512, BLAKE2s-256 and BLAKE2b-512.
+ *
+ * The AEADs are the bulk-transport hot path, so nothing is fetched or
+ * allocated per call: the EVP_CIPHERs are fetched once, and each thread keeps
+ * one EVP_CIPHER_CTX per cipher and direction that only gets a new nonce per
+ * call, plus a new key when the key differs from the previous call's (a key
+ * schedule costs as much as a short message with AES-GCM). Those contexts are
+ * freed at thread exit (a pthread key destructor) and, for the thread that
+ * calls exit(), by an atexit hook that runs before OpenSSL's own cleanup.
+ */
+#include "crypto.h"
+
+#ifndef PN_HAVE_OPENSSL
+
+const pn_dh_ops *pn_openssl_dh(int id) {
+  (void)id;
+  return NULL;
+}
+
+const pn_cipher_ops *pn_openssl_cipher(int id) {
+  (void)id;
+  return NULL;
+}
+
+const pn_hash_ops *pn_openssl_hash(int id) {
+  (void)id;
+  return NULL;
+}
+
+#else
+
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+
+enum { PN_OSSL_CHACHAPOLY, PN_OSSL_AESGCM, PN_OSSL_NCIPHERS };
+enum {
+  PN_OSSL_SHA256,
+  PN_OSSL_SHA512,
+  PN_OSSL_BLAKE2S,
+  PN_OSSL_BLAKE2B,
+  PN_OSSL_NMDS
+};
+enum { PN_OSSL_X25519, PN_OSSL_X448, PN_OSSL_NDHS };
+
+static const char *const pn_ossl_cipher_names[PN_OSSL_NCIPHERS] = {
+    "ChaCha20-Poly1305", "AES-256-GCM"};
+static const char *const pn_ossl_md_names[PN_OSSL_NMDS] = {
+    "SHA256", "SHA512", "BLAKE2S-256", "BLAKE2B-512"};
+static const char *const pn_ossl_dh_names[PN_OSSL_NDHS] = {"X25519", "X448"};
+
+static pthread_once_t pn_ossl_once = PTHREAD_ONCE_INIT;
+static EVP_CIPHER *pn_ossl_ciphers[PN_OSSL_NCIPHERS];
+static EVP_MD *pn_ossl_mds[PN_OSSL_NMDS];
+static uint8_t pn_ossl_has_dh[PN_OSSL_NDHS];
+static pthread_key_t pn_ossl_key;
+static uint8_t pn_ossl_key_ok;
+/* Set by the atexit hook: no new per-thread state after that. */
+static atomic_int pn_ossl_closed;
+
+/* A cached context and the key it holds. Like the key schedule inside the
+ * context, the copy stays until the next call or thread exit, then is wiped. */
+typedef struct pn_ossl_slot {
+  EVP_CIPHER_CTX *ctx;
+  uint8_t key[32];
+  uint8_t keyed; /* key is loaded into ctx */
+} pn_ossl_slot;
+
+/* One thread's cached contexts: [cipher][encrypt]. */
+typedef struct pn_ossl_thread {
+  pn_ossl_slot slot[PN_OSSL_NCIPHERS][2];
+} pn_ossl_thread;
+
+static _Thread_local pn_ossl_thread *pn_ossl_tls;
+
+static void pn_ossl_thread_free(void *p) {
+  pn_ossl_thread *t = p;
+  if (!t) return;
+  /* Run as the key's destructor, this is the exiting thread: a later
+   * destructor that still encrypts gets a fresh bundle, not a freed one. */
+  if (pn_ossl_tls == t) pn_ossl_tls = NULL;
+  /* EVP_CIPHER_CTX_free clears the provider context, and with it the key. */
+  for (int c = 0; c < PN_OSSL_NCIPHERS; c++)
+    for (int e = 0; e < 2; e++)
+      EVP_CIPHER_CTX_free(t->slot[c][e].ctx);
+  pn_wipe(t, sizeof *t);
+  free(t);
+}
+
+static void pn_ossl_atexit(void) {
+  atomic_store(&pn_ossl_closed, 1);
+  pn_ossl_thread *t = pn_ossl_tls;
+  if (t) {
+    pn_ossl_tls = NULL;
+    if (pn_ossl_key_ok) (void)pthread_setspecific(pn_ossl_key, NULL);
+    pn_ossl_thread_free(t);
+  }
+  /* Contexts still alive in other threads hold their own references. */
+  for (int i = 0; i < PN_OSSL_NCIPHERS; i++) {
+    EVP_CIPHER_free(pn_ossl_ciphers[i]);
+    pn_ossl_ciphers[i] = NULL;
+  }
+  for (int i = 0; i < PN_OSSL_NMDS; i++) {
+    EVP_MD_free(pn_ossl_mds[i]);
+    pn_ossl_mds[i] = NULL;
+  }
+}
+
+static void pn_ossl_init(void) {
+  /* Whatever fails here only makes a primitive unavailable; keep the
+   * caller's error queue as it was. */
+  ERR_set_mark();
+  /* OpenSSL registers its own atexit cleanup here; ours, registered below,
+   * therefore runs first, while libcrypto is still usable. */
+  if (OPENSSL_init_crypto(0, NULL) != 1) goto out;
+  /* Without a destructor per-thread contexts would leak at thread exit, so
+   * without the key the AEADs stay unavailable (libsodium takes over). */
+  pn_ossl_key_ok = pthread_key_create(&pn_ossl_key, pn_ossl_thread_free) == 0;
+  if (pn_ossl_key_ok)
+    for (int i = 0; i < PN_OSSL_NCIPHERS; i++)
+      pn_ossl_ciphers[i] =
+          EVP_CIPHER_fetch(NULL, pn_ossl_cipher_names[i], NULL);
+  for (int i = 0; i < PN_OSSL_NMDS; i++)
+    pn_ossl_mds[i] = EVP_MD_fetch(NULL, pn_ossl_md_names[i], NULL);
+  for (int i = 0; i < PN_OSSL_NDHS; i++) {
+    EVP_KEYEXCH *kex = EVP_KEYEXCH_fetch(NULL, pn_ossl_dh_names[i], NULL);
+    pn_ossl_has_dh[i] = kex != NULL;
+    EVP_KEYEXCH_free(kex);
+  }
+  /* If this fails everything still works; only the exit-time free is lost. */
+  (void)atexit(pn_ossl_atexit);
+out:
+  ERR_pop_to_mark();
+}
+
+static int pn_ossl_ready(void) {
+  return pthread_once(&pn_ossl_once, pn_ossl_init) == 0;
+}
+
+/* ---- DH ----------------------------------------------------------------- */
+
+static int pn_ossl_pubkey(int which, size_t len, uint8_t *pub,
+                          const uint8_t *priv) {
+  int rc = PN_ERR_CRYPTO;
+  ERR_set_mark();
+  EVP_PKEY *sk = EVP_PKEY_new_raw_private_key_ex(NULL, pn_ossl_dh_names[which],
+                                                 NULL, priv, len);
+  size_t outlen = len;
+  if (sk && EVP_PKEY_get_raw_public_key(sk, pub, &outlen) == 1 && outlen == len)
+    rc = PN_OK;
+  EVP_PKEY_free(sk); /* clears the private key */
+  ERR_pop_to_mark();
+  return rc;
+}
+
+static int pn_ossl_dh(int which, size_t len, uint8_t *out, const uint8_t *priv,
+                      const uint8_t *pub) {
+  int rc = PN_ERR_CRYPTO;
+  const char *name = pn_ossl_dh_names[which];
+  ERR_set_mark();
+  EVP_PKEY *sk = EVP_PKEY_new_raw_private_key_ex(NULL, name, NULL, priv, len);
+  EVP_PKEY *pk = EVP_PKEY_new_raw_public_key_ex(NULL, name, NULL, pub, len);
+  EVP_PKEY_CTX *ctx = sk ? EVP_PKEY_CTX_new_from_pkey(NULL, sk, NULL) : NULL;
+  /* No peer validation: every 32/56-byte string is a valid X25519/X448
+   * public key (RFC 7748); low order shows up as an all-zero result. */
+  if (ctx && pk && EVP_PKEY_derive_init(ctx) == 1 &&
+      EVP_PKEY_derive_set_peer_ex(ctx, pk, 0) == 1) {
+    size_t outlen = len;
+    if (EVP_PKEY_derive(ctx, out, &outlen) == 1 && outlen == len)
+      rc = pn_is_zero(out, len) ? PN_ERR_DH : PN_OK;
+    else
+      /* Once set up, the derive step fails only on the all-zero result,
+       * which libcrypto refuses itself (RFC 7748 section 6). */
+      rc = PN_ERR_DH;
+  }
+  if (rc != PN_OK) pn_wipe(out, len);
+  EVP_PKEY_CTX_free(ctx);
+  EVP_PKEY_free(pk);
+  EVP_PKEY_free(sk);
+  ERR_pop_to_mark();
+  return rc;
+}
+
+static int pn_ossl_x25519_pubkey(uint8_t *pub, const uint8_t *priv) {
+  return pn_ossl_pubkey(PN_OSSL_X25519, 32, pub, priv);
+}
+
+static int pn_ossl_x25519_dh(uint8_t *out, const uint8_t *priv,
+                             const uint8_t *pub) {
+  return pn_ossl_dh(PN_OSSL_X25519, 32, out, priv, pub);
+}
+
+static int pn_ossl_x448_pubkey(uint8_t *pub, const uint8_t *priv) {
+  return pn_ossl_pubkey(PN_OSSL_X448, 56, pub, priv);
+}
+
+static int pn_ossl_x448_dh(uint8_t *out, const uint8_t *priv,
+                           const uint8_t *pub) {
+  return pn_ossl_dh(PN_OSSL_X448, 56, out, priv, pub);
+}
+
+static const pn_dh_ops pn_ossl_dh_ops[PN_OSSL_NDHS] = {
+    {.id = PN_DH_25519,
+     .dhlen = 32,
+     .impl = "libcrypto",
+     .pubkey = pn_ossl_x25519_pubkey,
+     .dh = pn_ossl_x25519_dh},
+    {.id = PN_DH_448,
+     .dhlen = 56,
+     .impl = "libcrypto",
+     .pubkey = pn_ossl_x448_pubkey,
+     .dh = pn_ossl_x448_dh},
+};
+
+const pn_dh_ops *pn_openssl_dh(int id) {
+  int which = id == PN_DH_25519 ? PN_OSSL_X25519
+              : id == PN_DH_448 ? PN_OSSL_X448
+                                : -1;
+  if (which < 0 || !pn_ossl_ready() || !pn_ossl_has_dh[which]) return NULL;
+  return &pn_ossl_dh_ops[which];
+}
+
+/* ---- AEADs -------------------------------------------------------------- */
+
+/* The calling thread's slot for cipher |c|, direction |enc|, its context
+ * already set to the cipher; NULL if it cannot be made. */
+static pn_ossl_slot *pn_ossl_slot_get(int c, int enc) {
+  pn_ossl_thread *t = pn_ossl_tls;
+  if (t && t->slot[c][enc].ctx) return &t->slot[c][enc];
+  if (atomic_load_explicit(&pn_ossl_closed, memory_order_relaxed)) return NULL;
+  if (!t) {
+    t = calloc(1, sizeof *t);
+    if (!t) return NULL;
+    if (pthread_setspecific(pn_ossl_key, t) != 0) {
+      free(t);
+      return NULL;
+    }
+    pn_ossl_tls = t;
+  }
+  EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+  if (!ctx) return NULL;
+  if (EVP_CipherInit_ex2(ctx, pn_ossl_ciphers[c], NULL, NULL, enc, NULL) != 1) {
+    EVP_CIPHER_CTX_free(ctx);
+    return NULL;
+  }
+  t->slot[c][enc].ctx = ctx;
+  return &t->slot[c][enc];
+}
+
+/* Sets nonce |iv| (and |params|) on the slot's context, and the key only if
+ * it is not the one already loaded. */
+static int pn_ossl_rekey(pn_ossl_slot *s, const uint8_t k[32],
+                         const uint8_t iv[12], int enc,
+                         const OSSL_PARAM *params) {
+  int same = s->keyed && CRYPTO_memcmp(s->key, k, 32) == 0;
+  /* Cleared first: if this fails, the context's key is unknown. */
+  s->keyed = 0;
+  /* No cipher: the cached context is reused (no allocation). */
+  if (EVP_CipherInit_ex2(s->ctx, NULL, same ? NULL : k, iv, enc, params) != 1)
+    return 0;
+  if (!same) memcpy(s->key, k, 32);
+  s->keyed = 1;
+  return 1;
+}
+
+/* EVP lengths are int: feed larger inputs in pieces. AEAD updates are
+ * streaming, so each piece gives exactly its own length of output. */
+static int pn_ossl_update(EVP_CIPHER_CTX *ctx, uint8_t *out, const uint8_t *in,
+                          size_t len) {
+  while (len) {
+    int chunk = len > (size_t)1 << 30 ? 1 << 30 : (int)len;
+    int outl = 0;
+    if (EVP_CipherUpdate(ctx, out, &outl, in, chunk) != 1) return 0;
+    if (out) {
+      if (outl != chunk) return 0;
+      out += chunk;
+    }
+    in += chunk;
+    len -= (size_t)chunk;
+  }
+  return 1;
+}
+
+static int pn_ossl_seal(int c, const uint8_t k[32], const uint8_t iv[12],
+                        const uint8_t *ad, size_t adlen, const uint8_t *in,
+                        size_t inlen, uint8_t *out) {
+  pn_ossl_slot *s = pn_ossl_slot_get(c, 1);
+  EVP_CIPHER_CTX *ctx;
+  int outl = 0;
+  OSSL_PARAM params[2];
+  if (!s) return PN_ERR_CRYPTO;
+  ctx = s->ctx;
+  if (!pn_ossl_rekey(s, k, iv, 1, NULL) ||
+      !pn_ossl_update(ctx, NULL, ad, adlen) ||
+      !pn_ossl_update(ctx, out, in, inlen) ||
+      EVP_CipherFinal_ex(ctx, out + inlen, &outl) != 1 || outl != 0)
+    return PN_ERR_CRYPTO;
+  params[0] = OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG,
+                                                out + inlen, 16);
+  params[1] = OSSL_PARAM_construct_end();
+  if (EVP_CIPHER_CTX_get_params(ctx, params) != 1) return PN_ERR_CRYPTO;
+  return PN_OK;
+}
+
+static int pn_ossl_open(int c, const uint8_t k[32], const uint8_t iv[12],
+                        const uint8_t *ad, size_t adlen, const uint8_t *in,
+                        size_t inlen, uint8_t *out) {
+  pn_ossl_slot *s;
+  EVP_CIPHER_CTX *ctx;
+  uint8_t tag[16];
+  int outl = 0, rc = PN_ERR_CRYPTO;
+  OSSL_PARAM params[2];
+  if (inlen < 16) return PN_ERR_DECRYPT;
+  size_t mlen = inlen - 16;
+  if (!(s = pn_ossl_slot_get(c, 0))) goto fail;
+  ctx = s->ctx;
+  /* A copy, as the parameter wants a mutable buffer. */
+  memcpy(tag, in + mlen, 16);
+  params[0] =
+      OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, tag, 16);
+  params[1] = OSSL_PARAM_construct_end();
+  /* The expected tag rides on the re-key: one provider call fewer. */
+  if (!pn_ossl_rekey(s, k, iv, 0, params) ||
+      !pn_ossl_update(ctx, NULL, ad, adlen) ||
+      !pn_ossl_update(ctx, out, in, mlen))
+    goto fail;
+  /* The tag is checked here; out already holds the unverified plaintext. */
+  if (EVP_CipherFinal_ex(ctx, out + mlen, &outl) != 1 || outl != 0) {
+    rc = PN_ERR_DECRYPT;
+    goto fail;
+  }
+  return PN_OK;
+fail:
+  pn_wipe(out, mlen);
+  return rc;
+}
+
+static int pn_ossl_chachapoly_encrypt_iv(const uint8_t k[32],
+                                         const uint8_t iv[12],
+                                         const uint8_t *ad, size_t adlen,
+                                         const uint8_t *in, size_t inlen,
+                                         uint8_t *out) {
+  return pn_ossl_seal(PN_OSSL_CHACHAPOLY, k, iv, ad, adlen, in, inlen, out);
+}
+
+static int pn_ossl_chachapoly_decrypt_iv(const uint8_t k[32],
+                                         const uint8_t iv[12],
+                                         const uint8_t *ad, size_t adlen,
+                                         const uint8_t *in, size_t inlen,
+                                         uint8_t *out) {
+  return pn_ossl_open(PN_OSSL_CHACHAPOLY, k, iv, ad, adlen, in, inlen, out);
+}
+
+static int pn_ossl_aesgcm_encrypt_iv(const uint8_t k[32], const uint8_t iv[12],
+                                     const uint8_t *ad, size_t adlen,
+                                     const uint8_t *in, size_t inlen,
+                                     uint8_t *out) {
+  return pn_ossl_seal(PN_OSSL_AESGCM, k, iv, ad, adlen, in, inlen, out);
+}
+
+static int pn_ossl_aesgcm_decrypt_iv(const uint8_t k[32], const uint8_t iv[12],
+                                     const uint8_t *ad, size_t adlen,
+                                     const uint8_t *in, size_t inlen,
+                                     uint8_t *out) {
+  return pn_ossl_open(PN_OSSL_AESGCM, k, iv, ad, adlen, in, inlen, out);
+}
+
+/* Noise section 12: 32 zero bits, then n little-endian (ChaChaPoly) or
+ * big-endian (AESGCM). */
+static void pn_ossl_nonce(uint8_t iv[12], uint64_t n, int big_endian) {
+  memset(iv, 0, 4);
+  for (int i = 0; i < 8; i++)
+    iv[big_endian ? 11 - i : 4 + i] = (uint8_t)(n >> (8 * i));
+}
+
+static int pn_ossl_chachapoly_encrypt(const uint8_t k[32], uint64_t n,
+                                      const uint8_t *ad, size_t adlen,
+                                      const uint8_t *in, size_t inlen,
+                                      uint8_t *out) {
+  uint8_t iv[12];
+  pn_ossl_nonce(iv, n, 0);
+  return pn_ossl_chachapoly_encrypt_iv(k, iv, ad, adlen, in, inlen, out);
+}
+
+static int pn_ossl_chachapoly_decrypt(const uint8_t k[32], uint64_t n,
+                                      const uint8_t *ad, size_t adlen,
+                                      const uint8_t *in, size_t inlen,
+                                      uint8_t *out) {
+  uint8_t iv[12];
+  pn_ossl_nonce(iv, n, 0);
+  return pn_ossl_chachapoly_decrypt_iv(k, iv, ad, adlen, in, inlen, out);
+}
+
+static int pn_ossl_aesgcm_encrypt(const uint8_t k[32], uint64_t n,
+                                  const uint8_t *ad, size_t adlen,
+                                  const uint8_t *in, size_t inlen,
+                                  uint8_t *out) {
+  uint8_t iv[12];
+  pn_ossl_nonce(iv, n, 1);
+  return pn_ossl_aesgcm_encrypt_iv(k, iv, ad, adlen, in, inlen, out);
+}
+
+static int pn_ossl_aesgcm_decrypt(const uint8_t k[32], uint64_t n,
+                                  const uint8_t *ad, size_t adlen,
+                                  const uint8_t *in, size_t inlen,
+                                  uint8_t *out) {
+  uint8_t iv[12];
+  pn_ossl_nonce(iv, n, 1);
+  return pn_ossl_aesgcm_decrypt_iv(k, iv, ad, adlen, in, inlen, out);
+}
+
+static const pn_cipher_ops pn_ossl_cipher_ops[PN_OSSL_NCIPHERS] = {
+    {.id = PN_CIPHER_CHACHAPOLY,
+     .impl = "libcrypto",
+     .encrypt = pn_ossl_chachapoly_encrypt,
+     .decrypt = pn_ossl_chachapoly_decrypt,
+     .encrypt_iv = pn_ossl_chachapoly_encrypt_iv,
+     .decrypt_iv = pn_ossl_chachapoly_decrypt_iv},
+    {.id = PN_CIPHER_AESGCM,
+     .impl = "libcrypto",
+     .encrypt = pn_ossl_aesgcm_encrypt,
+     .decrypt = pn_ossl_aesgcm_decrypt,
+     .encrypt_iv = pn_ossl_aesgcm_encrypt_iv,
+     .decrypt_iv = pn_ossl_aesgcm_decrypt_iv},
+};
+
+const pn_cipher_ops *pn_openssl_cipher(int id) {
+  int c = id == PN_CIPHER_CHACHAPOLY ? PN_OSSL_CHACHAPOLY
+          : id == PN_CIPHER_AESGCM   ? PN_OSSL_AESGCM
+                                     : -1;
+  if (c < 0 || !pn_ossl_ready() || !pn_ossl_ciphers[c]) return NULL;
+  return &pn_ossl_cipher_ops[c];
+}
+
+/* ---- Hashes ------------------------------------------------------------- */
+
+static void pn_ossl_digest(int m, size_t hashlen, uint8_t *out,
+                           const pn_iov *iov, size_t n) {
+  uint8_t md[EVP_MAX_MD_SIZE];
+  unsigned int mdlen = 0;
+  int ok;
+  ERR_set_mark();
+  /* Handshake-only, so a fresh context per call is fine; freeing it also
+   * clears the state HMAC keys passed through. */
+  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+  ok = ctx && EVP_DigestInit_ex2(ctx, pn_ossl_mds[m], NULL) == 1;
+  for (size_t i = 0; ok && i < n; i++)
+    if (iov[i].len) ok = EVP_DigestUpdate(ctx, iov[i].p, iov[i].len) == 1;
+  ok = ok && EVP_DigestFinal_ex(ctx, md, &mdlen) == 1 && mdlen == hashlen;
+  EVP_MD_CTX_free(ctx);
+  ERR_pop_to_mark();
+  if (ok)
+    memcpy(out, md, hashlen);
+  else
+    /* The hash op cannot fail by contract, so on an allocation failure give
+     * an unpredictable value: whatever is derived from it is then neither a
+     * known key nor one the peer shares, and the handshake fails closed. */
+    (void)pn_random_default(NULL, out, hashlen);
+  pn_wipe(md, sizeof md);
+}
+
+static void pn_ossl_sha256(uint8_t *out, const pn_iov *iov, size_t n) {
+  pn_ossl_digest(PN_OSSL_SHA256, 32, out, iov, n);
+}
+
+static void pn_ossl_sha512(uint8_t *out, const pn_iov *iov, size_t n) {
+  pn_ossl_digest(PN_OSSL_SHA512, 64, out, iov, n);
+}
+
+static void pn_ossl_blake2s(uint8_t *out, const pn_iov *iov, size_t n) {
+  pn_ossl_digest(PN_OSSL_BLAKE2S, 32, out, iov, n);
+}
+
+static void pn_ossl_blake2b(uint8_t *out, const pn_iov *iov, size_t n) {
+  pn_ossl_digest(PN_OSSL_BLAKE2B, 64, out, iov, n);
+}
+
+static const pn_hash_ops pn_ossl_hash_ops[PN_OSSL_NMDS] = {
+    {.id = PN_HASH_SHA256,
+     .hashlen = 32,
+     .blocklen = 64,
+     .impl = "libcrypto",
+     .hash = pn_ossl_sha256},
+    {.id = PN_HASH_SHA512,
+     .hashlen = 64,
+     .blocklen = 128,
+     .impl = "libcrypto",
+     .hash = pn_ossl_sha512},
+    {.id = PN_HASH_BLAKE2S,
+     .hashlen = 32,
+     .blocklen = 64,
+     .impl = "libcrypto",
+     .hash = pn_ossl_blake2s},
+    {.id = PN_HASH_BLAKE2B,
+     .hashlen = 64,
+     .blocklen = 128,
+     .impl = "libcrypto",
+     .hash = pn_ossl_blake2b},
+};
+
+const pn_hash_ops *pn_openssl_hash(int id) {
+  if (!pn_ossl_ready()) return NULL;
+  for (int m = 0; m < PN_OSSL_NMDS; m++)
+    if (pn_ossl_hash_ops[m].id == id)
+      return pn_ossl_mds[m] ? &pn_ossl_hash_ops[m] : NULL;
+  return NULL;
+}
+
+#endif /* PN_HAVE_OPENSSL */
