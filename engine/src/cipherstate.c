@@ -78,11 +78,16 @@ int pn_cipherstate_rekey(pn_cipherstate *cs) {
                             tmp) == 0
                ? PN_OK
                : PN_ERR_CRYPTO;
-  if (rc == PN_OK) memcpy(cs->k, tmp, PN_NOISE_KEYLEN);
+  if (rc == PN_OK) {
+    if (cs->ops->forget) cs->ops->forget(cs->k); /* the old key is done */
+    memcpy(cs->k, tmp, PN_NOISE_KEYLEN);
+  }
   pn_wipe(tmp, sizeof tmp);
   return rc;
 }
 
 void pn_cipherstate_wipe(pn_cipherstate *cs) {
-  if (cs) pn_wipe(cs, sizeof *cs);
+  if (!cs) return;
+  if (cs->has_key && cs->ops && cs->ops->forget) cs->ops->forget(cs->k);
+  pn_wipe(cs, sizeof *cs);
 }

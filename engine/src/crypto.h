@@ -45,6 +45,10 @@ typedef struct pn_cipher_ops {
   int (*decrypt_iv)(const uint8_t k[32], const uint8_t iv[12],
                     const uint8_t *ad, size_t adlen, const uint8_t *in,
                     size_t inlen, uint8_t *out);
+  /* Optional: drops any copy of |k| the implementation cached (the
+   * per-thread contexts of libcrypto), so a wiped CipherState leaves no key
+   * behind. NULL when nothing is cached. */
+  void (*forget)(const uint8_t k[32]);
 } pn_cipher_ops;
 
 typedef struct pn_hash_ops {

@@ -419,19 +419,38 @@ static int pn_ossl_aesgcm_decrypt(const uint8_t k[32], uint64_t n,
   return pn_ossl_aesgcm_decrypt_iv(k, iv, ad, adlen, in, inlen, out);
 }
 
+/* Wipes this thread's cached copies of |k|: the key bytes and, by loading a
+ * zero key, the context's key schedule. Other threads' copies go when they
+ * next encrypt with another key or exit. */
+static void pn_ossl_forget(const uint8_t k[32]) {
+  static const uint8_t zero[32];
+  pn_ossl_thread *t = pn_ossl_tls;
+  if (!t) return;
+  for (int c = 0; c < PN_OSSL_NCIPHERS; c++)
+    for (int e = 0; e < 2; e++) {
+      pn_ossl_slot *s = &t->slot[c][e];
+      if (!s->keyed || CRYPTO_memcmp(s->key, k, 32) != 0) continue;
+      s->keyed = 0;
+      pn_wipe(s->key, sizeof s->key);
+      (void)EVP_CipherInit_ex2(s->ctx, NULL, zero, NULL, e, NULL);
+    }
+}
+
 static const pn_cipher_ops pn_ossl_cipher_ops[PN_OSSL_NCIPHERS] = {
     {.id = PN_CIPHER_CHACHAPOLY,
      .impl = "libcrypto",
      .encrypt = pn_ossl_chachapoly_encrypt,
      .decrypt = pn_ossl_chachapoly_decrypt,
      .encrypt_iv = pn_ossl_chachapoly_encrypt_iv,
-     .decrypt_iv = pn_ossl_chachapoly_decrypt_iv},
+     .decrypt_iv = pn_ossl_chachapoly_decrypt_iv,
+     .forget = pn_ossl_forget},
     {.id = PN_CIPHER_AESGCM,
      .impl = "libcrypto",
      .encrypt = pn_ossl_aesgcm_encrypt,
      .decrypt = pn_ossl_aesgcm_decrypt,
      .encrypt_iv = pn_ossl_aesgcm_encrypt_iv,
-     .decrypt_iv = pn_ossl_aesgcm_decrypt_iv},
+     .decrypt_iv = pn_ossl_aesgcm_decrypt_iv,
+     .forget = pn_ossl_forget},
 };
 
 const pn_cipher_ops *pn_openssl_cipher(int id) {

@@ -30,7 +30,7 @@ static void next_action(pn_handshake *hs) {
 
 /* FAILED keeps only public values (rs, re), which a fallback may need. */
 static int fail(pn_handshake *hs, int rc) {
-  pn_wipe(&hs->ss, sizeof hs->ss);
+  pn_symmetric_wipe(&hs->ss);
   pn_wipe(&hs->e, sizeof hs->e);
   hs->has_e = 0;
   hs->action = PN_HS_FAILED;
@@ -379,7 +379,7 @@ int pn_handshake_split(pn_handshake *hs, pn_cipherstate *send,
     pn_symmetric_split(&hs->ss, recv, send);
   /* Keep h for channel binding; everything secret goes. */
   pn_wipe(hs->ss.ck, sizeof hs->ss.ck);
-  pn_wipe(&hs->ss.cs, sizeof hs->ss.cs);
+  pn_cipherstate_wipe(&hs->ss.cs);
   pn_wipe(&hs->e, sizeof hs->e);
   hs->has_e = 0;
   hs->action = PN_HS_DONE;
@@ -428,6 +428,7 @@ int pn_handshake_fallback(pn_handshake *hs, const pn_protocol *fb) {
 
 void pn_handshake_wipe(pn_handshake *hs) {
   if (!hs) return;
+  pn_symmetric_wipe(&hs->ss);
   pn_wipe(hs, sizeof *hs);
   hs->action = PN_HS_FAILED;
 }

@@ -86,5 +86,7 @@ size_t pn_symmetric_handshake_hash(const pn_symmetricstate *ss,
 }
 
 void pn_symmetric_wipe(pn_symmetricstate *ss) {
-  if (ss) pn_wipe(ss, sizeof *ss);
+  if (!ss) return;
+  pn_cipherstate_wipe(&ss->cs);
+  pn_wipe(ss, sizeof *ss);
 }
