@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include "crypto.h"
+#include "crypto_fuzz.h"
 
 /* ---- Initialisation ----------------------------------------------------- */
 
@@ -105,7 +106,13 @@ const pn_dh_ops *pn_crypto_dh(int id, pn_backend backend) {
 }
 
 const pn_cipher_ops *pn_crypto_cipher(int id, pn_backend backend) {
+#ifdef PN_FUZZING_AEAD
+  /* The fuzzing build's transparent stand-in, whatever the backend. */
+  (void)backend;
+  return pn_crypto_init() == PN_OK ? pn_fuzz_cipher(id) : NULL;
+#else
   return pn_pick(PN_KIND_CIPHER, id, backend);
+#endif
 }
 
 const pn_hash_ops *pn_crypto_hash(int id, pn_backend backend) {

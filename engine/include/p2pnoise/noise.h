@@ -320,6 +320,7 @@ PN_API size_t pn_handshake_overhead(const pn_handshake *hs);
  * WriteMessage(payload). The message length is checked before any crypto:
  *
  * PN_ERR_WRONG_TURN      a read is due.
+ * PN_ERR_INVALID_STATE   not started (SETUP), or every message is done (SPLIT).
  * PN_ERR_NOBUF           |outcap| is smaller than the message; the state is
  *                        unchanged and the call may be repeated.
  * PN_ERR_MSG_SIZE        the message would exceed 65535 bytes; unchanged.
@@ -334,6 +335,8 @@ PN_API int pn_handshake_write(pn_handshake *hs, const uint8_t *payload,
  * ReadMessage(message). |msg| and |payload| must not overlap.
  *
  * PN_ERR_WRONG_TURN      a write is due (state unchanged).
+ * PN_ERR_INVALID_STATE   not started (SETUP), or every message is done (SPLIT).
+ * PN_ERR_HANDSHAKE_FAILED the state is FAILED (or done).
  * PN_ERR_NOBUF           |payload_cap| too small (state unchanged).
  * PN_ERR_MSG_SIZE        |msg_len| is shorter than the pattern's keys and tags,
  *                        or over 65535: FAILED.
