@@ -29,3 +29,9 @@ set_tests_properties(vectors vectors_sodium PROPERTIES SKIP_RETURN_CODE 77
 
 add_test(NAME noise_failures COMMAND test_noise_failures)
 set_tests_properties(noise_failures PROPERTIES TIMEOUT 300)
+
+pn_add_valgrind_test(vectors $<TARGET_FILE:test_vectors> ${pn_vector_paths})
+pn_add_valgrind_test(noise_failures $<TARGET_FILE:test_noise_failures>)
+if(TEST valgrind_vectors)
+  set_tests_properties(valgrind_vectors PROPERTIES SKIP_RETURN_CODE 77)
+endif()
