@@ -1,6 +1,6 @@
 # Noise layer: the vector runner (acceptance test) and the failure-path tests.
 
-pn_add_test(test_vectors test_vectors.c)
+pn_add_test(test_vectors ${PROJECT_SOURCE_DIR}/vectors/test_vectors.c)
 pn_add_test(test_noise_failures test_noise_failures.c)
 
 # The vector sources: the JSON folder (a relative path counts from the repo
