@@ -44,6 +44,10 @@ typedef enum pn_error {
   PN_ERR_OVERFLOW = -8,
   /* A message is larger than the configured or protocol maximum. */
   PN_ERR_MSG_TOO_LARGE = -9,
+  /* The engine's shared buffer pool cannot hold it now; retry later. */
+  PN_ERR_POOL_EXHAUSTED = -10,
+  /* The engine is shutting down or closed. */
+  PN_ERR_SHUTDOWN = -11,
 
   /* Protocol names. */
   PN_ERR_NAME_MALFORMED = -20,       /* not Noise_P_D_C_H, bad characters */

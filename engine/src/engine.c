@@ -1,0 +1,1661 @@
+/*
+ * The sans-IO engine (engine.h): connections, handshakes through the Noise
+ * layer, framing, chunking with overflow, routing, limits, timers.
+ *
+ * Connection life: FREE -> HANDSHAKE -> OPEN -> CLOSING -> DEAD -> FREE.
+ * DEAD means the transport is gone (CLOSE polled, or closed by the driver)
+ * but events naming the slot wait in the event queue; the slot is reused
+ * only after they were polled, so an event can always read its peer id.
+ */
+#include <string.h>
+
+#include "crypto.h"
+#include "engine_int.h"
+#include "frame.h"
+#include "pool.h"
+#include "route.h"
+#include "timer.h"
+
+#define NIL              UINT32_MAX
+#define DEFAULT_PROTOCOL "Noise_XX_25519_ChaChaPoly_BLAKE2b"
+
+enum conn_state { CS_FREE, CS_HANDSHAKE, CS_OPEN, CS_CLOSING, CS_DEAD };
+
+enum conn_flag {
+  F_ROUTED = 1 << 0,      /* the peer's routed connection: a peer */
+  F_CLOSE_SENT = 1 << 1,  /* our CLOSE frame is queued */
+  F_CLOSE_RCVD = 1 << 2,  /* the peer's CLOSE frame arrived */
+  F_DRAIN = 1 << 3,       /* a duplicate loser: deliver until its CLOSE */
+  F_DUP_WAIT = 1 << 4,    /* the peer closed us as a duplicate: wait for
+                             the surviving connection before leaving */
+  F_OVF_EPISODE = 1 << 5, /* outbound overflow reported, queue not drained */
+  F_OVF_EVENT = 1 << 6,   /* an outbound OVERFLOW event waits in the queue */
+  F_CHECKED = 1 << 7,     /* remote key compared and authorized */
+  F_CLOSEQ = 1 << 8,      /* waits for its CLOSE action */
+  F_SENDQ = 1 << 9,       /* in the send list */
+  F_DISCARD = 1 << 10,    /* discarding an oversized inbound message */
+  F_REASM = 1 << 11,      /* reassembling a chunked message */
+  F_KEYS = 1 << 12,       /* transport keys exist */
+  F_REPORTED = 1 << 13,   /* its end was reported (REJECTED/DISCONNECTED) */
+  F_WAS_PEER = 1 << 14
+};
+
+typedef struct link {
+  uint32_t prev, next;
+} link;
+
+typedef struct list {
+  uint32_t head, tail;
+} list;
+
+typedef struct conn {
+  uint32_t gen;
+  uint8_t state, dir, hdr_len, nev;
+  uint32_t flags;
+  uint8_t hdr[2];
+  uint16_t reason;        /* our close reason */
+  uint16_t remote_reason; /* from the peer's CLOSE */
+  uint8_t hash_len;
+  uint32_t hs;        /* handshake slot or NIL */
+  uint32_t frame_len; /* body length of the frame being read */
+  uint32_t inflight;  /* bytes of the SEND in flight */
+  uint32_t reasm_total;
+  uint32_t discard_left;
+  void *user;
+  pn_cipherstate tx, rx;
+  pn_peer_id id;
+  uint8_t hash[PN_NOISE_MAX_HASHLEN];
+  pn_bq rxq, txq, reasm;
+  pn_time opened, since, last_rx, last_tx, last_rekey, close_at, dup_at;
+  uint64_t bytes_in, bytes_out, msgs_in, msgs_out, tx_since_rekey;
+  uint32_t rekeys_out, rekeys_in;
+  link q;    /* send list or close list */
+  link peer; /* peers list */
+} conn;
+
+typedef struct hslot {
+  pn_handshake hs;
+  pn_peer_id expected;
+  uint8_t has_expected;
+  uint32_t next_free;
+} hslot;
+
+/* An event waiting to be polled. Peer data is read from the slot then. */
+typedef struct evq_ent {
+  uint8_t type, reason;
+  uint16_t remote_reason;
+  uint32_t slot; /* NIL for engine-level events */
+  uint64_t size;
+} evq_ent;
+
+enum { REJ_CONN = 0, REJ_HS = 1 };
+
+struct pn_engine {
+  size_t total;
+  int owned;
+  pn_protocol proto;
+  pn_keypair s;
+  int has_s;
+  uint8_t prologue[PN_ENGINE_MAX_PROLOGUE];
+  size_t prologue_len;
+  uint8_t psks[PN_NOISE_MAX_PSKS][PN_NOISE_PSKLEN];
+  size_t npsks;
+  int profile, overflow;
+  uint32_t max_conns, max_hs, max_peers;
+  uint64_t max_message, send_queue;
+  pn_time hs_timeout, idle_timeout, keepalive, linger, rekey_interval;
+  uint64_t rekey_messages;
+  pn_rng rng;
+  pn_authorize_fn authorize;
+  void *authorize_user;
+
+  pn_time now;
+  conn *conns;
+  uint32_t *free_conns, nfree_conns;
+  hslot *hss;
+  uint32_t hs_free, nhs;
+  pn_route route;
+  pn_timers timers;
+  pn_pool pool;
+  evq_ent *ev;
+  uint32_t ev_cap, ev_head, ev_len;
+  list sendq, closeq, peers;
+  uint8_t *rxs, *txs, *deliver;
+  size_t deliver_hw;
+  const uint8_t *msg_ptr;
+  size_t msg_len;
+  int msg_pending;
+  uint32_t nconns, npeers;
+  uint64_t rej_count[2];
+  uint8_t rej_pending[2];
+  uint8_t listening_pending;
+  uint8_t shutdown, closed_emitted;
+  pn_time last_deadline;
+};
+
+/* ---- Layout ------------------------------------------------------------- */
+
+typedef struct layout {
+  size_t conns, free_conns, hss, route, heap, pos, ev, pool_next, rxs, txs,
+      deliver, pool, total;
+  uint32_t route_size, ev_cap, nblocks, reserve;
+} layout;
+
+static size_t align_up(size_t n) {
+  return (n + PN_ENGINE_ALIGN - 1) & ~(size_t)(PN_ENGINE_ALIGN - 1);
+}
+
+static pn_time dflt(pn_time v, pn_time d) {
+  return v ? v : d;
+}
+
+/* The config with defaults applied, validated; 0 or an error. */
+typedef struct settings {
+  pn_protocol proto;
+  uint32_t max_conns, max_hs, max_peers, block;
+  uint64_t max_message, send_queue, budget;
+  int needs_static;
+} settings;
+
+static int settle(const pn_engine_config *cfg, settings *st) {
+  if (!cfg) return PN_ERR_INVALID_ARGUMENT;
+  const char *name = cfg->protocol ? cfg->protocol : DEFAULT_PROTOCOL;
+  int rc = pn_protocol_parse(&st->proto, name, strlen(name), PN_BACKEND_AUTO);
+  if (rc != PN_OK) return rc;
+  const pn_protocol *p = &st->proto;
+  /* The engine speaks interactive patterns; fallback needs Noise Pipes. */
+  if (p->one_way || p->fallback) return PN_ERR_INVALID_ARGUMENT;
+  pn_handshake hs;
+  st->needs_static = 0;
+  for (int role = PN_INITIATOR; role <= PN_RESPONDER; role++) {
+    rc = pn_handshake_init(&hs, p, (pn_role)role, NULL);
+    if (rc != PN_OK) return rc;
+    if (pn_handshake_needs(&hs) & PN_NEED_LOCAL_STATIC) st->needs_static = 1;
+    pn_handshake_wipe(&hs);
+  }
+  size_t dl = pn_protocol_dhlen(p);
+  if (cfg->static_private && cfg->static_private_len != dl)
+    return PN_ERR_INVALID_ARGUMENT;
+  if (st->needs_static && !cfg->static_private) return PN_ERR_INVALID_ARGUMENT;
+  if (p->npsk && (cfg->npsks < p->npsk || !cfg->psks))
+    return PN_ERR_INVALID_ARGUMENT;
+  if (cfg->npsks > PN_NOISE_MAX_PSKS) return PN_ERR_INVALID_ARGUMENT;
+  if (cfg->prologue_len > PN_ENGINE_MAX_PROLOGUE ||
+      (cfg->prologue_len && !cfg->prologue))
+    return PN_ERR_INVALID_ARGUMENT;
+  if (cfg->profile != PN_PROFILE_FRAMED && cfg->profile != PN_PROFILE_PLAIN)
+    return PN_ERR_INVALID_ARGUMENT;
+  if (cfg->overflow != PN_OVERFLOW_REJECT &&
+      cfg->overflow != PN_OVERFLOW_DISCONNECT)
+    return PN_ERR_INVALID_ARGUMENT;
+  st->max_conns = cfg->max_conns ? cfg->max_conns : PN_ENGINE_DEFAULT_MAX_CONNS;
+  st->max_hs = cfg->max_handshakes ? cfg->max_handshakes
+                                   : PN_ENGINE_DEFAULT_MAX_HANDSHAKES;
+  st->max_peers = cfg->max_peers ? cfg->max_peers : PN_ENGINE_DEFAULT_MAX_PEERS;
+  if (st->max_conns > PN_ENGINE_MAX_CONNS) return PN_ERR_INVALID_ARGUMENT;
+  if (st->max_hs > st->max_conns) st->max_hs = st->max_conns;
+  if (st->max_peers > st->max_conns) st->max_peers = st->max_conns;
+  if (cfg->profile == PN_PROFILE_PLAIN) {
+    st->max_message =
+        cfg->max_message ? cfg->max_message : PN_ENGINE_PLAIN_MAX_MESSAGE;
+    if (st->max_message > PN_ENGINE_PLAIN_MAX_MESSAGE)
+      return PN_ERR_INVALID_ARGUMENT;
+  } else {
+    st->max_message =
+        cfg->max_message ? cfg->max_message : PN_ENGINE_DEFAULT_MAX_MESSAGE;
+    if (st->max_message > UINT32_MAX) return PN_ERR_INVALID_ARGUMENT;
+  }
+  uint64_t wire_max = pn_frame_wire_size(st->max_message) + 64;
+  st->send_queue = cfg->send_queue ? cfg->send_queue
+                   : wire_max > PN_ENGINE_DEFAULT_SEND_QUEUE
+                       ? wire_max
+                       : PN_ENGINE_DEFAULT_SEND_QUEUE;
+  if (st->send_queue < wire_max || st->send_queue > UINT32_MAX)
+    return PN_ERR_INVALID_ARGUMENT;
+  st->block = cfg->pool_block ? cfg->pool_block : PN_ENGINE_DEFAULT_POOL_BLOCK;
+  if (st->block < PN_ENGINE_MIN_POOL_BLOCK ||
+      st->block > PN_ENGINE_MAX_POOL_BLOCK)
+    return PN_ERR_INVALID_ARGUMENT;
+  uint64_t reserve = (PN_FRAME_MAX_WIRE + st->block - 1) / st->block + 1;
+  uint64_t need = reserve + (wire_max + st->block - 1) / st->block + 1;
+  uint64_t dbudget = PN_ENGINE_DEFAULT_POOL_BUDGET;
+  if (dbudget < 4 * need * st->block) dbudget = 4 * need * st->block;
+  st->budget = cfg->pool_budget ? cfg->pool_budget : dbudget;
+  if (st->budget / st->block < need || st->budget / st->block > UINT32_MAX / 2)
+    return PN_ERR_INVALID_ARGUMENT;
+  return PN_OK;
+}
+
+static void plan(const settings *st, int profile, layout *l) {
+  size_t off = align_up(sizeof(struct pn_engine));
+  uint32_t c = st->max_conns;
+  l->route_size = pn_route_size(c);
+  l->ev_cap = 3 * c + 8;
+  l->nblocks = (uint32_t)(st->budget / st->block);
+  l->reserve = (PN_FRAME_MAX_WIRE + st->block - 1) / st->block + 1;
+#define PLACE(field, bytes)                                                    \
+  do {                                                                         \
+    l->field = off;                                                            \
+    off = align_up(off + (bytes));                                             \
+  } while (0)
+  PLACE(conns, (size_t)c * sizeof(conn));
+  PLACE(free_conns, (size_t)c * sizeof(uint32_t));
+  PLACE(hss, (size_t)st->max_hs * sizeof(hslot));
+  PLACE(route, (size_t)l->route_size * sizeof(uint32_t));
+  PLACE(heap, (size_t)c * sizeof(pn_heap_ent));
+  PLACE(pos, (size_t)c * sizeof(uint32_t));
+  PLACE(ev, (size_t)l->ev_cap * sizeof(evq_ent));
+  PLACE(pool_next, pn_pool_meta_size(l->nblocks));
+  PLACE(rxs, PN_NOISE_MAX_MSG + 16);
+  PLACE(txs, PN_NOISE_MAX_MSG + 16);
+  /* Chunked messages are delivered contiguous from here; the plain profile
+   * delivers straight from the decryption buffer. */
+  PLACE(deliver, profile == PN_PROFILE_PLAIN ? 0 : (size_t)st->max_message);
+  PLACE(pool, (size_t)l->nblocks * st->block);
+#undef PLACE
+  l->total = off;
+}
+
+void pn_engine_config_default(pn_engine_config *cfg) {
+  if (!cfg) return;
+  memset(cfg, 0, sizeof *cfg);
+  cfg->protocol = DEFAULT_PROTOCOL;
+}
+
+int pn_engine_config_check(const pn_engine_config *cfg) {
+  settings st;
+  return settle(cfg, &st);
+}
+
+size_t pn_engine_memsize(const pn_engine_config *cfg) {
+  settings st;
+  layout l;
+  if (settle(cfg, &st) != PN_OK) return 0;
+  plan(&st, cfg->profile, &l);
+  return l.total;
+}
+
+/* ---- Small helpers ------------------------------------------------------ */
+
+static pn_time add_time(pn_time t, pn_time d) {
+  if (d == PN_TIME_NEVER || t > PN_TIME_NEVER - d) return PN_TIME_NEVER;
+  return t + d;
+}
+
+static void clock_in(pn_engine *e, pn_time now) {
+  if (now > e->now) e->now = now; /* backwards is clamped */
+}
+
+static uint32_t slot_of(const pn_engine *e, const conn *c) {
+  return (uint32_t)(c - e->conns);
+}
+
+static pn_conn_id conn_id(const pn_engine *e, const conn *c) {
+  return ((uint64_t)c->gen << 32) | (slot_of(e, c) + 1);
+}
+
+static conn *lookup(pn_engine *e, pn_conn_id id) {
+  uint32_t s = (uint32_t)id;
+  if (!s || s > e->max_conns) return NULL;
+  conn *c = &e->conns[s - 1];
+  if (c->gen != (uint32_t)(id >> 32)) return NULL;
+  if (c->state == CS_FREE || c->state == CS_DEAD) return NULL;
+  return c;
+}
+
+static const pn_peer_id *route_key(const void *ctx, uint32_t idx) {
+  const pn_engine *e = ctx;
+  return &e->conns[idx].id;
+}
+
+int pn_peer_id_equal(const pn_peer_id *a, const pn_peer_id *b) {
+  if (!a || !b || a->len != b->len || a->len > PN_PEER_ID_MAX) return 0;
+  return memcmp(a->key, b->key, a->len) == 0;
+}
+
+static void list_push(pn_engine *e, list *l, int which, uint32_t i) {
+  link *k = which ? &e->conns[i].peer : &e->conns[i].q;
+  k->next = NIL;
+  k->prev = l->tail;
+  if (l->tail != NIL) {
+    link *t = which ? &e->conns[l->tail].peer : &e->conns[l->tail].q;
+    t->next = i;
+  } else {
+    l->head = i;
+  }
+  l->tail = i;
+}
+
+static void list_unlink(pn_engine *e, list *l, int which, uint32_t i) {
+  link *k = which ? &e->conns[i].peer : &e->conns[i].q;
+  if (k->prev != NIL)
+    (which ? &e->conns[k->prev].peer : &e->conns[k->prev].q)->next = k->next;
+  else
+    l->head = k->next;
+  if (k->next != NIL)
+    (which ? &e->conns[k->next].peer : &e->conns[k->next].q)->prev = k->prev;
+  else
+    l->tail = k->prev;
+  k->prev = k->next = NIL;
+}
+
+/* ---- Events -------------------------------------------------------------- */
+
+static int ev_push(pn_engine *e, conn *c, int type, int reason,
+                   int remote_reason, uint64_t size) {
+  /* Capacity is 3 per slot plus engine events, each coalesced: never full. */
+  if (e->ev_len >= e->ev_cap) return PN_ERR_INTERNAL;
+  evq_ent *x = &e->ev[(e->ev_head + e->ev_len++) % e->ev_cap];
+  x->type = (uint8_t)type;
+  x->reason = (uint8_t)reason;
+  x->remote_reason = (uint16_t)remote_reason;
+  x->slot = c ? slot_of(e, c) : NIL;
+  x->size = size;
+  if (c) c->nev++;
+  return PN_OK;
+}
+
+/* ---- Timers -------------------------------------------------------------- */
+
+static pn_time min_t(pn_time a, pn_time b) {
+  return a < b ? a : b;
+}
+
+static pn_time conn_deadline(const pn_engine *e, const conn *c) {
+  if (c->flags & F_CLOSEQ) return PN_TIME_NEVER;
+  switch (c->state) {
+  case CS_HANDSHAKE:
+    return add_time(c->opened, e->hs_timeout);
+  case CS_OPEN: {
+    pn_time d = add_time(c->last_rx, e->idle_timeout);
+    if (e->profile == PN_PROFILE_FRAMED) {
+      d = min_t(d, add_time(c->last_tx, e->keepalive));
+      d = min_t(d, add_time(c->last_rekey, e->rekey_interval));
+    }
+    if (c->flags & F_DUP_WAIT) d = min_t(d, c->dup_at);
+    return d;
+  }
+  case CS_CLOSING:
+    return c->close_at;
+  default:
+    return PN_TIME_NEVER;
+  }
+}
+
+static void resched(pn_engine *e, conn *c) {
+  pn_timers_lower(&e->timers, slot_of(e, c), conn_deadline(e, c));
+}
+
+/*
+ * The timers, and the protocol events that drive them:
+ *
+ * - Handshake timeout: a connection that is not established
+ *   handshake_timeout after it opened is REJECTED (HANDSHAKE_TIMEOUT).
+ * - Idle timeout: an established peer from which nothing authenticated
+ *   arrived for idle_timeout is closed (IDLE_TIMEOUT).
+ * - Keepalive: when nothing was queued to a peer for keepalive_interval, a
+ *   KEEPALIVE frame is (framed profile).
+ * - Rekey: a sending key older than rekey_interval is replaced, after a
+ *   REKEY frame (framed profile); the message count is checked per send.
+ * - Close linger: a closing connection whose CLOSE exchange has not ended
+ *   close_linger after it began is closed anyway (a duplicate waits for
+ *   handshake_timeout instead, while the peer moves to the survivor).
+ * - Duplicate wait: a routed connection the peer closed as a duplicate is
+ *   given up handshake_timeout later if no survivor came.
+ *
+ * Each connection has one heap entry: the earliest of its timers. The
+ * functions below are named after the events; none scans other
+ * connections.
+ */
+static void timers_handshake_started(pn_engine *e, conn *c) {
+  c->opened = c->last_rx = c->last_tx = e->now;
+  resched(e, c);
+}
+
+static void timers_session_started(pn_engine *e, conn *c) {
+  c->since = c->last_rx = c->last_tx = c->last_rekey = e->now;
+}
+
+static void timers_any_frame_queued(pn_engine *e, conn *c) {
+  c->last_tx = e->now;
+}
+
+static void timers_authenticated_received(pn_engine *e, conn *c) {
+  c->last_rx = e->now; /* a later deadline: the heap catches up lazily */
+}
+
+static void timers_key_rotated(pn_engine *e, conn *c) {
+  c->last_rekey = e->now;
+}
+
+static void timers_close_started(pn_engine *e, conn *c, pn_time linger) {
+  c->close_at = add_time(e->now, linger);
+  pn_timers_set(&e->timers, slot_of(e, c), c->close_at);
+}
+
+static void timers_duplicate_closed_by_peer(pn_engine *e, conn *c) {
+  c->dup_at = add_time(e->now, e->hs_timeout);
+  resched(e, c);
+}
+
+/* ---- Slots and teardown -------------------------------------------------- */
+
+static void hs_release(pn_engine *e, conn *c) {
+  if (c->hs == NIL) return;
+  hslot *h = &e->hss[c->hs];
+  pn_handshake_wipe(&h->hs);
+  memset(&h->expected, 0, sizeof h->expected);
+  h->has_expected = 0;
+  h->next_free = e->hs_free;
+  e->hs_free = c->hs;
+  e->nhs--;
+  c->hs = NIL;
+}
+
+static void maybe_free(pn_engine *e, conn *c) {
+  if (c->state != CS_DEAD || c->nev) return;
+  uint32_t gen = c->gen + 1;
+  pn_wipe(c, sizeof *c);
+  c->gen = gen ? gen : 1;
+  c->state = CS_FREE;
+  c->hs = NIL;
+  e->free_conns[e->nfree_conns++] = slot_of(e, c);
+  e->nconns--;
+}
+
+static void unroute(pn_engine *e, conn *c) {
+  if (!(c->flags & F_ROUTED)) return;
+  (void)pn_route_remove(&e->route, &c->id);
+  list_unlink(e, &e->peers, 1, slot_of(e, c));
+  c->flags &= ~(uint32_t)F_ROUTED;
+  e->npeers--;
+}
+
+/* Forgets everything of the transport connection; events may still name
+ * the slot. */
+static void conn_release(pn_engine *e, conn *c) {
+  uint32_t i = slot_of(e, c);
+  unroute(e, c);
+  if (c->flags & (F_SENDQ | F_CLOSEQ))
+    list_unlink(e, (c->flags & F_CLOSEQ) ? &e->closeq : &e->sendq, 0, i);
+  c->flags &= ~(uint32_t)(F_SENDQ | F_CLOSEQ);
+  pn_timers_remove(&e->timers, i);
+  hs_release(e, c);
+  pn_bq_clear(&e->pool, &c->rxq);
+  pn_bq_clear(&e->pool, &c->txq);
+  pn_bq_clear(&e->pool, &c->reasm);
+  pn_cipherstate_wipe(&c->tx);
+  pn_cipherstate_wipe(&c->rx);
+  c->inflight = 0;
+  c->state = CS_DEAD;
+  maybe_free(e, c);
+}
+
+/* Queues the CLOSE action: the transport is to be closed. */
+static void close_now(pn_engine *e, conn *c) {
+  uint32_t i = slot_of(e, c);
+  if (c->flags & F_CLOSEQ) return;
+  if (c->flags & F_SENDQ) list_unlink(e, &e->sendq, 0, i);
+  c->flags &= ~(uint32_t)F_SENDQ;
+  c->flags |= F_CLOSEQ;
+  list_push(e, &e->closeq, 0, i);
+  pn_timers_remove(&e->timers, i);
+  if (c->state != CS_CLOSING) c->state = CS_CLOSING;
+}
+
+static void want_send(pn_engine *e, conn *c) {
+  if (c->flags & (F_SENDQ | F_CLOSEQ) || c->inflight || !c->txq.len) return;
+  c->flags |= F_SENDQ;
+  list_push(e, &e->sendq, 0, slot_of(e, c));
+}
+
+/* A closing connection is done once our CLOSE left and the peer's came
+ * (or there is nothing more to say: plain profile, no keys). */
+static void closing_progress(pn_engine *e, conn *c) {
+  if (c->state != CS_CLOSING || (c->flags & F_CLOSEQ)) return;
+  if (c->txq.len || c->inflight) return;
+  int framed = e->profile == PN_PROFILE_FRAMED && (c->flags & F_KEYS);
+  if (!framed || (c->flags & F_CLOSE_RCVD)) close_now(e, c);
+}
+
+/* ---- Transmit ------------------------------------------------------------ */
+
+/* Encrypts |len| bytes at e->txs + 2 in place and appends the frame to the
+ * transmit queue, whose room was reserved. */
+static int put_frame(pn_engine *e, conn *c, size_t len) {
+  size_t out;
+  int rc =
+      pn_cipherstate_encrypt(&c->tx, NULL, 0, e->txs + PN_FRAME_LEN, len,
+                             e->txs + PN_FRAME_LEN, PN_NOISE_MAX_MSG, &out);
+  if (rc != PN_OK) return rc;
+  pn_put16(e->txs, (uint32_t)out);
+  pn_bq_append(&e->pool, &c->txq, e->txs, PN_FRAME_LEN + out);
+  timers_any_frame_queued(e, c);
+  return PN_OK;
+}
+
+/* A small control frame (keepalive, close, rekey), which may use the
+ * nonces kept back for it. Only CLOSE may dip into the pool's reserve:
+ * linger bounds how long it holds it, and a connection must always be
+ * able to say goodbye. */
+static int control_frame(pn_engine *e, conn *c, const uint8_t *pt, size_t len) {
+  if (pn_bq_reserve(&e->pool, &c->txq, PN_FRAME_LEN + PN_NOISE_TAGLEN + len,
+                    pt[0] == PN_FT_CLOSE) != 0)
+    return PN_ERR_POOL_EXHAUSTED;
+  memcpy(e->txs + PN_FRAME_LEN, pt, len);
+  int rc = put_frame(e, c, len);
+  if (rc == PN_OK)
+    want_send(e, c);
+  else
+    pn_wipe(e->txs, PN_FRAME_LEN + len);
+  return rc;
+}
+
+static int nonces_left(const conn *c, uint64_t want) {
+  uint64_t n = pn_cipherstate_nonce(&c->tx);
+  return n <= UINT64_MAX - 1 - PN_ENGINE_NONCE_RESERVE - want;
+}
+
+/* Starts closing |c| with |reason|: unroutes it, queues a CLOSE frame when
+ * keys allow, else closes the transport at once. Reports nothing. */
+static void begin_close(pn_engine *e, conn *c, int reason) {
+  unroute(e, c);
+  if (c->state == CS_CLOSING) return;
+  c->reason = (uint16_t)reason;
+  int graceful = (c->flags & F_KEYS) && c->state == CS_OPEN;
+  hs_release(e, c);
+  pn_bq_clear(&e->pool, &c->reasm);
+  c->flags &= ~(uint32_t)(F_REASM | F_DISCARD | F_DUP_WAIT);
+  c->state = CS_CLOSING;
+  if (!graceful) {
+    close_now(e, c);
+    return;
+  }
+  if (e->profile == PN_PROFILE_FRAMED && !(c->flags & F_CLOSE_SENT)) {
+    uint8_t f[PN_FT_CLOSE_LEN] = {PN_FT_CLOSE, 0, 0};
+    pn_put16(f + 1, (uint32_t)reason);
+    if (control_frame(e, c, f, sizeof f) != PN_OK) {
+      close_now(e, c);
+      return;
+    }
+    c->flags |= F_CLOSE_SENT;
+  }
+  pn_time linger = e->linger;
+  /* A duplicate keeps reading while the peer moves to the survivor. */
+  if (reason == PN_REASON_DUPLICATE && e->hs_timeout > linger)
+    linger = e->hs_timeout;
+  timers_close_started(e, c, linger);
+  closing_progress(e, c);
+}
+
+/* Reports the end of |c| (DISCONNECTED for a peer, REJECTED otherwise) and
+ * closes it. */
+static void conn_fail(pn_engine *e, conn *c, int reason, int remote_reason) {
+  if (!(c->flags & F_REPORTED)) {
+    c->flags |= F_REPORTED;
+    int type =
+        (c->flags & F_ROUTED) ? PN_EVENT_PEER_DISCONNECTED : PN_EVENT_REJECTED;
+    if (type == PN_EVENT_REJECTED && (c->flags & F_WAS_PEER)) type = 0;
+    if (type) (void)ev_push(e, c, type, reason, remote_reason, 1);
+  }
+  begin_close(e, c, reason);
+}
+
+/* The time |t| = now - (|interval| - a short retry delay), so that a timer
+ * of |interval| that is due now fires again soon, never at once. */
+static pn_time retry_base(const pn_engine *e, pn_time interval) {
+  pn_time retry = interval > PN_SEC ? PN_SEC : interval;
+  return e->now - (interval - retry);
+}
+
+static void queue_rekey(pn_engine *e, conn *c, int flags) {
+  uint8_t f[PN_FT_REKEY_LEN] = {PN_FT_REKEY, (uint8_t)flags};
+  /* The REKEY frame goes under the old key; the new key starts after it. */
+  if (control_frame(e, c, f, sizeof f) != PN_OK) {
+    /* No room in the pool: the message count retries at the next send,
+     * the age in a second. */
+    if (add_time(c->last_rekey, e->rekey_interval) <= e->now)
+      c->last_rekey = retry_base(e, e->rekey_interval);
+    return;
+  }
+  timers_key_rotated(e, c);
+  c->tx_since_rekey = 0;
+  if (pn_cipherstate_rekey(&c->tx) != PN_OK)
+    conn_fail(e, c, PN_REASON_INTERNAL, 0);
+  else
+    c->rekeys_out++;
+}
+
+/* Encrypts and queues one application message (all or nothing). */
+static int send_msg(pn_engine *e, conn *c, const uint8_t *msg, size_t len) {
+  if (len > e->max_message) return PN_ERR_MSG_TOO_LARGE;
+  int framed = e->profile == PN_PROFILE_FRAMED;
+  uint64_t chunks = framed ? pn_frame_chunks(len) : 1;
+  uint64_t wire =
+      framed ? pn_frame_wire_size(len) : len + PN_FRAME_LEN + PN_NOISE_TAGLEN;
+  if (!nonces_left(c, chunks + 1)) {
+    conn_fail(e, c, PN_REASON_NONCE_EXHAUSTED, 0);
+    return PN_ERR_NONCE_EXHAUSTED;
+  }
+  if (c->txq.len + wire > e->send_queue) {
+    if (e->overflow == PN_OVERFLOW_DISCONNECT) {
+      conn_fail(e, c, PN_REASON_SEND_QUEUE_FULL, 0);
+    } else if (!(c->flags & (F_OVF_EPISODE | F_OVF_EVENT))) {
+      c->flags |= F_OVF_EPISODE | F_OVF_EVENT;
+      (void)ev_push(e, c, PN_EVENT_OVERFLOW, PN_REASON_SEND_QUEUE_FULL, 0, len);
+    }
+    return PN_ERR_OVERFLOW;
+  }
+  if (pn_bq_reserve(&e->pool, &c->txq, wire, 0) != 0)
+    return PN_ERR_POOL_EXHAUSTED;
+  size_t off = 0;
+  for (uint64_t i = 0; i < chunks; i++) {
+    uint8_t *p = e->txs + PN_FRAME_LEN;
+    size_t hdr = 0, n = framed ? pn_frame_chunk_data(len, i) : len;
+    if (framed && i == 0) {
+      p[0] = PN_FT_DATA_FIRST;
+      pn_put32(p + 1, (uint32_t)len);
+      hdr = PN_FT_FIRST_HDR;
+    } else if (framed) {
+      p[0] = PN_FT_DATA_MORE;
+      hdr = PN_FT_MORE_HDR;
+    }
+    if (n) memcpy(p + hdr, msg + off, n);
+    off += n;
+    int rc = put_frame(e, c, hdr + n);
+    if (rc != PN_OK) {
+      /* Cannot happen after the checks above; the stream is now broken. */
+      pn_wipe(e->txs, PN_FRAME_LEN + hdr + n + PN_NOISE_TAGLEN);
+      conn_fail(e, c, PN_REASON_INTERNAL, 0);
+      return rc;
+    }
+  }
+  /* No wipe: encryption in place left only ciphertext in e->txs. */
+  c->msgs_out++;
+  c->bytes_out += len;
+  want_send(e, c);
+  if (framed && ++c->tx_since_rekey >= e->rekey_messages) queue_rekey(e, c, 0);
+  return PN_OK;
+}
+
+/* ---- Handshake ----------------------------------------------------------- */
+
+static void make_id(const pn_engine *e, const conn *c, const uint8_t *rs,
+                    pn_peer_id *id) {
+  memset(id, 0, sizeof *id);
+  id->len = (uint8_t)pn_protocol_dhlen(&e->proto);
+  if (rs) {
+    memcpy(id->key, rs, id->len);
+  } else {
+    /* No static key proven: the session's hash names it. */
+    size_t n = c->hash_len < id->len ? c->hash_len : id->len;
+    memcpy(id->key, c->hash, n);
+    id->anonymous = 1;
+  }
+}
+
+/* Compares the remote key with the expected one and asks the authorize
+ * callback, once, as soon as the key is known. 0 or a reason. */
+static int check_remote(pn_engine *e, conn *c, const pn_peer_id *id) {
+  if (c->flags & F_CHECKED) return 0;
+  c->flags |= F_CHECKED;
+  hslot *h = c->hs != NIL ? &e->hss[c->hs] : NULL;
+  if (h && h->has_expected && !pn_peer_id_equal(&h->expected, id))
+    return PN_REASON_UNEXPECTED_KEY;
+  if (e->authorize && !e->authorize(e->authorize_user, id, (pn_dir)c->dir))
+    return PN_REASON_UNAUTHORIZED;
+  return 0;
+}
+
+static int check_known_key(pn_engine *e, conn *c) {
+  const uint8_t *rs = pn_handshake_remote_static(&e->hss[c->hs].hs);
+  if (!rs || (c->flags & F_CHECKED)) return 0;
+  pn_peer_id id;
+  make_id(e, c, rs, &id);
+  return check_remote(e, c, &id);
+}
+
+/* 1 if |a| survives against |b| (same peer): the connection initiated by
+ * the lower static key, then the lower handshake hash. Both ends compute
+ * the same answer alone. */
+static int survives(const pn_engine *e, const conn *a, const conn *b) {
+  size_t n = a->id.len;
+  const uint8_t *ia = a->dir == PN_DIR_OUTBOUND ? e->s.pub : a->id.key;
+  const uint8_t *ib = b->dir == PN_DIR_OUTBOUND ? e->s.pub : b->id.key;
+  int d = memcmp(ia, ib, n);
+  if (d) return d < 0;
+  return memcmp(a->hash, b->hash, a->hash_len) < 0;
+}
+
+static void establish(pn_engine *e, conn *c) {
+  pn_handshake *hs = &e->hss[c->hs].hs;
+  pn_cipherstate tx, rx;
+  int rc = pn_handshake_split(hs, &tx, &rx);
+  if (rc != PN_OK) {
+    conn_fail(e, c, PN_REASON_HANDSHAKE_FAILED, 0);
+    return;
+  }
+  c->tx = tx;
+  c->rx = rx;
+  pn_cipherstate_wipe(&tx);
+  pn_cipherstate_wipe(&rx);
+  c->hash_len = (uint8_t)pn_handshake_hash(hs, c->hash);
+  make_id(e, c, pn_handshake_remote_static(hs), &c->id);
+  int reason = check_remote(e, c, &c->id);
+  if (!reason && c->id.anonymous && e->hss[c->hs].has_expected)
+    reason = PN_REASON_UNEXPECTED_KEY;
+  hs_release(e, c);
+  c->flags |= F_KEYS;
+  c->state = CS_OPEN;
+  timers_session_started(e, c);
+  if (reason) {
+    conn_fail(e, c, reason, 0);
+    return;
+  }
+  uint32_t other = c->id.anonymous ? NIL : pn_route_find(&e->route, &c->id);
+  if (other != NIL) {
+    conn *o = &e->conns[other];
+    conn *loser = c;
+    if (survives(e, c, o)) {
+      /* The new connection takes over the route and the peer's history. */
+      pn_route_replace(&e->route, &c->id, slot_of(e, c));
+      list_unlink(e, &e->peers, 1, other);
+      list_push(e, &e->peers, 1, slot_of(e, c));
+      o->flags &= ~(uint32_t)F_ROUTED;
+      c->flags |= F_ROUTED | F_WAS_PEER;
+      c->since = o->since;
+      c->bytes_in += o->bytes_in;
+      c->bytes_out += o->bytes_out;
+      c->msgs_in += o->msgs_in;
+      c->msgs_out += o->msgs_out;
+      o->bytes_in = o->bytes_out = o->msgs_in = o->msgs_out = 0;
+      loser = o;
+    }
+    loser->flags |= F_DRAIN;
+    loser->flags &= ~(uint32_t)F_DUP_WAIT;
+    if (loser == c) c->flags |= F_WAS_PEER;
+    (void)ev_push(e, loser, PN_EVENT_REJECTED, PN_REASON_DUPLICATE, 0, 1);
+    loser->flags |= F_REPORTED;
+    begin_close(e, loser, PN_REASON_DUPLICATE);
+    resched(e, c);
+    return;
+  }
+  if (e->npeers >= e->max_peers) {
+    conn_fail(e, c, PN_REASON_PEER_LIMIT, 0);
+    return;
+  }
+  if (pn_route_insert(&e->route, slot_of(e, c)) != 0) {
+    conn_fail(e, c, PN_REASON_INTERNAL, 0);
+    return;
+  }
+  c->flags |= F_ROUTED | F_WAS_PEER;
+  e->npeers++;
+  list_push(e, &e->peers, 1, slot_of(e, c));
+  (void)ev_push(e, c, PN_EVENT_PEER_CONNECTED, 0, 0, 0);
+  resched(e, c);
+}
+
+/* Writes every handshake message due, then splits when done. */
+static void hs_advance(pn_engine *e, conn *c) {
+  pn_handshake *hs = &e->hss[c->hs].hs;
+  while (pn_handshake_action(hs) == PN_HS_WRITE) {
+    size_t need = PN_FRAME_LEN + pn_handshake_overhead(hs), len;
+    if (pn_bq_reserve(&e->pool, &c->txq, need, 0) != 0) {
+      conn_fail(e, c, PN_REASON_POOL_EXHAUSTED, 0);
+      return;
+    }
+    int rc = pn_handshake_write(hs, NULL, 0, e->txs + PN_FRAME_LEN,
+                                PN_NOISE_MAX_MSG, &len);
+    if (rc != PN_OK) {
+      conn_fail(e, c,
+                rc <= PN_ERR_FATAL ? PN_REASON_INTERNAL
+                                   : PN_REASON_HANDSHAKE_FAILED,
+                0);
+      return;
+    }
+    pn_put16(e->txs, (uint32_t)len);
+    pn_bq_append(&e->pool, &c->txq, e->txs, PN_FRAME_LEN + len);
+    timers_any_frame_queued(e, c);
+    want_send(e, c);
+  }
+  if (pn_handshake_action(hs) == PN_HS_SPLIT) establish(e, c);
+}
+
+/* ---- Receive ------------------------------------------------------------- */
+
+enum { RX_OK, RX_STOP, RX_STALL, RX_CLOSED };
+
+static int deliverable(const conn *c) {
+  return (c->flags & (F_ROUTED | F_DRAIN)) != 0;
+}
+
+static void deliver(pn_engine *e, conn *c, const uint8_t *p, size_t n) {
+  c->msgs_in++;
+  c->bytes_in += n;
+  e->msg_ptr = p;
+  e->msg_len = n;
+  e->msg_pending = 1;
+  (void)ev_push(e, c, PN_EVENT_MESSAGE, 0, 0, n);
+}
+
+static int overflow_in(pn_engine *e, conn *c, uint64_t size) {
+  if (!deliverable(c)) return RX_OK;
+  e->msg_pending = 1; /* one such event per receive call, like MESSAGE */
+  e->msg_ptr = NULL;
+  e->msg_len = 0;
+  (void)ev_push(e, c, PN_EVENT_OVERFLOW, PN_REASON_MESSAGE_TOO_LARGE, 0, size);
+  return RX_STOP;
+}
+
+static int remote_close(pn_engine *e, conn *c, int why) {
+  c->flags |= F_CLOSE_RCVD;
+  c->remote_reason = (uint16_t)why;
+  if (c->state == CS_CLOSING) {
+    closing_progress(e, c);
+    return RX_CLOSED;
+  }
+  if (why == PN_REASON_DUPLICATE && (c->flags & F_ROUTED)) {
+    /* Keep routing (and sending) here until the surviving connection is
+     * up; our own CLOSE then ends this one. */
+    c->flags |= F_DUP_WAIT;
+    timers_duplicate_closed_by_peer(e, c);
+    return RX_OK;
+  }
+  conn_fail(e, c, PN_REASON_REMOTE_CLOSED, why);
+  return RX_CLOSED;
+}
+
+static int rx_transport(pn_engine *e, conn *c, uint8_t *pt, size_t n) {
+  if (e->profile == PN_PROFILE_PLAIN) {
+    if (!deliverable(c)) return RX_OK;
+    if (n > e->max_message) return overflow_in(e, c, n);
+    deliver(e, c, pt, n);
+    return RX_STOP;
+  }
+  if (!n) return conn_fail(e, c, PN_REASON_PROTOCOL, 0), RX_CLOSED;
+  switch (pt[0]) {
+  case PN_FT_DATA_FIRST: {
+    if (n < PN_FT_FIRST_HDR || (c->flags & (F_REASM | F_DISCARD))) break;
+    uint32_t total = pn_get32(pt + 1);
+    size_t dl = n - PN_FT_FIRST_HDR;
+    if (dl > total) break;
+    /* A chunk that is not the last must be full, so chunking is canonical
+     * and a peer cannot stretch a message over many tiny frames. */
+    if (dl < total && n != PN_FRAME_MAX_PLAIN) break;
+    if (total > e->max_message) {
+      c->discard_left = (uint32_t)(total - dl);
+      if (c->discard_left) c->flags |= F_DISCARD;
+      return overflow_in(e, c, total);
+    }
+    if (dl == total) {
+      if (!deliverable(c)) return RX_OK;
+      deliver(e, c, pt + PN_FT_FIRST_HDR, dl);
+      return RX_STOP;
+    }
+    if (pn_bq_reserve(&e->pool, &c->reasm, total, 0) != 0) return RX_STALL;
+    pn_bq_append(&e->pool, &c->reasm, pt + PN_FT_FIRST_HDR, dl);
+    c->reasm_total = total;
+    c->flags |= F_REASM;
+    return RX_OK;
+  }
+  case PN_FT_DATA_MORE: {
+    size_t dl = n - PN_FT_MORE_HDR;
+    if (c->flags & F_DISCARD) {
+      if (dl > c->discard_left) break;
+      if (dl < c->discard_left && n != PN_FRAME_MAX_PLAIN) break;
+      c->discard_left -= (uint32_t)dl;
+      if (!c->discard_left) c->flags &= ~(uint32_t)F_DISCARD;
+      return RX_OK;
+    }
+    if (!(c->flags & F_REASM)) break;
+    uint32_t have = c->reasm.len;
+    if (dl > c->reasm_total - have) break;
+    if (dl < c->reasm_total - have && n != PN_FRAME_MAX_PLAIN) break;
+    pn_bq_append(&e->pool, &c->reasm, pt + PN_FT_MORE_HDR, dl);
+    if (c->reasm.len < c->reasm_total) return RX_OK;
+    c->flags &= ~(uint32_t)F_REASM;
+    size_t total = c->reasm.len;
+    pn_bq_peek(&e->pool, &c->reasm, e->deliver, total);
+    if (total > e->deliver_hw) e->deliver_hw = total;
+    pn_bq_clear(&e->pool, &c->reasm);
+    if (!deliverable(c)) return RX_OK;
+    deliver(e, c, e->deliver, total);
+    return RX_STOP;
+  }
+  case PN_FT_KEEPALIVE:
+    if (n != 1) break;
+    return RX_OK;
+  case PN_FT_CLOSE:
+    if (n != PN_FT_CLOSE_LEN) break;
+    return remote_close(e, c, (int)pn_get16(pt + 1));
+  case PN_FT_REKEY:
+    if (n != PN_FT_REKEY_LEN) break;
+    if (pn_cipherstate_rekey(&c->rx) != PN_OK)
+      return conn_fail(e, c, PN_REASON_INTERNAL, 0), RX_CLOSED;
+    c->rekeys_in++;
+    if ((pt[1] & PN_REKEY_FLAG_REPLY) && c->state == CS_OPEN)
+      queue_rekey(e, c, 0);
+    return RX_OK;
+  default:
+    break;
+  }
+  conn_fail(e, c, PN_REASON_PROTOCOL, 0);
+  return RX_CLOSED;
+}
+
+/* One whole frame body (|src|, |n| bytes; may already be e->rxs). */
+static int rx_frame(pn_engine *e, conn *c, const uint8_t *src, size_t n) {
+  if (src != e->rxs) memcpy(e->rxs, src, n);
+  if (c->state == CS_HANDSHAKE) {
+    pn_handshake *hs = &e->hss[c->hs].hs;
+    uint8_t payload[1];
+    size_t plen;
+    int rc = pn_handshake_read(hs, e->rxs, n, payload, sizeof payload, &plen);
+    /* Handshake payloads are empty in this protocol version. */
+    if (rc != PN_OK || plen) {
+      conn_fail(e, c,
+                rc <= PN_ERR_FATAL ? PN_REASON_INTERNAL
+                                   : PN_REASON_HANDSHAKE_FAILED,
+                0);
+      return RX_CLOSED;
+    }
+    /* Refuse a key as soon as it is known, except after the last message:
+     * then the split keys let the refusal travel in a CLOSE frame. */
+    int reason =
+        pn_handshake_action(hs) == PN_HS_SPLIT ? 0 : check_known_key(e, c);
+    if (reason) {
+      conn_fail(e, c, reason, 0);
+      return RX_CLOSED;
+    }
+    timers_authenticated_received(e, c);
+    hs_advance(e, c);
+    return c->state == CS_CLOSING ? RX_CLOSED : RX_OK;
+  }
+  uint64_t n0 = pn_cipherstate_nonce(&c->rx);
+  size_t pl;
+  int rc = pn_cipherstate_decrypt(&c->rx, NULL, 0, e->rxs, n, e->rxs,
+                                  PN_NOISE_MAX_MSG, &pl);
+  if (rc != PN_OK) {
+    conn_fail(e, c,
+              rc == PN_ERR_NONCE_EXHAUSTED ? PN_REASON_NONCE_EXHAUSTED
+              : rc == PN_ERR_DECRYPT       ? PN_REASON_DECRYPT
+                                           : PN_REASON_INTERNAL,
+              0);
+    return RX_CLOSED;
+  }
+  int r = rx_transport(e, c, e->rxs, pl);
+  if (r == RX_STALL) {
+    /* Not taken: the same ciphertext is decrypted again later with the
+     * same nonce, which reveals nothing new. */
+    pn_cipherstate_set_nonce(&c->rx, n0);
+    pn_wipe(e->rxs, n);
+    return r;
+  }
+  if (r != RX_CLOSED) timers_authenticated_received(e, c);
+  return r;
+}
+
+/* The declared length of a frame, checked before any body byte is kept. */
+static int frame_len_ok(pn_engine *e, conn *c, uint32_t len) {
+  if (c->state == CS_HANDSHAKE) {
+    pn_handshake *hs = &e->hss[c->hs].hs;
+    if (pn_handshake_action(hs) != PN_HS_READ) return PN_REASON_PROTOCOL;
+    /* Exactly the pattern's keys and tags: payloads are empty. */
+    if (len > pn_handshake_overhead(hs)) return PN_REASON_FRAME_TOO_LARGE;
+    return 0;
+  }
+  if (len < PN_NOISE_TAGLEN) return PN_REASON_PROTOCOL;
+  return 0;
+}
+
+static int readable(const conn *c) {
+  if (c->flags & F_CLOSEQ) return 0;
+  if (c->state == CS_HANDSHAKE || c->state == CS_OPEN) return 1;
+  /* Closing: keep reading (nonces in step, drained messages) until the
+   * peer's CLOSE arrives. */
+  return c->state == CS_CLOSING && (c->flags & F_KEYS) &&
+         !(c->flags & F_CLOSE_RCVD);
+}
+
+ptrdiff_t pn_engine_recv(pn_engine *e, pn_conn_id id, const uint8_t *data,
+                         size_t len, pn_time now) {
+  if (!e) return PN_ERR_INVALID_ARGUMENT;
+  if (!data && len) return PN_ERR_INVALID_ARGUMENT;
+  conn *c = lookup(e, id);
+  if (!c) return PN_ERR_NOT_FOUND;
+  clock_in(e, now);
+  if (e->msg_pending) return 0;
+  size_t taken = 0;
+  while (taken < len) {
+    if (!readable(c)) return (ptrdiff_t)len; /* ignored */
+    if (c->hdr_len < PN_FRAME_LEN) {
+      c->hdr[c->hdr_len++] = data[taken++];
+      if (c->hdr_len < PN_FRAME_LEN) continue;
+      c->frame_len = pn_get16(c->hdr);
+      int reason = frame_len_ok(e, c, c->frame_len);
+      if (reason) {
+        conn_fail(e, c, reason, 0);
+      } else if (!c->frame_len) {
+        /* An empty frame is whole already (only a handshake allows one,
+         * and no pattern has an empty message, so this fails cleanly). */
+        c->hdr_len = 0;
+        if (rx_frame(e, c, e->rxs, 0) == RX_STOP) break;
+      }
+      continue;
+    }
+    size_t avail = len - taken, need = c->frame_len - c->rxq.len;
+    int r;
+    if (!c->rxq.len && avail >= c->frame_len) {
+      r = rx_frame(e, c, data + taken, c->frame_len);
+      if (r == RX_STALL) break;
+    } else if (avail < need) {
+      /* A partial frame: room for the whole of it, or take nothing. */
+      if (pn_bq_reserve(&e->pool, &c->rxq, need, (c->flags & F_REASM) != 0) !=
+          0)
+        break;
+      pn_bq_append(&e->pool, &c->rxq, data + taken, avail);
+      taken += avail;
+      break;
+    } else {
+      pn_bq_peek(&e->pool, &c->rxq, e->rxs, c->rxq.len);
+      memcpy(e->rxs + c->rxq.len, data + taken, need);
+      r = rx_frame(e, c, e->rxs, c->frame_len);
+      if (r == RX_STALL) break;
+      pn_bq_clear(&e->pool, &c->rxq);
+    }
+    taken += need;
+    c->hdr_len = 0;
+    if (c->state != CS_FREE && c->state != CS_DEAD) resched(e, c);
+    if (r == RX_STOP) break;
+  }
+  return (ptrdiff_t)taken;
+}
+
+/* ---- Creation ------------------------------------------------------------ */
+
+int pn_engine_init(pn_engine **pe, void *mem, size_t memlen,
+                   const pn_engine_config *cfg, pn_time now) {
+  if (!pe || !mem || !cfg) return PN_ERR_INVALID_ARGUMENT;
+  *pe = NULL;
+  if ((uintptr_t)mem % PN_ENGINE_ALIGN) return PN_ERR_INVALID_ARGUMENT;
+  settings st;
+  int rc = settle(cfg, &st);
+  if (rc != PN_OK) return rc;
+  layout l;
+  plan(&st, cfg->profile, &l);
+  if (memlen < l.total) return PN_ERR_INVALID_ARGUMENT;
+  rc = pn_crypto_init();
+  if (rc != PN_OK) return rc;
+  uint8_t *base = mem;
+  /* The pool and the delivery buffer need no zeroing: untouched pages stay
+   * untouched until used. */
+  memset(base, 0, l.deliver);
+  pn_engine *e = mem;
+  uint8_t sipkey[PN_SIPHASH_KEYLEN];
+  e->total = l.total;
+  e->proto = st.proto;
+  e->rng = cfg->rng;
+  if (!e->rng.fill) e->rng.fill = pn_random_default;
+  if (cfg->static_private) {
+    rc = pn_keypair_from_private(&e->s, &e->proto, cfg->static_private,
+                                 cfg->static_private_len);
+    if (rc != PN_OK) goto out;
+    e->has_s = 1;
+  }
+  if (cfg->prologue_len) memcpy(e->prologue, cfg->prologue, cfg->prologue_len);
+  e->prologue_len = cfg->prologue_len;
+  for (size_t i = 0; i < cfg->npsks; i++)
+    memcpy(e->psks[i], cfg->psks[i], PN_NOISE_PSKLEN);
+  e->npsks = cfg->npsks;
+  e->profile = cfg->profile;
+  e->overflow = cfg->overflow;
+  e->max_conns = st.max_conns;
+  e->max_hs = st.max_hs;
+  e->max_peers = st.max_peers;
+  e->max_message = st.max_message;
+  e->send_queue = st.send_queue;
+  e->hs_timeout =
+      dflt(cfg->handshake_timeout, PN_ENGINE_DEFAULT_HANDSHAKE_TIMEOUT);
+  e->idle_timeout = dflt(cfg->idle_timeout, PN_ENGINE_DEFAULT_IDLE_TIMEOUT);
+  e->keepalive = dflt(cfg->keepalive_interval, PN_ENGINE_DEFAULT_KEEPALIVE);
+  e->linger = dflt(cfg->close_linger, PN_ENGINE_DEFAULT_CLOSE_LINGER);
+  e->rekey_interval =
+      dflt(cfg->rekey_interval, PN_ENGINE_DEFAULT_REKEY_INTERVAL);
+  e->rekey_messages = cfg->rekey_messages ? cfg->rekey_messages
+                                          : PN_ENGINE_DEFAULT_REKEY_MESSAGES;
+  e->authorize = cfg->authorize;
+  e->authorize_user = cfg->authorize_user;
+  e->now = now;
+  e->last_deadline = PN_TIME_NEVER;
+
+  e->conns = (conn *)(base + l.conns);
+  e->free_conns = (uint32_t *)(base + l.free_conns);
+  for (uint32_t i = 0; i < st.max_conns; i++) {
+    conn *c = &e->conns[i];
+    c->gen = 1;
+    c->hs = NIL;
+    /* Lowest slots first. */
+    e->free_conns[i] = st.max_conns - 1 - i;
+  }
+  e->nfree_conns = st.max_conns;
+  e->hss = (hslot *)(base + l.hss);
+  for (uint32_t i = 0; i < st.max_hs; i++)
+    e->hss[i].next_free = i + 1 < st.max_hs ? i + 1 : NIL;
+  e->hs_free = st.max_hs ? 0 : NIL;
+  if (e->rng.fill(e->rng.user, sipkey, sizeof sipkey) != 0) {
+    rc = PN_ERR_CRYPTO;
+    goto out;
+  }
+  pn_route_init(&e->route, (uint32_t *)(base + l.route), l.route_size, sipkey,
+                route_key, e);
+  pn_timers_init(&e->timers, (pn_heap_ent *)(base + l.heap),
+                 (uint32_t *)(base + l.pos), st.max_conns);
+  e->ev = (evq_ent *)(base + l.ev);
+  e->ev_cap = l.ev_cap;
+  pn_pool_init(&e->pool, base + l.pool, (uint32_t *)(base + l.pool_next),
+               st.block, l.nblocks, l.reserve);
+  e->rxs = base + l.rxs;
+  e->txs = base + l.txs;
+  e->deliver = base + l.deliver;
+  e->sendq.head = e->sendq.tail = NIL;
+  e->closeq.head = e->closeq.tail = NIL;
+  e->peers.head = e->peers.tail = NIL;
+  *pe = e;
+out:
+  pn_wipe(sipkey, sizeof sipkey);
+  if (rc != PN_OK) pn_wipe(base, l.total);
+  return rc;
+}
+
+void pn_engine_mark_owned(pn_engine *e) {
+  e->owned = 1;
+}
+
+void pn_engine_wipe(pn_engine *e) {
+  if (!e) return;
+  /* Plaintext pool blocks were wiped when freed (the others only ever held
+   * ciphertext), and the delivery buffer up to its high-water mark holds
+   * the only other plaintext: skipping the rest keeps a large untouched
+   * pool untouched. */
+  uint8_t *base = (uint8_t *)e;
+  size_t head = (size_t)(e->deliver - base);
+  if (e->pool.nfree != e->pool.nblocks)
+    pn_wipe(e->pool.mem, (size_t)e->pool.nblocks * e->pool.block);
+  pn_wipe(e->deliver, e->deliver_hw);
+  pn_wipe(base, head);
+}
+
+void *pn_engine_release(pn_engine *e) {
+  int owned = e->owned;
+  pn_engine_wipe(e);
+  /* Memory given to pn_engine_init stays the caller's. */
+  return owned ? e : NULL;
+}
+
+/* ---- Inputs ---------------------------------------------------------------
+ */
+
+int pn_engine_listening(pn_engine *e, pn_time now) {
+  if (!e) return PN_ERR_INVALID_ARGUMENT;
+  clock_in(e, now);
+  if (e->listening_pending) return PN_OK;
+  e->listening_pending = 1;
+  return ev_push(e, NULL, PN_EVENT_LISTENING, 0, 0, 0);
+}
+
+static int refuse_open(pn_engine *e, int which, int err) {
+  e->rej_count[which]++;
+  if (!e->rej_pending[which]) {
+    e->rej_pending[which] = 1;
+    (void)ev_push(e, NULL, PN_EVENT_REJECTED,
+                  which == REJ_CONN ? PN_REASON_CONN_LIMIT
+                                    : PN_REASON_HANDSHAKE_LIMIT,
+                  0, 0);
+  }
+  return err;
+}
+
+int pn_engine_conn_open(pn_engine *e, pn_dir dir, const pn_peer_id *expected,
+                        void *user, pn_time now, pn_conn_id *out) {
+  if (!e || !out || (dir != PN_DIR_INBOUND && dir != PN_DIR_OUTBOUND))
+    return PN_ERR_INVALID_ARGUMENT;
+  *out = 0;
+  size_t dl = pn_protocol_dhlen(&e->proto);
+  if (expected && expected->len != dl) return PN_ERR_INVALID_ARGUMENT;
+  clock_in(e, now);
+  if (e->shutdown) return PN_ERR_SHUTDOWN;
+  if (!e->nfree_conns || e->nconns >= e->max_conns)
+    return refuse_open(e, REJ_CONN, PN_ERR_CONN_LIMIT);
+  if (e->hs_free == NIL) return refuse_open(e, REJ_HS, PN_ERR_HANDSHAKE_LIMIT);
+
+  uint32_t hsi = e->hs_free;
+  hslot *h = &e->hss[hsi];
+  pn_role role = dir == PN_DIR_OUTBOUND ? PN_INITIATOR : PN_RESPONDER;
+  int rc = pn_handshake_init(&h->hs, &e->proto, role, &e->rng);
+  if (rc != PN_OK) return rc;
+  int needs = pn_handshake_needs(&h->hs);
+  if ((needs & PN_NEED_REMOTE_STATIC) && !expected) {
+    pn_handshake_wipe(&h->hs);
+    return PN_ERR_MISSING_KEY;
+  }
+  if (needs & PN_NEED_LOCAL_STATIC) rc = pn_handshake_set_static(&h->hs, &e->s);
+  if (rc == PN_OK && (needs & PN_NEED_REMOTE_STATIC))
+    rc = pn_handshake_set_remote_static(&h->hs, expected->key, dl);
+  if (rc == PN_OK && e->npsks)
+    rc = pn_handshake_set_psks(
+        &h->hs, (const uint8_t(*)[PN_NOISE_PSKLEN])e->psks, e->npsks);
+  if (rc == PN_OK)
+    rc = pn_handshake_start(&h->hs, e->prologue, e->prologue_len);
+  if (rc != PN_OK) {
+    pn_handshake_wipe(&h->hs);
+    return rc;
+  }
+  e->hs_free = h->next_free;
+  e->nhs++;
+  if (expected) h->expected = *expected;
+  h->has_expected = expected != NULL;
+
+  uint32_t i = e->free_conns[--e->nfree_conns];
+  conn *c = &e->conns[i];
+  uint32_t gen = c->gen;
+  memset(c, 0, sizeof *c);
+  c->gen = gen;
+  c->hs = hsi;
+  c->state = CS_HANDSHAKE;
+  c->dir = (uint8_t)dir;
+  c->user = user;
+  c->q.prev = c->q.next = c->peer.prev = c->peer.next = NIL;
+  pn_bq_init(&c->rxq, 0); /* ciphertext */
+  pn_bq_init(&c->txq, 0);
+  pn_bq_init(&c->reasm, 1); /* plaintext */
+  e->nconns++;
+  *out = conn_id(e, c);
+  timers_handshake_started(e, c);
+  int reason = check_known_key(e, c); /* a pre-message key */
+  if (reason)
+    conn_fail(e, c, reason, 0);
+  else
+    hs_advance(e, c);
+  return PN_OK;
+}
+
+int pn_engine_sent(pn_engine *e, pn_conn_id id, size_t n, pn_time now) {
+  if (!e) return PN_ERR_INVALID_ARGUMENT;
+  conn *c = lookup(e, id);
+  if (!c) return PN_ERR_NOT_FOUND;
+  if (n > c->inflight) return PN_ERR_INVALID_ARGUMENT;
+  clock_in(e, now);
+  if (c->flags & F_CLOSEQ) return PN_OK;
+  pn_bq_consume(&e->pool, &c->txq, n);
+  c->inflight = 0;
+  if (!c->txq.len) c->flags &= ~(uint32_t)F_OVF_EPISODE;
+  want_send(e, c);
+  closing_progress(e, c);
+  return PN_OK;
+}
+
+int pn_engine_conn_closed(pn_engine *e, pn_conn_id id, pn_time now) {
+  if (!e) return PN_ERR_INVALID_ARGUMENT;
+  conn *c = lookup(e, id);
+  if (!c) return PN_ERR_NOT_FOUND;
+  clock_in(e, now);
+  if (!(c->flags & F_REPORTED)) {
+    int remote = (c->flags & F_CLOSE_RCVD) != 0;
+    conn_fail(e, c,
+              remote ? PN_REASON_REMOTE_CLOSED : PN_REASON_TRANSPORT_CLOSED,
+              remote ? c->remote_reason : 0);
+  }
+  conn_release(e, c);
+  return PN_OK;
+}
+
+static void conn_timers(pn_engine *e, conn *c) {
+  pn_time now = e->now;
+  switch (c->state) {
+  case CS_HANDSHAKE:
+    if (add_time(c->opened, e->hs_timeout) <= now)
+      conn_fail(e, c, PN_REASON_HANDSHAKE_TIMEOUT, 0);
+    return;
+  case CS_CLOSING:
+    if (c->close_at <= now) close_now(e, c);
+    return;
+  case CS_OPEN:
+    if (add_time(c->last_rx, e->idle_timeout) <= now) {
+      conn_fail(e, c, PN_REASON_IDLE_TIMEOUT, 0);
+      return;
+    }
+    if ((c->flags & F_DUP_WAIT) && c->dup_at <= now) {
+      conn_fail(e, c, PN_REASON_DUPLICATE, PN_REASON_DUPLICATE);
+      return;
+    }
+    if (e->profile != PN_PROFILE_FRAMED) return;
+    if (add_time(c->last_rekey, e->rekey_interval) <= now) {
+      if (!nonces_left(c, 1)) {
+        conn_fail(e, c, PN_REASON_NONCE_EXHAUSTED, 0);
+        return;
+      }
+      queue_rekey(e, c, 0);
+      if (c->state != CS_OPEN) return;
+    }
+    /* Every frame queued above counts as sent: no keepalive needed then. */
+    if (add_time(c->last_tx, e->keepalive) <= now) {
+      uint8_t k = PN_FT_KEEPALIVE;
+      if (!nonces_left(c, 1)) {
+        conn_fail(e, c, PN_REASON_NONCE_EXHAUSTED, 0);
+        return;
+      }
+      /* Without room in the pool now (every peer's keepalive fell due at
+       * once and the driver has not acked yet), retry in a second. */
+      if (control_frame(e, c, &k, 1) != PN_OK)
+        c->last_tx = retry_base(e, e->keepalive);
+    }
+    return;
+  default:
+    return;
+  }
+}
+
+int pn_engine_tick(pn_engine *e, pn_time now) {
+  if (!e) return PN_ERR_INVALID_ARGUMENT;
+  clock_in(e, now);
+  int64_t i;
+  while ((i = pn_timers_pop_due(&e->timers, e->now)) >= 0) {
+    conn *c = &e->conns[i];
+    conn_timers(e, c);
+    if (c->state != CS_FREE && c->state != CS_DEAD)
+      pn_timers_set(&e->timers, (uint32_t)i, conn_deadline(e, c));
+  }
+  return PN_OK;
+}
+
+/* ---- Application --------------------------------------------------------- */
+
+static conn *peer_conn(pn_engine *e, const pn_peer_id *id) {
+  if (!id || id->len != pn_protocol_dhlen(&e->proto)) return NULL;
+  uint32_t i = pn_route_find(&e->route, id);
+  return i == NIL ? NULL : &e->conns[i];
+}
+
+int pn_engine_send(pn_engine *e, const pn_peer_id *to, const uint8_t *msg,
+                   size_t len, pn_time now) {
+  if (!e || !to || (!msg && len)) return PN_ERR_INVALID_ARGUMENT;
+  clock_in(e, now);
+  if (e->shutdown) return PN_ERR_SHUTDOWN;
+  if (len > e->max_message) return PN_ERR_MSG_TOO_LARGE;
+  conn *c = peer_conn(e, to);
+  if (!c) return PN_ERR_NOT_FOUND;
+  int rc = send_msg(e, c, msg, len);
+  if (c->state == CS_OPEN) resched(e, c);
+  return rc;
+}
+
+ptrdiff_t pn_engine_broadcast(pn_engine *e, const uint8_t *msg, size_t len,
+                              pn_time now) {
+  if (!e || (!msg && len)) return PN_ERR_INVALID_ARGUMENT;
+  clock_in(e, now);
+  if (e->shutdown) return PN_ERR_SHUTDOWN;
+  if (len > e->max_message) return PN_ERR_MSG_TOO_LARGE;
+  ptrdiff_t n = 0;
+  uint32_t i = e->peers.head;
+  while (i != NIL) {
+    conn *c = &e->conns[i];
+    uint32_t next = c->peer.next; /* a failure may unlink c */
+    if (send_msg(e, c, msg, len) == PN_OK) n++;
+    if (c->state == CS_OPEN) resched(e, c);
+    i = next;
+  }
+  return n;
+}
+
+int pn_engine_disconnect(pn_engine *e, const pn_peer_id *peer, pn_time now) {
+  if (!e || !peer) return PN_ERR_INVALID_ARGUMENT;
+  clock_in(e, now);
+  conn *c = peer_conn(e, peer);
+  if (!c) return PN_ERR_NOT_FOUND;
+  conn_fail(e, c, PN_REASON_LOCAL, 0);
+  return PN_OK;
+}
+
+int pn_engine_rekey(pn_engine *e, const pn_peer_id *peer, pn_time now) {
+  if (!e || !peer) return PN_ERR_INVALID_ARGUMENT;
+  clock_in(e, now);
+  if (e->profile != PN_PROFILE_FRAMED) return PN_ERR_INVALID_STATE;
+  conn *c = peer_conn(e, peer);
+  if (!c) return PN_ERR_NOT_FOUND;
+  if (!nonces_left(c, 1)) {
+    conn_fail(e, c, PN_REASON_NONCE_EXHAUSTED, 0);
+    return PN_ERR_NONCE_EXHAUSTED;
+  }
+  uint64_t before = pn_cipherstate_nonce(&c->tx);
+  queue_rekey(e, c, PN_REKEY_FLAG_REPLY);
+  if (pn_cipherstate_nonce(&c->tx) == before) return PN_ERR_POOL_EXHAUSTED;
+  resched(e, c);
+  return PN_OK;
+}
+
+int pn_engine_shutdown(pn_engine *e, pn_time now) {
+  if (!e) return PN_ERR_INVALID_ARGUMENT;
+  clock_in(e, now);
+  if (e->shutdown) return PN_OK;
+  e->shutdown = 1;
+  for (uint32_t i = 0; i < e->max_conns; i++) {
+    conn *c = &e->conns[i];
+    if (c->state == CS_HANDSHAKE || c->state == CS_OPEN)
+      conn_fail(e, c, PN_REASON_SHUTDOWN, 0);
+  }
+  return PN_OK;
+}
+
+/* ---- Outputs ---------------------------------------------------------------
+ */
+
+static void fill_event(pn_engine *e, const evq_ent *x, pn_action *a) {
+  pn_event *ev = &a->event;
+  a->type = PN_ACTION_EVENT;
+  ev->type = (pn_event_type)x->type;
+  ev->reason = (pn_reason)x->reason;
+  ev->remote_reason = x->remote_reason;
+  ev->count = 1;
+  if (x->slot == NIL) {
+    if (x->type == PN_EVENT_LISTENING) e->listening_pending = 0;
+    if (x->type == PN_EVENT_REJECTED) {
+      int w = x->reason == PN_REASON_CONN_LIMIT ? REJ_CONN : REJ_HS;
+      ev->count = e->rej_count[w];
+      e->rej_count[w] = 0;
+      e->rej_pending[w] = 0;
+    }
+    return;
+  }
+  conn *c = &e->conns[x->slot];
+  a->conn = conn_id(e, c);
+  a->user = c->user;
+  ev->dir = (pn_dir)c->dir;
+  if (c->id.len) ev->peer = c->id;
+  switch (x->type) {
+  case PN_EVENT_PEER_CONNECTED:
+    ev->data = c->hash;
+    ev->len = c->hash_len;
+    break;
+  case PN_EVENT_MESSAGE:
+    ev->data = e->msg_ptr;
+    ev->len = e->msg_len;
+    e->msg_pending = 0;
+    break;
+  case PN_EVENT_OVERFLOW:
+    ev->size = x->size;
+    if (x->reason == PN_REASON_MESSAGE_TOO_LARGE)
+      e->msg_pending = 0;
+    else
+      c->flags &= ~(uint32_t)F_OVF_EVENT;
+    break;
+  default:
+    break;
+  }
+  c->nev--;
+}
+
+int pn_engine_poll(pn_engine *e, pn_action *a) {
+  if (!e || !a) return PN_ERR_INVALID_ARGUMENT;
+  memset(a, 0, sizeof *a);
+  if (e->ev_len) {
+    evq_ent x = e->ev[e->ev_head];
+    e->ev_head = (e->ev_head + 1) % e->ev_cap;
+    e->ev_len--;
+    fill_event(e, &x, a);
+    if (x.slot != NIL) maybe_free(e, &e->conns[x.slot]);
+    return 1;
+  }
+  if (e->closeq.head != NIL) {
+    conn *c = &e->conns[e->closeq.head];
+    a->type = PN_ACTION_CLOSE;
+    a->conn = conn_id(e, c);
+    a->user = c->user;
+    a->reason = (pn_reason)c->reason;
+    conn_release(e, c);
+    return 1;
+  }
+  if (e->sendq.head != NIL) {
+    uint32_t i = e->sendq.head;
+    conn *c = &e->conns[i];
+    list_unlink(e, &e->sendq, 0, i);
+    c->flags &= ~(uint32_t)F_SENDQ;
+    size_t n;
+    a->data = pn_bq_front(&e->pool, &c->txq, &n);
+    a->type = PN_ACTION_SEND;
+    a->conn = conn_id(e, c);
+    a->user = c->user;
+    a->len = n;
+    c->inflight = (uint32_t)n;
+    return 1;
+  }
+  pn_time d = pn_timers_next(&e->timers);
+  if (d != e->last_deadline) {
+    e->last_deadline = d;
+    a->type = PN_ACTION_DEADLINE;
+    a->deadline = d;
+    return 1;
+  }
+  if (e->shutdown && !e->closed_emitted && !e->nconns) {
+    e->closed_emitted = 1;
+    a->type = PN_ACTION_EVENT;
+    a->event.type = PN_EVENT_CLOSED;
+    a->event.reason = PN_REASON_SHUTDOWN;
+    return 1;
+  }
+  return 0;
+}
+
+pn_time pn_engine_next_deadline(const pn_engine *e) {
+  return e ? pn_timers_next(&e->timers) : PN_TIME_NEVER;
+}
+
+/* ---- Views -----------------------------------------------------------------
+ */
+
+static void fill_info(const pn_engine *e, const conn *c, pn_peer_info *out) {
+  memset(out, 0, sizeof *out);
+  out->id = c->id;
+  out->conn = conn_id(e, c);
+  out->dir = (pn_dir)c->dir;
+  out->connected_since = c->since;
+  out->last_activity = c->last_rx;
+  out->bytes_in = c->bytes_in;
+  out->bytes_out = c->bytes_out;
+  out->msgs_in = c->msgs_in;
+  out->msgs_out = c->msgs_out;
+  out->rekeys_out = c->rekeys_out;
+  out->rekeys_in = c->rekeys_in;
+  memcpy(out->hash, c->hash, c->hash_len);
+  out->hash_len = c->hash_len;
+}
+
+int pn_engine_peer(const pn_engine *e, const pn_peer_id *peer,
+                   pn_peer_info *out) {
+  if (!e || !peer || !out) return PN_ERR_INVALID_ARGUMENT;
+  if (peer->len != pn_protocol_dhlen(&e->proto)) return PN_ERR_NOT_FOUND;
+  uint32_t i = pn_route_find(&e->route, peer);
+  if (i == NIL) return PN_ERR_NOT_FOUND;
+  fill_info(e, &e->conns[i], out);
+  return PN_OK;
+}
+
+int pn_engine_peer_next(const pn_engine *e, size_t *cursor, pn_peer_info *out) {
+  if (!e || !cursor || !out) return 0;
+  while (*cursor < e->max_conns) {
+    const conn *c = &e->conns[(*cursor)++];
+    if (c->flags & F_ROUTED) {
+      fill_info(e, c, out);
+      return 1;
+    }
+  }
+  return 0;
+}
+
+size_t pn_engine_peer_count(const pn_engine *e) {
+  return e ? e->npeers : 0;
+}
+
+void pn_engine_local_id(const pn_engine *e, pn_peer_id *out) {
+  if (!out) return;
+  memset(out, 0, sizeof *out);
+  if (!e || !e->has_s) return;
+  out->len = (uint8_t)pn_protocol_dhlen(&e->proto);
+  memcpy(out->key, e->s.pub, out->len);
+}
+
+void pn_engine_memory(const pn_engine *e, pn_engine_mem *out) {
+  if (!out) return;
+  memset(out, 0, sizeof *out);
+  if (!e) return;
+  out->total = e->total;
+  out->pool_block = e->pool.block;
+  out->pool_budget = (size_t)e->pool.nblocks * e->pool.block;
+  out->pool_in_use = pn_pool_in_use(&e->pool);
+  out->conn_bytes = sizeof(conn) + sizeof(uint32_t) /* free list */ +
+                    2 * sizeof(uint32_t) /* route, half full */ +
+                    sizeof(pn_heap_ent) + sizeof(uint32_t) /* timers */ +
+                    3 * sizeof(evq_ent);
+  out->handshake_bytes = sizeof(hslot);
+  out->conns = e->nconns;
+  out->handshakes = e->nhs;
+  out->peers = e->npeers;
+}
+
+/* ---- Test hooks ------------------------------------------------------------
+ */
+
+int pn_engine_test_set_tx_nonce(pn_engine *e, const pn_peer_id *peer,
+                                uint64_t n) {
+  conn *c = peer_conn(e, peer);
+  if (!c) return PN_ERR_NOT_FOUND;
+  pn_cipherstate_set_nonce(&c->tx, n);
+  return PN_OK;
+}
+
+int pn_engine_test_set_rx_nonce(pn_engine *e, const pn_peer_id *peer,
+                                uint64_t n) {
+  conn *c = peer_conn(e, peer);
+  if (!c) return PN_ERR_NOT_FOUND;
+  pn_cipherstate_set_nonce(&c->rx, n);
+  return PN_OK;
+}
+
+size_t pn_engine_test_conn_struct_size(void) {
+  return sizeof(conn);
+}
+
+size_t pn_engine_test_hs_struct_size(void) {
+  return sizeof(hslot);
+}
+
+size_t pn_engine_test_pool_blocks_used(const pn_engine *e) {
+  return e->pool.nblocks - e->pool.nfree;
+}
+
+size_t pn_engine_test_conns(const pn_engine *e) {
+  return e->nconns;
+}
+
+size_t pn_engine_test_handshakes(const pn_engine *e) {
+  return e->nhs;
+}

@@ -1,0 +1,137 @@
+/* Block pool and byte queues (see pool.h). */
+#include <string.h>
+
+#include "crypto.h"
+#include "pool.h"
+
+size_t pn_pool_meta_size(uint32_t nblocks) {
+  return (size_t)nblocks * sizeof(uint32_t);
+}
+
+void pn_pool_init(pn_pool *p, uint8_t *mem, uint32_t *next, uint32_t block,
+                  uint32_t nblocks, uint32_t reserve) {
+  p->mem = mem;
+  p->next = next;
+  p->block = block;
+  p->nblocks = nblocks;
+  p->reserve = reserve < nblocks ? reserve : nblocks;
+  for (uint32_t i = 0; i < nblocks; i++)
+    next[i] = i + 1 < nblocks ? i + 1 : PN_POOL_NIL;
+  p->free_head = nblocks ? 0 : PN_POOL_NIL;
+  p->nfree = nblocks;
+}
+
+size_t pn_pool_in_use(const pn_pool *p) {
+  return (size_t)(p->nblocks - p->nfree) * p->block;
+}
+
+static uint8_t *blk(const pn_pool *p, uint32_t i) {
+  return p->mem + (size_t)i * p->block;
+}
+
+void pn_bq_init(pn_bq *q, int secret) {
+  q->secret = (uint8_t)(secret != 0);
+  q->head = q->tail = q->wblk = PN_POOL_NIL;
+  q->off = q->len = q->cap = 0;
+}
+
+int pn_bq_reserve(pn_pool *p, pn_bq *q, size_t n, int privileged) {
+  if (q->cap - q->len >= n) return 0;
+  size_t missing = n - (q->cap - q->len);
+  size_t want = (missing + p->block - 1) / p->block;
+  size_t avail = privileged              ? p->nfree
+                 : p->nfree > p->reserve ? p->nfree - p->reserve
+                                         : 0;
+  if (want > avail) return -1;
+  if ((uint64_t)q->cap + want * p->block > UINT32_MAX) return -1;
+  for (size_t k = 0; k < want; k++) {
+    uint32_t b = p->free_head;
+    p->free_head = p->next[b];
+    p->nfree--;
+    p->next[b] = PN_POOL_NIL;
+    if (q->tail == PN_POOL_NIL) {
+      q->head = q->tail = b;
+      q->off = 0;
+    } else {
+      p->next[q->tail] = b;
+      q->tail = b;
+    }
+    if (q->wblk == PN_POOL_NIL) q->wblk = b;
+    q->cap += p->block;
+  }
+  return 0;
+}
+
+void pn_bq_append(pn_pool *p, pn_bq *q, const uint8_t *d, size_t n) {
+  if (!n) return;
+  /* Blocks are full-size and the bytes contiguous from |off|, so the write
+   * offset follows from the length; |wblk| saves walking the chain. */
+  uint32_t b = q->wblk;
+  size_t o = (q->off + q->len) % p->block;
+  q->len += (uint32_t)n;
+  while (n) {
+    size_t k = p->block - o < n ? p->block - o : n;
+    memcpy(blk(p, b) + o, d, k);
+    d += k;
+    n -= k;
+    o += k;
+    if (o == p->block) {
+      b = p->next[b];
+      o = 0;
+    }
+  }
+  q->wblk = b;
+}
+
+const uint8_t *pn_bq_front(const pn_pool *p, const pn_bq *q, size_t *len) {
+  if (!q->len) {
+    *len = 0;
+    return NULL;
+  }
+  size_t k = p->block - q->off;
+  *len = k < q->len ? k : q->len;
+  return blk(p, q->head) + q->off;
+}
+
+void pn_bq_peek(const pn_pool *p, const pn_bq *q, uint8_t *out, size_t n) {
+  uint32_t b = q->head;
+  size_t o = q->off;
+  while (n) {
+    size_t k = p->block - o < n ? p->block - o : n;
+    memcpy(out, blk(p, b) + o, k);
+    out += k;
+    n -= k;
+    o = 0;
+    b = p->next[b];
+  }
+}
+
+static void free_head_block(pn_pool *p, pn_bq *q) {
+  uint32_t b = q->head;
+  q->head = p->next[b];
+  if (q->head == PN_POOL_NIL) q->tail = PN_POOL_NIL;
+  if (q->secret) pn_wipe(blk(p, b), p->block);
+  p->next[b] = p->free_head;
+  p->free_head = b;
+  p->nfree++;
+}
+
+void pn_bq_consume(pn_pool *p, pn_bq *q, size_t n) {
+  if (n > q->len) n = q->len;
+  q->len -= (uint32_t)n;
+  q->cap -= (uint32_t)n;
+  n += q->off;
+  while (q->head != PN_POOL_NIL && n >= p->block) {
+    free_head_block(p, q);
+    n -= p->block;
+  }
+  q->off = (uint32_t)n;
+  /* An empty queue keeps no blocks: an idle connection costs nothing. */
+  if (!q->len) pn_bq_clear(p, q);
+}
+
+void pn_bq_clear(pn_pool *p, pn_bq *q) {
+  while (q->head != PN_POOL_NIL)
+    free_head_block(p, q);
+  pn_bq_init(q, q->secret);
+}

@@ -1,0 +1,36 @@
+/*
+ * Deadlines: a binary min-heap of connection slots keyed by time, with a
+ * position index for O(log n) update and removal. The key may be earlier
+ * than a connection's true next deadline (it is only lowered eagerly; a
+ * later deadline is picked up when the early one fires), so frequent
+ * events such as "bytes received" cost nothing here.
+ */
+#ifndef PN_TIMER_H
+#define PN_TIMER_H
+
+#include <stdint.h>
+
+typedef struct pn_heap_ent {
+  uint64_t key;
+  uint32_t idx;
+} pn_heap_ent;
+
+typedef struct pn_timers {
+  pn_heap_ent *h;
+  uint32_t *pos; /* per slot: heap position + 1, 0 when absent */
+  uint32_t n, cap;
+} pn_timers;
+
+void pn_timers_init(pn_timers *t, pn_heap_ent *h, uint32_t *pos, uint32_t cap);
+/* Sets |idx|'s key to |key| if absent or if |key| is earlier; UINT64_MAX
+ * changes nothing. */
+void pn_timers_lower(pn_timers *t, uint32_t idx, uint64_t key);
+/* Sets |idx|'s key exactly (UINT64_MAX removes). */
+void pn_timers_set(pn_timers *t, uint32_t idx, uint64_t key);
+void pn_timers_remove(pn_timers *t, uint32_t idx);
+/* The earliest key, UINT64_MAX if none. */
+uint64_t pn_timers_next(const pn_timers *t);
+/* Pops the earliest entry if its key <= now; returns its slot or -1. */
+int64_t pn_timers_pop_due(pn_timers *t, uint64_t now);
+
+#endif

@@ -1,0 +1,116 @@
+/*
+ * A deterministic simulator for engine tests: N engines, a virtual clock,
+ * and a network of stream links that split, coalesce and delay bytes, all
+ * driven by one seeded PRNG. Events are logged per engine.
+ */
+#ifndef PN_SIM_H
+#define PN_SIM_H
+
+#include <p2pnoise/engine.h>
+
+typedef struct sim_event {
+  pn_event_type type;
+  pn_conn_id conn;
+  pn_peer_id peer;
+  pn_reason reason;
+  int remote_reason;
+  pn_dir dir;
+  uint64_t size, count;
+  uint8_t *data; /* MESSAGE copy (or hash for CONNECTED) */
+  size_t len;
+} sim_event;
+
+typedef struct sim_node {
+  pn_engine *e;
+  pn_peer_id id;
+  uint8_t priv[PN_NOISE_MAX_DHLEN];
+  uint64_t rng_state;
+  sim_event *ev;
+  size_t nev, capev;
+  pn_time deadline;
+  int closed; /* CLOSED event seen */
+} sim_node;
+
+/* One direction of a link: bytes in flight, each with an arrival time. */
+typedef struct sim_seg {
+  uint8_t *p;
+  size_t len;
+  pn_time at;
+} sim_seg;
+
+typedef struct sim_pipe {
+  sim_seg *seg;
+  size_t nseg, capseg;
+  int blocked; /* the sender's SENDs are not acked, nothing moves */
+  /* The SEND borrowed from the sender and not yet acked. */
+  const uint8_t *pend;
+  size_t pend_len;
+} sim_pipe;
+
+typedef struct sim_link {
+  int node[2];        /* 0 dialled 1 */
+  pn_conn_id conn[2]; /* 0 when that side's engine forgot it */
+  int gone[2];        /* side i closed its transport */
+  sim_pipe pipe[2];   /* pipe[i]: bytes from side i to side 1-i */
+  int raw;            /* side 0 is the test itself, not an engine (node -1) */
+  uint8_t *rawbuf;    /* bytes the engine sent to the raw side */
+  size_t rawlen, rawcap;
+} sim_link;
+
+typedef struct sim {
+  sim_node *n;
+  int nn;
+  sim_link *l;
+  size_t nl, capl;
+  pn_time now;
+  uint64_t rng;
+  size_t max_split;  /* largest delivery, bytes (0: any) */
+  pn_time max_delay; /* per segment */
+  int partial_acks;  /* ack only part of some SENDs */
+  unsigned corrupt; /* flip a byte in one segment out of |corrupt| (0: never) */
+  uint64_t steps;
+} sim;
+
+uint64_t sim_rand(uint64_t *s);
+
+/* |n| engines from |cfg| (static keys and RNGs from |seed|). |cfgs| may give
+ * one config per engine instead (NULL: |cfg| for all). */
+void sim_init(sim *s, int n, const pn_engine_config *cfg,
+              const pn_engine_config *cfgs, uint64_t seed);
+void sim_free(sim *s);
+/* Dials |b| from |a|; |expect| passes b's key as expected. Returns the link. */
+size_t sim_connect(sim *s, int a, int b, int expect);
+/* The same with explicit expected keys (NULL: none) for each side. */
+size_t sim_connect_keys(sim *s, int a, int b, const pn_peer_id *a_expects,
+                        const pn_peer_id *b_expects);
+/* Opens an inbound connection on |b| whose other end is the test (raw). */
+size_t sim_raw_inbound(sim *s, int b, int *rc);
+/* Writes bytes from the raw side of link |l|. */
+void sim_raw_write(sim *s, size_t l, const uint8_t *p, size_t n);
+/* Bytes received by the raw side so far (not consumed). */
+const uint8_t *sim_raw_data(sim *s, size_t l, size_t *len);
+void sim_raw_consume(sim *s, size_t l, size_t n);
+/* Closes the raw side. */
+void sim_raw_close(sim *s, size_t l);
+/* One round: poll everything, move bytes. Returns 1 if anything happened. */
+int sim_step(sim *s);
+/* Steps until quiet, advancing the clock to the next deadline or arrival,
+ * up to virtual time |until| (absolute). */
+void sim_run_until(sim *s, pn_time until);
+/* Steps until nothing is pending anywhere and no timer is due before
+ * |horizon| from now. */
+void sim_settle(sim *s);
+/* Drains every engine's actions without moving time. */
+void sim_poll_all(sim *s);
+
+/* Counts of logged events. */
+size_t sim_count(const sim *s, int node, pn_event_type type);
+size_t sim_count_reason(const sim *s, int node, pn_event_type type,
+                        pn_reason r);
+/* MESSAGE events on |node| from |peer|. */
+size_t sim_count_from(const sim *s, int node, int peer);
+/* Shuts every engine down, runs until all CLOSED, checks nothing leaked:
+ * no connections, handshakes, peers or pool blocks. Returns 0 if clean. */
+int sim_finish(sim *s);
+
+#endif

@@ -1,0 +1,1554 @@
+/*
+ * Engine scenarios through the deterministic simulator (sim.h): every
+ * scenario and ancestor regression of the engine issue, each ending with a
+ * check that nothing leaked (no connection, handshake, peer or pool block).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <p2pnoise/engine.h>
+
+#include "engine_int.h"
+#include "frame.h"
+#include "sim.h"
+
+static pn_engine_config base_cfg(void) {
+  pn_engine_config c;
+  pn_engine_config_default(&c);
+  return c;
+}
+
+static void finish(sim *s) {
+  assert_int_equal(sim_finish(s), 0);
+  sim_free(s);
+}
+
+/* The index of the |k|-th event of |type| on |node|, or -1. */
+static long find_event(const sim *s, int node, pn_event_type type, size_t k) {
+  for (size_t i = 0; i < s->n[node].nev; i++)
+    if (s->n[node].ev[i].type == type && k-- == 0) return (long)i;
+  return -1;
+}
+
+static void send_ok(sim *s, int from, int to, const void *msg, size_t len) {
+  int rc = pn_engine_send(s->n[from].e, &s->n[to].id, msg, len, s->now);
+  if (rc != PN_OK) fail_msg("send %d->%d: %s", from, to, pn_strerror(rc));
+}
+
+/* Messages of the form "<tag> <seq>" received by |node| from |peer| arrive
+ * in order 0..n-1. */
+static void check_sequence(const sim *s, int node, int peer, size_t n) {
+  size_t want = 0;
+  for (size_t i = 0; i < s->n[node].nev; i++) {
+    const sim_event *v = &s->n[node].ev[i];
+    if (v->type != PN_EVENT_MESSAGE ||
+        !pn_peer_id_equal(&v->peer, &s->n[peer].id))
+      continue;
+    char buf[64] = {0};
+    memcpy(buf, v->data, v->len < 63 ? v->len : 63);
+    const char *sp = strchr(buf, ' ');
+    assert_non_null(sp);
+    assert_int_equal(strtoul(sp + 1, NULL, 10), want);
+    want++;
+  }
+  assert_int_equal(want, n);
+}
+
+/* ---- Basic handshakes ------------------------------------------------- */
+
+static void test_xx_two_engines(void **state) {
+  (void)state;
+  pn_engine_config c = base_cfg();
+  sim s;
+  sim_init(&s, 2, &c, NULL, 1);
+  sim_connect(&s, 0, 1, 0);
+  sim_settle(&s);
+  assert_int_equal(sim_count(&s, 0, PN_EVENT_PEER_CONNECTED), 1);
+  assert_int_equal(sim_count(&s, 1, PN_EVENT_PEER_CONNECTED), 1);
+  /* Identity is the persistent static key; both agree on the hash. */
+  const sim_event *a =
+      &s.n[0].ev[find_event(&s, 0, PN_EVENT_PEER_CONNECTED, 0)];
+  const sim_event *b =
+      &s.n[1].ev[find_event(&s, 1, PN_EVENT_PEER_CONNECTED, 0)];
+  assert_true(pn_peer_id_equal(&a->peer, &s.n[1].id));
+  assert_true(pn_peer_id_equal(&b->peer, &s.n[0].id));
+  assert_int_equal(a->dir, PN_DIR_OUTBOUND);
+  assert_int_equal(b->dir, PN_DIR_INBOUND);
+  assert_int_equal(a->len, 64);
+  assert_int_equal(a->len, b->len);
+  assert_memory_equal(a->data, b->data, a->len);
+  send_ok(&s, 0, 1, "hello 0", 7);
+  send_ok(&s, 1, 0, "world 0", 7);
+  sim_settle(&s);
+  assert_int_equal(sim_count_from(&s, 1, 0), 1);
+  assert_int_equal(sim_count_from(&s, 0, 1), 1);
+  long m = find_event(&s, 1, PN_EVENT_MESSAGE, 0);
+  assert_memory_equal(s.n[1].ev[m].data, "hello 0", 7);
+  /* The routing view. */
+  pn_peer_info info;
+  assert_int_equal(pn_engine_peer(s.n[0].e, &s.n[1].id, &info), PN_OK);
+  assert_int_equal(info.msgs_out, 1);
+  assert_int_equal(info.msgs_in, 1);
+  assert_int_equal(info.bytes_in, 7);
+  assert_int_equal(info.dir, PN_DIR_OUTBOUND);
+  size_t cur = 0, n = 0;
+  while (pn_engine_peer_next(s.n[1].e, &cur, &info))
+    n++;
+  assert_int_equal(n, 1);
+  pn_engine_mem mem;
+  pn_engine_memory(s.n[0].e, &mem);
+  assert_int_equal(mem.peers, 1);
+  assert_true(mem.total > 0);
+  finish(&s);
+}
+
+static void test_known_keys_ik_nk(void **state) {
+  (void)state;
+  const char *names[] = {"Noise_IK_25519_ChaChaPoly_BLAKE2b",
+                         "Noise_NK_25519_ChaChaPoly_SHA256",
+                         "Noise_IKpsk2_25519_ChaChaPoly_BLAKE2b"};
+  static const uint8_t psk[1][32] = {{7, 7, 7}};
+  for (size_t k = 0; k < 3; k++) {
+    pn_engine_config c = base_cfg();
+    c.protocol = names[k];
+    c.psks = psk;
+    c.npsks = 1;
+    sim s;
+    sim_init(&s, 3, &c, NULL, 10 + k);
+    /* The responder's key is required up front. */
+    pn_conn_id id;
+    assert_int_equal(
+        pn_engine_conn_open(s.n[0].e, PN_DIR_OUTBOUND, NULL, NULL, s.now, &id),
+        PN_ERR_MISSING_KEY);
+    sim_connect(&s, 0, 1, 1);
+    sim_settle(&s);
+    assert_int_equal(sim_count(&s, 0, PN_EVENT_PEER_CONNECTED), 1);
+    assert_int_equal(sim_count(&s, 1, PN_EVENT_PEER_CONNECTED), 1);
+    const sim_event *b =
+        &s.n[1].ev[find_event(&s, 1, PN_EVENT_PEER_CONNECTED, 0)];
+    pn_peer_id bpeer = b->peer;
+    if (k == 1) {
+      /* NK: the initiator never proves a key: anonymous, session-named. */
+      assert_true(bpeer.anonymous);
+    } else {
+      assert_true(pn_peer_id_equal(&bpeer, &s.n[0].id));
+    }
+    const sim_event *a =
+        &s.n[0].ev[find_event(&s, 0, PN_EVENT_PEER_CONNECTED, 0)];
+    assert_true(pn_peer_id_equal(&a->peer, &s.n[1].id));
+    send_ok(&s, 0, 1, "x 0", 3);
+    assert_int_equal(
+        pn_engine_send(s.n[1].e, &bpeer, (const uint8_t *)"y 0", 3, s.now),
+        PN_OK);
+    sim_settle(&s);
+    assert_int_equal(sim_count(&s, 1, PN_EVENT_MESSAGE), 1);
+    assert_int_equal(sim_count(&s, 0, PN_EVENT_MESSAGE), 1);
+    /* Dialling engine 2 with engine 1's key: engine 2 cannot decrypt what
+     * was encrypted to another key; both ends give up cleanly. */
+    sim_connect_keys(&s, 0, 2, &s.n[1].id, NULL);
+    sim_settle(&s);
+    assert_int_equal(sim_count(&s, 2, PN_EVENT_PEER_CONNECTED), 0);
+    assert_true(sim_count(&s, 2, PN_EVENT_REJECTED) +
+                    sim_count(&s, 0, PN_EVENT_REJECTED) >=
+                1);
+    finish(&s);
+  }
+}
+
+static void test_unexpected_key(void **state) {
+  (void)state;
+  pn_engine_config c = base_cfg();
+  sim s;
+  sim_init(&s, 3, &c, NULL, 3);
+  /* XX to engine 1 while expecting engine 2's key. */
+  sim_connect_keys(&s, 0, 1, &s.n[2].id, NULL);
+  sim_settle(&s);
+  assert_int_equal(
+      sim_count_reason(&s, 0, PN_EVENT_REJECTED, PN_REASON_UNEXPECTED_KEY), 1);
+  assert_int_equal(sim_count(&s, 0, PN_EVENT_PEER_CONNECTED), 0);
+  assert_int_equal(pn_engine_peer_count(s.n[0].e), 0);
+  assert_int_equal(pn_engine_peer_count(s.n[1].e), 0);
+  assert_int_equal(pn_engine_test_conns(s.n[0].e), 0);
+  assert_int_equal(pn_engine_test_conns(s.n[1].e), 0);
+  finish(&s);
+}
+
+/* Whether the pattern of |name| needs the remote static key up front for
+ * |role|. */
+static int needs_remote(const char *name, pn_role role) {
+  pn_protocol p;
+  pn_handshake hs;
+  if (pn_protocol_parse(&p, name, strlen(name), PN_BACKEND_AUTO)) return 0;
+  if (pn_handshake_init(&hs, &p, role, NULL)) return 0;
+  int n = pn_handshake_needs(&hs) & PN_NEED_REMOTE_STATIC;
+  pn_handshake_wipe(&hs);
+  return n != 0;
+}
+
+static void test_every_interactive_pattern(void **state) {
+  (void)state;
+  static const char *pats[] = {
+      "NN",     "NK",     "NX",     "XN",     "XK",     "XX",    "KN",
+      "KK",     "KX",     "IN",     "IK",     "IX",     "NK1",   "NX1",
+      "X1N",    "X1K",    "XK1",    "X1K1",   "X1X",    "XX1",   "X1X1",
+      "K1N",    "K1K",    "KK1",    "K1K1",   "K1X",    "KX1",   "K1X1",
+      "I1N",    "I1K",    "IK1",    "I1K1",   "I1X",    "IX1",   "I1X1",
+      "NNpsk0", "NNpsk2", "XXpsk3", "IKpsk2", "KKpsk0", "NXpsk1"};
+  static const char *suites[] = {
+      "_25519_ChaChaPoly_BLAKE2b", "_25519_ChaChaPoly_SHA256",
+      "_448_ChaChaPoly_SHA512", "_25519_AESGCM_SHA512"};
+  static const uint8_t psk[2][32] = {{1}, {2}};
+  size_t ran = 0;
+  for (size_t si = 0; si < sizeof suites / sizeof *suites; si++) {
+    for (size_t k = 0; k < sizeof pats / sizeof *pats; k++) {
+      /* Every pattern with the first suite, a few with the others. */
+      if (si && k % 7) continue;
+      char name[96];
+      snprintf(name, sizeof name, "Noise_%s%s", pats[k], suites[si]);
+      pn_protocol p;
+      if (pn_protocol_parse(&p, name, strlen(name), PN_BACKEND_AUTO)) {
+        print_message("skip %s (unsupported here)\n", name);
+        continue;
+      }
+      pn_engine_config c = base_cfg();
+      c.protocol = name;
+      c.psks = psk;
+      c.npsks = 2;
+      sim s;
+      sim_init(&s, 2, &c, NULL, 100 + k);
+      s.max_delay = 3 * PN_MSEC;
+      int ni = needs_remote(name, PN_INITIATOR);
+      int nr = needs_remote(name, PN_RESPONDER);
+      sim_connect_keys(&s, 0, 1, ni ? &s.n[1].id : NULL,
+                       nr ? &s.n[0].id : NULL);
+      sim_settle(&s);
+      if (sim_count(&s, 0, PN_EVENT_PEER_CONNECTED) != 1 ||
+          sim_count(&s, 1, PN_EVENT_PEER_CONNECTED) != 1)
+        fail_msg("%s: not connected", name);
+      const sim_event *a =
+          &s.n[0].ev[find_event(&s, 0, PN_EVENT_PEER_CONNECTED, 0)];
+      const sim_event *b =
+          &s.n[1].ev[find_event(&s, 1, PN_EVENT_PEER_CONNECTED, 0)];
+      /* The identity each side learns: the other's static key, unless the
+       * pattern never proves one. */
+      char first = pats[k][0];
+      const char *second = pats[k] + 1 + (pats[k][1] == '1');
+      if (first != 'N')
+        assert_true(pn_peer_id_equal(&b->peer, &s.n[0].id));
+      else
+        assert_true(b->peer.anonymous);
+      if (*second != 'N')
+        assert_true(pn_peer_id_equal(&a->peer, &s.n[1].id));
+      else
+        assert_true(a->peer.anonymous);
+      assert_memory_equal(a->data, b->data, a->len);
+      pn_peer_id ida = a->peer, idb = b->peer;
+      assert_int_equal(
+          pn_engine_send(s.n[0].e, &ida, (const uint8_t *)"ping", 4, s.now),
+          PN_OK);
+      assert_int_equal(
+          pn_engine_send(s.n[1].e, &idb, (const uint8_t *)"pong", 4, s.now),
+          PN_OK);
+      sim_settle(&s);
+      if (sim_count(&s, 0, PN_EVENT_MESSAGE) != 1 ||
+          sim_count(&s, 1, PN_EVENT_MESSAGE) != 1)
+        fail_msg("%s: messages lost", name);
+      finish(&s);
+      ran++;
+    }
+  }
+  assert_true(ran >= sizeof pats / sizeof *pats);
+}
+
+/* ---- Mesh, limits ------------------------------------------------------- */
+
+static void test_mesh_32_broadcast(void **state) {
+  (void)state;
+  enum { N = 32 };
+  pn_engine_config c = base_cfg();
+  c.max_handshakes = 64;
+  c.max_message = 65536;
+  c.pool_budget = 2 << 20;
+  sim s;
+  sim_init(&s, N, &c, NULL, 32);
+  s.max_delay = 2 * PN_MSEC;
+  for (int i = 0; i < N; i++)
+    for (int j = i + 1; j < N; j++)
+      sim_connect(&s, i, j, 0);
+  sim_settle(&s);
+  for (int i = 0; i < N; i++) {
+    assert_int_equal(pn_engine_peer_count(s.n[i].e), N - 1);
+    assert_int_equal(sim_count(&s, i, PN_EVENT_PEER_CONNECTED), N - 1);
+  }
+  for (int i = 0; i < N; i++) {
+    char m[32];
+    int n = snprintf(m, sizeof m, "from%d 0", i);
+    assert_int_equal(
+        pn_engine_broadcast(s.n[i].e, (const uint8_t *)m, (size_t)n, s.now),
+        N - 1);
+  }
+  sim_settle(&s);
+  for (int i = 0; i < N; i++) {
+    assert_int_equal(sim_count(&s, i, PN_EVENT_MESSAGE), N - 1);
+    for (int j = 0; j < N; j++)
+      if (j != i) assert_int_equal(sim_count_from(&s, i, j), 1);
+  }
+  finish(&s);
+}
+
+static void test_1000_conns_limit_16(void **state) {
+  (void)state;
+  pn_engine_config c = base_cfg();
+  c.max_conns = 16;
+  c.max_handshakes = 16;
+  sim s;
+  sim_init(&s, 2, &c, NULL, 1000);
+  uint64_t refused = 0, rng = 5;
+  for (int i = 0; i < 1000; i++) {
+    int rc;
+    size_t l = sim_raw_inbound(&s, 1, &rc);
+    if (rc == PN_ERR_CONN_LIMIT) {
+      refused++;
+    } else {
+      assert_int_equal(rc, PN_OK);
+      /* Garbage, a plausible first message, or silence. */
+      uint8_t junk[40];
+      for (size_t k = 0; k < sizeof junk; k++)
+        junk[k] = (uint8_t)sim_rand(&rng);
+      switch (sim_rand(&rng) % 3) {
+      case 0:
+        sim_raw_write(&s, l, junk, sizeof junk);
+        break;
+      case 1:
+        junk[0] = 0;
+        junk[1] = 32;
+        sim_raw_write(&s, l, junk, 34);
+        break;
+      default:
+        break;
+      }
+    }
+    assert_true(pn_engine_test_conns(s.n[1].e) <= 16);
+    sim_run_until(&s, s.now + 50 * PN_MSEC);
+  }
+  sim_run_until(&s, s.now + 30 * PN_SEC);
+  assert_true(refused > 0);
+  uint64_t reported = 0;
+  for (size_t i = 0; i < s.n[1].nev; i++)
+    if (s.n[1].ev[i].type == PN_EVENT_REJECTED &&
+        s.n[1].ev[i].reason == PN_REASON_CONN_LIMIT)
+      reported += s.n[1].ev[i].count;
+  assert_int_equal(reported, refused);
+  /* Every admitted one was reclaimed, and a real peer still gets in. */
+  assert_int_equal(pn_engine_test_conns(s.n[1].e), 0);
+  sim_connect(&s, 0, 1, 0);
+  sim_settle(&s);
+  assert_int_equal(pn_engine_peer_count(s.n[1].e), 1);
+  finish(&s);
+}
+
+static void test_handshake_limit(void **state) {
+  (void)state;
+  pn_engine_config c = base_cfg();
+  c.max_conns = 8;
+  c.max_handshakes = 2;
+  sim s;
+  sim_init(&s, 1, &c, NULL, 77);
+  int rc;
+  sim_raw_inbound(&s, 0, &rc);
+  assert_int_equal(rc, PN_OK);
+  sim_raw_inbound(&s, 0, &rc);
+  assert_int_equal(rc, PN_OK);
+  sim_raw_inbound(&s, 0, &rc);
+  assert_int_equal(rc, PN_ERR_HANDSHAKE_LIMIT);
+  sim_poll_all(&s);
+  assert_int_equal(
+      sim_count_reason(&s, 0, PN_EVENT_REJECTED, PN_REASON_HANDSHAKE_LIMIT), 1);
+  sim_run_until(&s, s.now + 11 * PN_SEC);
+  assert_int_equal(
+      sim_count_reason(&s, 0, PN_EVENT_REJECTED, PN_REASON_HANDSHAKE_TIMEOUT),
+      2);
+  finish(&s);
+}
+
+static void test_peer_limit_exact(void **state) {
+  (void)state;
+  enum { N = 7 };
+  pn_engine_config cfgs[N];
+  for (int i = 0; i < N; i++)
+    cfgs[i] = base_cfg();
+  cfgs[0].max_peers = 3;
+  sim s;
+  sim_init(&s, N, NULL, cfgs, 8);
+  s.max_delay = PN_MSEC;
+  for (int i = 1; i < N; i++)
+    sim_connect(&s, i, 0, 0);
+  sim_settle(&s);
+  assert_int_equal(pn_engine_peer_count(s.n[0].e), 3);
+  assert_int_equal(sim_count(&s, 0, PN_EVENT_PEER_CONNECTED), 3);
+  assert_int_equal(
+      sim_count_reason(&s, 0, PN_EVENT_REJECTED, PN_REASON_PEER_LIMIT), 3);
+  /* The refused ones learn why from the close frame. */
+  size_t told = 0;
+  for (int i = 1; i < N; i++)
+    for (size_t k = 0; k < s.n[i].nev; k++)
+      if (s.n[i].ev[k].type == PN_EVENT_PEER_DISCONNECTED &&
+          s.n[i].ev[k].remote_reason == PN_REASON_PEER_LIMIT)
+        told++;
+  assert_int_equal(told, 3);
+  /* A slot freed is a slot for the next one, still exactly 3. */
+  pn_peer_info info;
+  size_t cur = 0;
+  assert_true(pn_engine_peer_next(s.n[0].e, &cur, &info));
+  assert_int_equal(pn_engine_disconnect(s.n[0].e, &info.id, s.now), PN_OK);
+  sim_settle(&s);
+  assert_int_equal(pn_engine_peer_count(s.n[0].e), 2);
+  for (int i = 1; i < N; i++)
+    if (pn_engine_peer_count(s.n[i].e) == 0) {
+      sim_connect(&s, i, 0, 0);
+      break;
+    }
+  sim_settle(&s);
+  assert_int_equal(pn_engine_peer_count(s.n[0].e), 3);
+  finish(&s);
+}
+
+/* ---- Framing --------------------------------------------------------------
+ */
+
+/* A deterministic body for message |seq| of |len| bytes: "m <seq>" then
+ * a pattern. */
+static size_t make_msg(uint8_t *buf, size_t seq, size_t len) {
+  int n = snprintf((char *)buf, 32, "m %zu", seq);
+  if (len < (size_t)n + 1) len = (size_t)n + 1;
+  buf[n] = 0;
+  for (size_t i = (size_t)n + 1; i < len; i++)
+    buf[i] = (uint8_t)(seq * 31 + i * 7);
+  return len;
+}
+
+static void check_msgs(const sim *s, int node, int peer, size_t count,
+                       const size_t *lens) {
+  size_t seq = 0;
+  uint8_t *buf = malloc(1 << 20);
+  for (size_t i = 0; i < s->n[node].nev; i++) {
+    const sim_event *v = &s->n[node].ev[i];
+    if (v->type != PN_EVENT_MESSAGE ||
+        !pn_peer_id_equal(&v->peer, &s->n[peer].id))
+      continue;
+    size_t len = make_msg(buf, seq, lens[seq]);
+    assert_int_equal(v->len, len);
+    assert_memory_equal(v->data, buf, len);
+    seq++;
+  }
+  free(buf);
+  assert_int_equal(seq, count);
+}
+
+static void run_stream(uint64_t seed, size_t max_split, pn_time delay,
+                       int partial, size_t count, size_t maxlen) {
+  pn_engine_config c = base_cfg();
+  sim s;
+  sim_init(&s, 2, &c, NULL, seed);
+  s.max_split = max_split;
+  s.max_delay = delay;
+  s.partial_acks = partial;
+  sim_connect(&s, 0, 1, 0);
+  sim_settle(&s);
+  assert_int_equal(pn_engine_peer_count(s.n[0].e), 1);
+  size_t *lens = calloc(count, sizeof *lens);
+  uint8_t *buf = malloc(1 << 20);
+  uint64_t r = seed;
+  for (size_t i = 0; i < count; i++) {
+    uint64_t x = sim_rand(&r);
+    lens[i] = x % 5 == 0 ? (size_t)(sim_rand(&r) % maxlen) : (size_t)(x % 300);
+    size_t len = make_msg(buf, i, lens[i]);
+    send_ok(&s, 0, 1, buf, len);
+    send_ok(&s, 1, 0, buf, len);
+    /* Sometimes let the network run between sends. */
+    if (sim_rand(&r) % 4 == 0) sim_step(&s);
+  }
+  sim_settle(&s);
+  check_msgs(&s, 1, 0, count, lens);
+  check_msgs(&s, 0, 1, count, lens);
+  free(buf);
+  free(lens);
+  finish(&s);
+}
+
+static void test_split_and_coalesce(void **state) {
+  (void)state;
+  run_stream(41, 0, 5 * PN_MSEC, 1, 300, 300000);
+  run_stream(42, 7, PN_MSEC, 0, 100, 100000);
+}
+
+static void test_byte_at_a_time(void **state) {
+  (void)state;
+  pn_engine_config c = base_cfg();
+  sim s;
+  sim_init(&s, 2, &c, NULL, 9);
+  s.max_split = 1;
+  sim_connect(&s, 0, 1, 0);
+  sim_settle(&s);
+  assert_int_equal(pn_engine_peer_count(s.n[0].e), 1);
+  assert_int_equal(pn_engine_peer_count(s.n[1].e), 1);
+  static uint8_t big[70000];
+  size_t lens[3] = {10, 70000, 0};
+  for (size_t i = 0; i < 3; i++) {
+    size_t len = make_msg(big, i, lens[i]);
+    send_ok(&s, 0, 1, big, len);
+  }
+  sim_settle(&s);
+  check_msgs(&s, 1, 0, 3, lens);
+  finish(&s);
+}
+
+static void test_oversized_then_normal(void **state) {
+  (void)state;
+  pn_engine_config cfgs[2] = {base_cfg(), base_cfg()};
+  cfgs[1].max_message = 65536;
+  sim s;
+  sim_init(&s, 2, NULL, cfgs, 21);
+  s.max_delay = PN_MSEC;
+  sim_connect(&s, 0, 1, 0);
+  sim_settle(&s);
+  uint8_t *big = malloc(200000);
+  memset(big, 0xAB, 200000);
+  send_ok(&s, 0, 1, big, 200000); /* chunked, over B's limit */
+  send_ok(&s, 0, 1, big, 70000);  /* just over, two chunks */
+  send_ok(&s, 0, 1, "after 0", 7);
+  /* B's own limit: an error, nothing sent. */
+  pn_peer_info before, after;
+  assert_int_equal(pn_engine_peer(s.n[1].e, &s.n[0].id, &before), PN_OK);
+  assert_int_equal(pn_engine_send(s.n[1].e, &s.n[0].id, big, 65537, s.now),
+                   PN_ERR_MSG_TOO_LARGE);
+  assert_int_equal(pn_engine_peer(s.n[1].e, &s.n[0].id, &after), PN_OK);
+  assert_int_equal(before.msgs_out, after.msgs_out);
+  sim_settle(&s);
+  long o1 = find_event(&s, 1, PN_EVENT_OVERFLOW, 0);
+  long o2 = find_event(&s, 1, PN_EVENT_OVERFLOW, 1);
+  long m = find_event(&s, 1, PN_EVENT_MESSAGE, 0);
+  assert_true(o1 >= 0 && o2 > o1 && m > o2);
+  assert_int_equal(s.n[1].ev[o1].size, 200000);
+  assert_int_equal(s.n[1].ev[o1].reason, PN_REASON_MESSAGE_TOO_LARGE);
+  assert_true(pn_peer_id_equal(&s.n[1].ev[o1].peer, &s.n[0].id));
+  assert_int_equal(s.n[1].ev[o2].size, 70000);
+  assert_int_equal(s.n[1].ev[m].len, 7);
+  assert_memory_equal(s.n[1].ev[m].data, "after 0", 7);
+  /* No zombie: the peer is alive and usable both ways. */
+  assert_int_equal(sim_count(&s, 1, PN_EVENT_PEER_DISCONNECTED), 0);
+  send_ok(&s, 1, 0, "back 0", 6);
+  sim_settle(&s);
+  assert_int_equal(sim_count_from(&s, 0, 1), 1);
+  free(big);
+  finish(&s);
+}
+
+/* ---- Timers -----------------------------------------------------------------
+ */
+
+static void test_silent_reclaimed(void **state) {
+  (void)state;
+  pn_engine_config c = base_cfg();
+  sim s;
+  sim_init(&s, 1, &c, NULL, 4);
+  int rc;
+  sim_raw_inbound(&s, 0, &rc);
+  assert_int_equal(rc, PN_OK);
+  sim_poll_all(&s);
+  assert_true(s.n[0].deadline <= s.now + PN_ENGINE_DEFAULT_HANDSHAKE_TIMEOUT);
+  sim_run_until(&s, s.now + 9 * PN_SEC);
+  assert_int_equal(pn_engine_test_conns(s.n[0].e), 1);
+  sim_run_until(&s, s.now + 2 * PN_SEC);
+  assert_int_equal(
+      sim_count_reason(&s, 0, PN_EVENT_REJECTED, PN_REASON_HANDSHAKE_TIMEOUT),
+      1);
+  assert_int_equal(pn_engine_test_conns(s.n[0].e), 0);
+  assert_int_equal(pn_engine_test_handshakes(s.n[0].e), 0);
+  finish(&s);
+}
+
+static void test_keepalive_and_idle(void **state) {
+  (void)state;
+  pn_engine_config c = base_cfg();
+  sim s;
+  sim_init(&s, 2, &c, NULL, 5);
+  size_t l = sim_connect(&s, 0, 1, 0);
+  sim_settle(&s);
+  /* Ten quiet minutes: keepalives keep both alive. */
+  sim_run_until(&s, s.now + 600 * PN_SEC);
+  assert_int_equal(pn_engine_peer_count(s.n[0].e), 1);
+  assert_int_equal(pn_engine_peer_count(s.n[1].e), 1);
+  assert_int_equal(sim_count(&s, 0, PN_EVENT_PEER_DISCONNECTED), 0);
+  pn_peer_info info;
+  assert_int_equal(pn_engine_peer(s.n[1].e, &s.n[0].id, &info), PN_OK);
+  assert_true(info.last_activity + 20 * PN_SEC >= s.now);
+  assert_int_equal(info.msgs_in, 0); /* keepalives are not messages */
+  /* Engine 0 goes silent (its writes stall): engine 1 times it out. */
+  s.l[l].pipe[0].blocked = 1;
+  sim_run_until(&s, s.now + 61 * PN_SEC);
+  assert_int_equal(sim_count_reason(&s, 1, PN_EVENT_PEER_DISCONNECTED,
+                                    PN_REASON_IDLE_TIMEOUT),
+                   1);
+  long d = find_event(&s, 0, PN_EVENT_PEER_DISCONNECTED, 0);
+  assert_true(d >= 0);
+  assert_int_equal(s.n[0].ev[d].reason, PN_REASON_REMOTE_CLOSED);
+  assert_int_equal(s.n[0].ev[d].remote_reason, PN_REASON_IDLE_TIMEOUT);
+  finish(&s);
+}
+
+static void test_rekey_with_traffic(void **state) {
+  (void)state;
+  pn_engine_config c = base_cfg();
+  c.rekey_messages = 10;
+  sim s;
+  sim_init(&s, 2, &c, NULL, 6);
+  s.max_delay = 2 * PN_MSEC;
+  s.partial_acks = 1;
+  sim_connect(&s, 0, 1, 0);
+  sim_settle(&s);
+  size_t lens[100];
+  uint8_t buf[2000];
+  for (size_t i = 0; i < 100; i++) {
+    lens[i] = i * 13 % 2000;
+    size_t len = make_msg(buf, i, lens[i]);
+    send_ok(&s, 0, 1, buf, len);
+    send_ok(&s, 1, 0, buf, len);
+    if (i % 3 == 0) sim_step(&s);
+    /* An explicit rekey of both directions, mid-stream. */
+    if (i == 50)
+      assert_int_equal(pn_engine_rekey(s.n[0].e, &s.n[1].id, s.now), PN_OK);
+  }
+  sim_settle(&s);
+  check_msgs(&s, 1, 0, 100, lens);
+  check_msgs(&s, 0, 1, 100, lens);
+  pn_peer_info a, b;
+  assert_int_equal(pn_engine_peer(s.n[0].e, &s.n[1].id, &a), PN_OK);
+  assert_int_equal(pn_engine_peer(s.n[1].e, &s.n[0].id, &b), PN_OK);
+  /* 100 messages each, rekey every 10, plus the requested one (which
+   * restarts the count): 10 each way. */
+  assert_true(a.rekeys_out >= 10 && a.rekeys_out <= 11);
+  assert_true(b.rekeys_out >= 10 && b.rekeys_out <= 11);
+  assert_int_equal(a.rekeys_out, b.rekeys_in);
+  assert_int_equal(b.rekeys_out, a.rekeys_in);
+  /* By age, with nothing else happening. */
+  sim_run_until(&s, s.now + 250 * PN_SEC);
+  assert_int_equal(pn_engine_peer(s.n[0].e, &s.n[1].id, &a), PN_OK);
+  assert_true(a.rekeys_out >= 10 + 2);
+  send_ok(&s, 0, 1, "late 0", 6);
+  sim_settle(&s);
+  assert_int_equal(sim_count_from(&s, 1, 0), 101);
+  finish(&s);
+}
+
+static void test_time_backwards(void **state) {
+  (void)state;
+  pn_engine_config c = base_cfg();
+  sim s;
+  sim_init(&s, 1, &c, NULL, 12);
+  pn_engine *e = s.n[0].e;
+  pn_time t0 = s.now;
+  pn_conn_id id;
+  assert_int_equal(pn_engine_conn_open(e, PN_DIR_INBOUND, NULL, NULL, t0, &id),
+                   PN_OK);
+  pn_time d = pn_engine_next_deadline(e);
+  assert_int_equal(d, t0 + PN_ENGINE_DEFAULT_HANDSHAKE_TIMEOUT);
+  /* A clock that jumps back is clamped: nothing fires, nothing moves. */
+  assert_int_equal(pn_engine_tick(e, 0), PN_OK);
+  assert_int_equal(pn_engine_tick(e, t0 - 500 * PN_SEC), PN_OK);
+  assert_int_equal(pn_engine_next_deadline(e), d);
+  assert_int_equal(pn_engine_test_conns(e), 1);
+  assert_int_equal(pn_engine_tick(e, t0 + 9 * PN_SEC), PN_OK);
+  assert_int_equal(pn_engine_tick(e, t0 + PN_SEC), PN_OK);
+  assert_int_equal(pn_engine_test_conns(e), 1);
+  /* Spurious and early ticks are harmless. */
+  for (int i = 0; i < 5; i++)
+    assert_int_equal(pn_engine_tick(e, t0), PN_OK);
+  assert_int_equal(pn_engine_tick(e, d), PN_OK);
+  pn_action a;
+  int saw = 0;
+  while (pn_engine_poll(e, &a) == 1)
+    if (a.type == PN_ACTION_EVENT && a.event.type == PN_EVENT_REJECTED &&
+        a.event.reason == PN_REASON_HANDSHAKE_TIMEOUT)
+      saw = 1;
+  assert_true(saw);
+  /* With peers: backwards time while connected keeps them connected. */
+  s.now = d;
+  finish(&s);
+
+  sim s2;
+  sim_init(&s2, 2, &c, NULL, 13);
+  sim_connect(&s2, 0, 1, 0);
+  sim_settle(&s2);
+  assert_int_equal(pn_engine_peer_count(s2.n[0].e), 1);
+  pn_time t = s2.now;
+  for (int i = 0; i < 50; i++) {
+    pn_time back = t - (pn_time)(i + 1) * 10 * PN_SEC;
+    char m[16];
+    int n = snprintf(m, sizeof m, "b %d", i);
+    assert_int_equal(pn_engine_send(s2.n[0].e, &s2.n[1].id, (const uint8_t *)m,
+                                    (size_t)n, back),
+                     PN_OK);
+    assert_int_equal(pn_engine_tick(s2.n[1].e, back), PN_OK);
+    sim_step(&s2);
+  }
+  sim_settle(&s2);
+  assert_int_equal(pn_engine_peer_count(s2.n[1].e), 1);
+  check_sequence(&s2, 1, 0, 50);
+  finish(&s2);
+}
+
+/* ---- Duplicates, shutdown
+ * ----------------------------------------------------- */
+
+static void run_simultaneous(uint64_t seed, pn_time delay) {
+  pn_engine_config c = base_cfg();
+  sim s;
+  sim_init(&s, 2, &c, NULL, seed);
+  s.max_delay = delay;
+  sim_connect(&s, 0, 1, 0);
+  sim_connect(&s, 1, 0, 0);
+  /* Both send as soon as, and as long as, the peer is routable. */
+  size_t sent[2] = {0, 0};
+  for (int round = 0; round < 400; round++) {
+    for (int i = 0; i < 2; i++) {
+      pn_peer_info info;
+      if (pn_engine_peer(s.n[i].e, &s.n[1 - i].id, &info) == PN_OK) {
+        char m[32];
+        int n = snprintf(m, sizeof m, "s %zu", sent[i]);
+        send_ok(&s, i, 1 - i, m, (size_t)n);
+        sent[i]++;
+      }
+    }
+    sim_step(&s);
+    sim_run_until(&s, s.now + delay / 4 + 1);
+  }
+  sim_settle(&s);
+  for (int i = 0; i < 2; i++) {
+    int o = 1 - i;
+    assert_true(sent[o] > 100);
+    assert_int_equal(sim_count(&s, i, PN_EVENT_PEER_CONNECTED), 1);
+    assert_int_equal(sim_count(&s, i, PN_EVENT_PEER_DISCONNECTED), 0);
+    assert_int_equal(pn_engine_peer_count(s.n[i].e), 1);
+    assert_int_equal(pn_engine_test_conns(s.n[i].e), 1);
+    assert_int_equal(
+        sim_count_reason(&s, i, PN_EVENT_REJECTED, PN_REASON_DUPLICATE), 1);
+    /* Every message arrived exactly once (order may change only across the
+     * switch from the losing connection to the surviving one). */
+    uint8_t *seen = calloc(sent[o], 1);
+    for (size_t k = 0; k < s.n[i].nev; k++) {
+      const sim_event *v = &s.n[i].ev[k];
+      if (v->type != PN_EVENT_MESSAGE) continue;
+      char b[32] = {0};
+      memcpy(b, v->data, v->len < 31 ? v->len : 31);
+      unsigned long q = strtoul(b + 2, NULL, 10);
+      assert_true(q < sent[o]);
+      assert_int_equal(seen[q], 0);
+      seen[q] = 1;
+    }
+    for (size_t q = 0; q < sent[o]; q++)
+      if (!seen[q]) fail_msg("engine %d lost message %zu", i, q);
+    free(seen);
+  }
+  /* The survivor is the one both ends chose: initiated by the lower key. */
+  pn_peer_info a;
+  assert_int_equal(pn_engine_peer(s.n[0].e, &s.n[1].id, &a), PN_OK);
+  int low0 = memcmp(s.n[0].id.key, s.n[1].id.key, 32) < 0;
+  assert_int_equal(a.dir, low0 ? PN_DIR_OUTBOUND : PN_DIR_INBOUND);
+  finish(&s);
+}
+
+static void test_simultaneous_dial(void **state) {
+  (void)state;
+  for (uint64_t seed = 1; seed <= 6; seed++)
+    run_simultaneous(seed, seed % 2 ? 5 * PN_MSEC : 40 * PN_MSEC);
+}
+
+static void test_shutdown_flushes(void **state) {
+  (void)state;
+  pn_engine_config c = base_cfg();
+  sim s;
+  sim_init(&s, 2, &c, NULL, 14);
+  s.max_delay = PN_MSEC;
+  s.partial_acks = 1;
+  sim_connect(&s, 0, 1, 0);
+  sim_settle(&s);
+  size_t lens[50];
+  uint8_t *buf = malloc(600000);
+  for (size_t i = 0; i < 50; i++) {
+    lens[i] = i == 25 ? 500000 : i * 11;
+    size_t len = make_msg(buf, i, lens[i]);
+    send_ok(&s, 0, 1, buf, len);
+  }
+  assert_int_equal(pn_engine_shutdown(s.n[0].e, s.now), PN_OK);
+  assert_int_equal(pn_engine_send(s.n[0].e, &s.n[1].id, buf, 1, s.now),
+                   PN_ERR_SHUTDOWN);
+  pn_conn_id id;
+  assert_int_equal(
+      pn_engine_conn_open(s.n[0].e, PN_DIR_INBOUND, NULL, NULL, s.now, &id),
+      PN_ERR_SHUTDOWN);
+  sim_settle(&s);
+  check_msgs(&s, 1, 0, 50, lens);
+  long d = find_event(&s, 1, PN_EVENT_PEER_DISCONNECTED, 0);
+  assert_true(d > find_event(&s, 1, PN_EVENT_MESSAGE, 49));
+  assert_int_equal(s.n[1].ev[d].reason, PN_REASON_REMOTE_CLOSED);
+  assert_int_equal(s.n[1].ev[d].remote_reason, PN_REASON_SHUTDOWN);
+  /* CLOSED comes last on the engine that shut down. */
+  assert_true(s.n[0].closed);
+  assert_int_equal(s.n[0].ev[s.n[0].nev - 1].type, PN_EVENT_CLOSED);
+  assert_int_equal(
+      sim_count_reason(&s, 0, PN_EVENT_PEER_DISCONNECTED, PN_REASON_SHUTDOWN),
+      1);
+  free(buf);
+  finish(&s);
+}
+
+/* ---- Overflow policy, nonces, authorization, pool
+ * ------------------------------- */
+
+static void test_send_queue_policies(void **state) {
+  (void)state;
+  for (int policy = 0; policy < 2; policy++) {
+    pn_engine_config c = base_cfg();
+    c.max_message = 16384;
+    c.send_queue = 70000;
+    c.overflow = policy ? PN_OVERFLOW_DISCONNECT : PN_OVERFLOW_REJECT;
+    sim s;
+    sim_init(&s, 2, &c, NULL, 30 + policy);
+    size_t l = sim_connect(&s, 0, 1, 0);
+    sim_settle(&s);
+    s.l[l].pipe[0].blocked = 1; /* engine 1 stops reading */
+    static uint8_t m[10000];
+    int rc = PN_OK, ok = 0;
+    for (int i = 0; i < 20 && rc == PN_OK; i++) {
+      rc = pn_engine_send(s.n[0].e, &s.n[1].id, m, sizeof m, s.now);
+      if (rc == PN_OK) ok++;
+      sim_step(&s);
+    }
+    assert_int_equal(rc, PN_ERR_OVERFLOW);
+    assert_true(ok >= 5 && ok <= 7);
+    if (!policy) {
+      /* More refusals, still one event. */
+      for (int i = 0; i < 5; i++)
+        assert_int_equal(
+            pn_engine_send(s.n[0].e, &s.n[1].id, m, sizeof m, s.now),
+            PN_ERR_OVERFLOW);
+      sim_poll_all(&s);
+      assert_int_equal(sim_count(&s, 0, PN_EVENT_OVERFLOW), 1);
+      long o = find_event(&s, 0, PN_EVENT_OVERFLOW, 0);
+      assert_int_equal(s.n[0].ev[o].reason, PN_REASON_SEND_QUEUE_FULL);
+      /* It reads again: everything arrives, sending works again. */
+      s.l[l].pipe[0].blocked = 0;
+      sim_settle(&s);
+      assert_int_equal(sim_count(&s, 1, PN_EVENT_MESSAGE), (size_t)ok);
+      send_ok(&s, 0, 1, m, sizeof m);
+      sim_settle(&s);
+      assert_int_equal(sim_count(&s, 1, PN_EVENT_MESSAGE), (size_t)ok + 1);
+    } else {
+      sim_poll_all(&s);
+      assert_int_equal(sim_count_reason(&s, 0, PN_EVENT_PEER_DISCONNECTED,
+                                        PN_REASON_SEND_QUEUE_FULL),
+                       1);
+      assert_int_equal(pn_engine_peer_count(s.n[0].e), 0);
+      s.l[l].pipe[0].blocked = 0;
+      sim_settle(&s);
+    }
+    finish(&s);
+  }
+}
+
+static void test_nonce_exhaustion(void **state) {
+  (void)state;
+  pn_engine_config c = base_cfg();
+  sim s;
+  sim_init(&s, 2, &c, NULL, 15);
+  sim_connect(&s, 0, 1, 0);
+  sim_settle(&s);
+  send_ok(&s, 0, 1, "a 0", 3);
+  sim_settle(&s);
+  uint64_t n = UINT64_MAX - 1 - PN_ENGINE_NONCE_RESERVE - 3;
+  assert_int_equal(pn_engine_test_set_tx_nonce(s.n[0].e, &s.n[1].id, n), 0);
+  assert_int_equal(pn_engine_test_set_rx_nonce(s.n[1].e, &s.n[0].id, n), 0);
+  send_ok(&s, 0, 1, "a 1", 3);
+  int rc = PN_OK;
+  for (int i = 0; i < 5 && rc == PN_OK; i++)
+    rc = pn_engine_send(s.n[0].e, &s.n[1].id, (const uint8_t *)"zz", 2, s.now);
+  assert_int_equal(rc, PN_ERR_NONCE_EXHAUSTED);
+  sim_settle(&s);
+  assert_int_equal(sim_count_reason(&s, 0, PN_EVENT_PEER_DISCONNECTED,
+                                    PN_REASON_NONCE_EXHAUSTED),
+                   1);
+  long d = find_event(&s, 1, PN_EVENT_PEER_DISCONNECTED, 0);
+  assert_true(d >= 0);
+  assert_int_equal(s.n[1].ev[d].remote_reason, PN_REASON_NONCE_EXHAUSTED);
+  assert_true(sim_count(&s, 1, PN_EVENT_MESSAGE) >= 2);
+  finish(&s);
+}
+
+static const pn_peer_id *g_refuse;
+static int refuse_one(void *user, const pn_peer_id *peer, pn_dir dir) {
+  (void)user;
+  (void)dir;
+  return !pn_peer_id_equal(peer, g_refuse);
+}
+
+static void test_authorize(void **state) {
+  (void)state;
+  pn_engine_config cfgs[3] = {base_cfg(), base_cfg(), base_cfg()};
+  cfgs[1].authorize = refuse_one;
+  sim s;
+  sim_init(&s, 3, NULL, cfgs, 16);
+  g_refuse = &s.n[0].id;
+  sim_connect(&s, 0, 1, 0); /* refused by the responder, after msg 3 */
+  sim_connect(&s, 2, 1, 0); /* accepted */
+  sim_settle(&s);
+  assert_int_equal(
+      sim_count_reason(&s, 1, PN_EVENT_REJECTED, PN_REASON_UNAUTHORIZED), 1);
+  assert_int_equal(pn_engine_peer_count(s.n[1].e), 1);
+  long d = find_event(&s, 0, PN_EVENT_PEER_DISCONNECTED, 0);
+  assert_true(d >= 0);
+  assert_int_equal(s.n[0].ev[d].remote_reason, PN_REASON_UNAUTHORIZED);
+  /* As initiator: engine 1 refuses engine 0 before sending message 3. */
+  sim_connect(&s, 1, 0, 0);
+  sim_settle(&s);
+  assert_int_equal(
+      sim_count_reason(&s, 1, PN_EVENT_REJECTED, PN_REASON_UNAUTHORIZED), 2);
+  assert_int_equal(sim_count(&s, 0, PN_EVENT_PEER_CONNECTED), 1);
+  finish(&s);
+}
+
+static void test_pool_backpressure(void **state) {
+  (void)state;
+  enum { N = 5 };
+  pn_engine_config cfgs[N];
+  for (int i = 0; i < N; i++)
+    cfgs[i] = base_cfg();
+  cfgs[0].max_message = 256 * 1024;
+  cfgs[0].pool_block = 1024;
+  /* Just above the minimum: one message, its wire form and the reserve. */
+  cfgs[0].pool_budget = 700 * 1024;
+  sim s;
+  sim_init(&s, N, NULL, cfgs, 17);
+  s.max_delay = PN_MSEC;
+  for (int i = 1; i < N; i++)
+    sim_connect(&s, i, 0, 0);
+  sim_settle(&s);
+  assert_int_equal(pn_engine_peer_count(s.n[0].e), N - 1);
+  uint8_t *buf = malloc(256 * 1024);
+  size_t lens[3] = {200000, 150000, 250000};
+  for (size_t k = 0; k < 3; k++)
+    for (int i = 1; i < N; i++) {
+      size_t len = make_msg(buf, k, lens[k]);
+      send_ok(&s, i, 0, buf, len);
+    }
+  sim_run_until(&s, s.now + 30 * PN_SEC);
+  for (int i = 1; i < N; i++)
+    check_msgs(&s, 0, i, 3, lens);
+  pn_engine_mem m;
+  pn_engine_memory(s.n[0].e, &m);
+  assert_int_equal(m.pool_in_use, 0);
+  free(buf);
+  finish(&s);
+}
+
+/* ---- The plain profile against the Noise layer used directly
+ * ------------------ */
+
+typedef struct raw_peer {
+  pn_protocol p;
+  pn_keypair s;
+  pn_handshake hs;
+  pn_cipherstate tx, rx;
+} raw_peer;
+
+static void raw_frame(sim *s, size_t l, const uint8_t *m, size_t n) {
+  uint8_t h[2] = {(uint8_t)(n >> 8), (uint8_t)n};
+  sim_raw_write(s, l, h, 2);
+  sim_raw_write(s, l, m, n);
+}
+
+/* The next whole frame the engine sent to the raw side; its length, or -1. */
+static long raw_next(sim *s, size_t l, uint8_t *out) {
+  size_t have;
+  const uint8_t *d = sim_raw_data(s, l, &have);
+  if (have < 2) return -1;
+  size_t n = (size_t)d[0] << 8 | d[1];
+  if (have < 2 + n) return -1;
+  memcpy(out, d + 2, n);
+  sim_raw_consume(s, l, 2 + n);
+  return (long)n;
+}
+
+/* Handshakes the test (initiator, Noise layer) with engine 0 over link |l|. */
+static void raw_handshake(sim *s, size_t l, raw_peer *r, const char *name) {
+  static uint8_t msg[PN_NOISE_MAX_MSG], pl[PN_NOISE_MAX_MSG];
+  uint8_t priv[32] = {42};
+  assert_int_equal(
+      pn_protocol_parse(&r->p, name, strlen(name), PN_BACKEND_AUTO), 0);
+  assert_int_equal(pn_keypair_from_private(&r->s, &r->p, priv, 32), 0);
+  assert_int_equal(pn_handshake_init(&r->hs, &r->p, PN_INITIATOR, NULL), 0);
+  assert_int_equal(pn_handshake_set_static(&r->hs, &r->s), 0);
+  assert_int_equal(pn_handshake_start(&r->hs, NULL, 0), 0);
+  for (;;) {
+    int act = pn_handshake_action(&r->hs);
+    size_t n;
+    if (act == PN_HS_WRITE) {
+      assert_int_equal(pn_handshake_write(&r->hs, NULL, 0, msg, sizeof msg, &n),
+                       0);
+      raw_frame(s, l, msg, n);
+    } else if (act == PN_HS_READ) {
+      long got;
+      int guard = 0;
+      while ((got = raw_next(s, l, msg)) < 0 && guard++ < 100)
+        sim_run_until(s, s->now + PN_MSEC);
+      assert_true(got >= 0);
+      assert_int_equal(
+          pn_handshake_read(&r->hs, msg, (size_t)got, pl, sizeof pl, &n), 0);
+    } else {
+      break;
+    }
+    sim_run_until(s, s->now + PN_MSEC);
+  }
+  assert_int_equal(pn_handshake_split(&r->hs, &r->tx, &r->rx), 0);
+}
+
+static void test_plain_profile_vs_noise_layer(void **state) {
+  (void)state;
+  const char *name = "Noise_XX_25519_ChaChaPoly_SHA256";
+  pn_engine_config c = base_cfg();
+  c.protocol = name;
+  c.profile = PN_PROFILE_PLAIN;
+  sim s;
+  sim_init(&s, 1, &c, NULL, 18);
+  int rc;
+  size_t l = sim_raw_inbound(&s, 0, &rc);
+  assert_int_equal(rc, PN_OK);
+  raw_peer r;
+  raw_handshake(&s, l, &r, name);
+  sim_run_until(&s, s.now + PN_MSEC);
+  assert_int_equal(pn_engine_peer_count(s.n[0].e), 1);
+  pn_peer_id rid = {0};
+  rid.len = 32;
+  memcpy(rid.key, r.s.pub, 32);
+  pn_peer_info info;
+  assert_int_equal(pn_engine_peer(s.n[0].e, &rid, &info), PN_OK);
+  /* Test -> engine: one transport message is one application message. */
+  static uint8_t m[PN_NOISE_MAX_MSG], out[PN_NOISE_MAX_MSG];
+  size_t n;
+  const char *words[] = {"alpha", "", "gamma"};
+  for (int i = 0; i < 3; i++) {
+    size_t wl = strlen(words[i]);
+    memcpy(m, words[i], wl);
+    assert_int_equal(
+        pn_cipherstate_encrypt(&r.tx, NULL, 0, m, wl, m, sizeof m, &n), 0);
+    raw_frame(&s, l, m, n);
+  }
+  /* The largest plain message. */
+  memset(m, 0x5A, PN_ENGINE_PLAIN_MAX_MESSAGE);
+  assert_int_equal(pn_cipherstate_encrypt(&r.tx, NULL, 0, m,
+                                          PN_ENGINE_PLAIN_MAX_MESSAGE, m,
+                                          sizeof m, &n),
+                   0);
+  raw_frame(&s, l, m, n);
+  sim_run_until(&s, s.now + PN_MSEC);
+  assert_int_equal(sim_count(&s, 0, PN_EVENT_MESSAGE), 4);
+  long e0 = find_event(&s, 0, PN_EVENT_MESSAGE, 0);
+  assert_memory_equal(s.n[0].ev[e0].data, "alpha", 5);
+  assert_int_equal(s.n[0].ev[find_event(&s, 0, PN_EVENT_MESSAGE, 1)].len, 0);
+  assert_int_equal(s.n[0].ev[find_event(&s, 0, PN_EVENT_MESSAGE, 3)].len,
+                   PN_ENGINE_PLAIN_MAX_MESSAGE);
+  /* Engine -> test: no header either. */
+  assert_int_equal(
+      pn_engine_send(s.n[0].e, &rid, (const uint8_t *)"reply", 5, s.now),
+      PN_OK);
+  assert_int_equal(pn_engine_send(s.n[0].e, &rid, m, 65520, s.now),
+                   PN_ERR_MSG_TOO_LARGE);
+  sim_run_until(&s, s.now + PN_MSEC);
+  long got = raw_next(&s, l, m);
+  assert_true(got > 0);
+  assert_int_equal(pn_cipherstate_decrypt(&r.rx, NULL, 0, m, (size_t)got, out,
+                                          sizeof out, &n),
+                   0);
+  assert_int_equal(n, 5);
+  assert_memory_equal(out, "reply", 5);
+  /* Plain close is the transport's. */
+  sim_raw_close(&s, l);
+  sim_run_until(&s, s.now + PN_MSEC);
+  assert_int_equal(sim_count_reason(&s, 0, PN_EVENT_PEER_DISCONNECTED,
+                                    PN_REASON_TRANSPORT_CLOSED),
+                   1);
+  pn_handshake_wipe(&r.hs);
+  finish(&s);
+}
+
+/* ---- Ancestor regressions
+ * ---------------------------------------------------- */
+
+static void test_reg_bad_handshake_length(void **state) {
+  (void)state;
+  pn_engine_config c = base_cfg();
+  sim s;
+  sim_init(&s, 1, &c, NULL, 19);
+  static const uint8_t cases[][4] = {{0xFF, 0xFF, 1, 2},
+                                     {0x00, 0x21, 0, 0},
+                                     {0x00, 0x05, 1, 2},
+                                     {0x00, 0x00, 0, 0}};
+  for (size_t i = 0; i < 4; i++) {
+    int rc;
+    size_t l = sim_raw_inbound(&s, 0, &rc);
+    assert_int_equal(rc, PN_OK);
+    uint8_t junk[64] = {0};
+    memcpy(junk, cases[i], 4);
+    size_t n = cases[i][1] == 5 ? 7 : cases[i][1] == 0 ? 2 : 40;
+    sim_raw_write(&s, l, junk, n);
+    sim_run_until(&s, s.now + PN_MSEC);
+  }
+  /* 0xFFFF and 33 bytes: refused before the body; 5 and 0: failed reads. */
+  assert_int_equal(
+      sim_count_reason(&s, 0, PN_EVENT_REJECTED, PN_REASON_FRAME_TOO_LARGE), 2);
+  assert_int_equal(
+      sim_count_reason(&s, 0, PN_EVENT_REJECTED, PN_REASON_HANDSHAKE_FAILED),
+      2);
+  assert_int_equal(pn_engine_test_conns(s.n[0].e), 0);
+  assert_int_equal(pn_engine_test_pool_blocks_used(s.n[0].e), 0);
+  finish(&s);
+}
+
+/* A framed-profile engine against the test speaking through the Noise
+ * layer, to inject transport payloads the engine would never send. */
+static void test_reg_bad_transport_no_zombie(void **state) {
+  (void)state;
+  const char *name = "Noise_XX_25519_ChaChaPoly_BLAKE2b";
+  static const uint8_t bad[][6] = {
+      {PN_FT_DATA_MORE, 'x'},              /* continuation without a start */
+      {PN_FT_DATA_FIRST, 0, 0, 1, 0, 'x'}, /* short first chunk of a big one */
+      {0x7F},                              /* unknown type */
+      {PN_FT_KEEPALIVE, 0},                /* keepalive with a body */
+  };
+  static const size_t badlen[] = {2, 6, 1, 2};
+  for (size_t k = 0; k <= 4; k++) {
+    pn_engine_config c = base_cfg();
+    sim s;
+    sim_init(&s, 1, &c, NULL, 20 + k);
+    int rc;
+    size_t l = sim_raw_inbound(&s, 0, &rc);
+    raw_peer r;
+    raw_handshake(&s, l, &r, name);
+    sim_run_until(&s, s.now + PN_MSEC);
+    assert_int_equal(pn_engine_peer_count(s.n[0].e), 1);
+    static uint8_t m[128];
+    size_t n;
+    if (k < 4) {
+      memcpy(m, bad[k], badlen[k]);
+      assert_int_equal(
+          pn_cipherstate_encrypt(&r.tx, NULL, 0, m, badlen[k], m, sizeof m, &n),
+          0);
+    } else {
+      /* A frame that does not authenticate. */
+      memset(m, 0x33, 40);
+      n = 40;
+    }
+    raw_frame(&s, l, m, n);
+    sim_run_until(&s, s.now + 5 * PN_SEC);
+    pn_reason want = k < 4 ? PN_REASON_PROTOCOL : PN_REASON_DECRYPT;
+    assert_int_equal(sim_count_reason(&s, 0, PN_EVENT_PEER_DISCONNECTED, want),
+                     1);
+    /* Gone from the table and from the slots: no zombie. */
+    assert_int_equal(pn_engine_peer_count(s.n[0].e), 0);
+    assert_int_equal(pn_engine_test_conns(s.n[0].e), 0);
+    assert_int_equal(pn_engine_test_pool_blocks_used(s.n[0].e), 0);
+    pn_handshake_wipe(&r.hs);
+    finish(&s);
+  }
+}
+
+static void test_reg_send_by_id_and_identity(void **state) {
+  (void)state;
+  pn_engine_config c = base_cfg();
+  sim s;
+  sim_init(&s, 2, &c, NULL, 22);
+  for (int round = 0; round < 3; round++) {
+    sim_connect(&s, 0, 1, 0);
+    sim_settle(&s);
+    long e = find_event(&s, 0, PN_EVENT_PEER_CONNECTED, (size_t)round);
+    assert_true(e >= 0);
+    pn_peer_id got = s.n[0].ev[e].peer;
+    /* The same persistent key on every connection. */
+    pn_peer_id local;
+    pn_engine_local_id(s.n[1].e, &local);
+    assert_true(pn_peer_id_equal(&got, &local));
+    char m[16];
+    int n = snprintf(m, sizeof m, "r %d", round);
+    assert_int_equal(
+        pn_engine_send(s.n[0].e, &got, (const uint8_t *)m, (size_t)n, s.now),
+        PN_OK);
+    sim_settle(&s);
+    assert_int_equal(pn_engine_disconnect(s.n[0].e, &got, s.now), PN_OK);
+    assert_int_equal(
+        pn_engine_send(s.n[0].e, &got, (const uint8_t *)m, 1, s.now),
+        PN_ERR_NOT_FOUND);
+    sim_settle(&s);
+    assert_int_equal(pn_engine_test_conns(s.n[0].e), 0);
+    assert_int_equal(pn_engine_test_conns(s.n[1].e), 0);
+  }
+  check_sequence(&s, 1, 0, 3);
+  pn_peer_id nobody = {{1, 2, 3}, 32, 0};
+  assert_int_equal(
+      pn_engine_send(s.n[0].e, &nobody, (const uint8_t *)"x", 1, s.now),
+      PN_ERR_NOT_FOUND);
+  finish(&s);
+}
+
+static void test_reg_events_in_order(void **state) {
+  (void)state;
+  pn_engine_config c = base_cfg();
+  sim s;
+  sim_init(&s, 2, &c, NULL, 23);
+  s.max_delay = 3 * PN_MSEC;
+  s.partial_acks = 1;
+  sim_connect(&s, 0, 1, 0);
+  /* Engine 0 (initiator) completes first and sends at once: the data rides
+   * behind message 3, and engine 1 must report CONNECTED before it. */
+  size_t sent = 0;
+  for (int i = 0; i < 200; i++) {
+    pn_peer_info info;
+    if (pn_engine_peer(s.n[0].e, &s.n[1].id, &info) == PN_OK) {
+      char m[16];
+      int n = snprintf(m, sizeof m, "o %zu", sent++);
+      send_ok(&s, 0, 1, m, (size_t)n);
+    }
+    sim_step(&s);
+    sim_run_until(&s, s.now + PN_MSEC / 4);
+  }
+  assert_true(sent > 100);
+  assert_int_equal(pn_engine_disconnect(s.n[0].e, &s.n[1].id, s.now), PN_OK);
+  sim_settle(&s);
+  check_sequence(&s, 1, 0, sent);
+  long conn = find_event(&s, 1, PN_EVENT_PEER_CONNECTED, 0);
+  long first = find_event(&s, 1, PN_EVENT_MESSAGE, 0);
+  long last = find_event(&s, 1, PN_EVENT_MESSAGE, sent - 1);
+  long disc = find_event(&s, 1, PN_EVENT_PEER_DISCONNECTED, 0);
+  assert_true(conn >= 0 && conn < first && last < disc);
+  assert_int_equal(s.n[1].ev[disc].remote_reason, PN_REASON_LOCAL);
+  finish(&s);
+}
+
+static void test_reg_concurrent_sends(void **state) {
+  (void)state;
+  /* Many sends queued before any byte leaves, acked in random pieces. */
+  run_stream(60, 0, 0, 1, 200, 150000);
+}
+
+static void test_memory_per_peer(void **state) {
+  (void)state;
+  enum { N = 40 };
+  pn_engine_config cfgs[N];
+  for (int i = 0; i < N; i++) {
+    cfgs[i] = base_cfg();
+    cfgs[i].max_message = 65536;
+    cfgs[i].pool_budget = 1 << 20;
+  }
+  cfgs[0].max_conns = 64;
+  cfgs[0].max_peers = 64;
+  cfgs[0].max_handshakes = 64;
+  sim s;
+  sim_init(&s, N, NULL, cfgs, 24);
+  for (int i = 1; i < N; i++)
+    sim_connect(&s, i, 0, 0);
+  sim_settle(&s);
+  pn_engine_mem m;
+  pn_engine_memory(s.n[0].e, &m);
+  assert_int_equal(m.peers, N - 1);
+  /* Idle established peers hold no pool memory. */
+  assert_int_equal(m.pool_in_use, 0);
+  print_message("memory: per connection slot (all tables) %zu bytes "
+                "(conn struct %zu), per handshake slot %zu bytes "
+                "(pn_handshake %zu), engine total %zu for 64 slots\n",
+                m.conn_bytes, pn_engine_test_conn_struct_size(),
+                m.handshake_bytes, sizeof(pn_handshake), m.total);
+  assert_true(m.conn_bytes <= 4096);
+  assert_true(m.handshake_bytes <= 640);
+  finish(&s);
+}
+
+/* ---- Creation, config, hostile networks -------------------------------------
+ */
+
+static void test_caller_memory_and_config(void **state) {
+  (void)state;
+  uint8_t key[32] = {9};
+  pn_engine_config c = base_cfg();
+  c.static_private = key;
+  c.static_private_len = 32;
+  c.max_message = 4096;
+  c.pool_budget = 256 * 1024;
+  size_t n = pn_engine_memsize(&c);
+  assert_true(n > 0);
+  void *mem = aligned_alloc(16, (n + 15) & ~(size_t)15);
+  pn_engine *e;
+  assert_int_equal(pn_engine_init(&e, mem, n - 1, &c, 0),
+                   PN_ERR_INVALID_ARGUMENT);
+  assert_int_equal(pn_engine_init(&e, (uint8_t *)mem + 1, n, &c, 0),
+                   PN_ERR_INVALID_ARGUMENT);
+  assert_int_equal(pn_engine_init(&e, mem, n, &c, 0), PN_OK);
+  pn_engine_mem m;
+  pn_engine_memory(e, &m);
+  assert_int_equal(m.total, n);
+  pn_peer_id me;
+  pn_engine_local_id(e, &me);
+  assert_int_equal(me.len, 32);
+  assert_int_equal(pn_engine_listening(e, 1), PN_OK);
+  assert_int_equal(pn_engine_listening(e, 2), PN_OK); /* coalesced */
+  pn_action a;
+  assert_int_equal(pn_engine_poll(e, &a), 1);
+  assert_int_equal(a.type, PN_ACTION_EVENT);
+  assert_int_equal(a.event.type, PN_EVENT_LISTENING);
+  assert_int_equal(pn_engine_poll(e, &a), 0);
+  assert_int_equal(pn_engine_shutdown(e, 3), PN_OK);
+  assert_int_equal(pn_engine_poll(e, &a), 1);
+  assert_int_equal(a.event.type, PN_EVENT_CLOSED);
+  assert_int_equal(pn_engine_poll(e, &a), 0);
+  pn_engine_wipe(e);
+  free(mem);
+
+  /* Bad configs are refused before anything is built. */
+  static const uint8_t psk[1][32] = {{1}};
+  struct {
+    const char *proto;
+    int nokey, keylen, npsk, profile;
+    uint64_t max_message, budget;
+  } bad[] = {
+      {"Noise_N_25519_ChaChaPoly_BLAKE2b", 0, 32, 0, 0, 0, 0},
+      {"Noise_XXfallback_25519_ChaChaPoly_BLAKE2b", 0, 32, 0, 0, 0, 0},
+      {"Noise_XX_25519_ChaChaPoly_BLAKE2b", 1, 32, 0, 0, 0, 0},
+      {"Noise_XX_25519_ChaChaPoly_BLAKE2b", 0, 31, 0, 0, 0, 0},
+      {"Noise_XXpsk3_25519_ChaChaPoly_BLAKE2b", 0, 32, 0, 0, 0, 0},
+      {"Noise_XX_25519_ChaChaPoly_BLAKE2b", 0, 32, 0, 1, 70000, 0},
+      {"Noise_XX_25519_ChaChaPoly_BLAKE2b", 0, 32, 0, 0, 1 << 20, 100000},
+      {"Noise_Bogus_25519_ChaChaPoly_BLAKE2b", 0, 32, 0, 0, 0, 0},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    pn_engine_config b = base_cfg();
+    b.protocol = bad[i].proto;
+    b.static_private = bad[i].nokey ? NULL : key;
+    b.static_private_len = (size_t)bad[i].keylen;
+    b.psks = bad[i].npsk ? psk : NULL;
+    b.npsks = (size_t)bad[i].npsk;
+    b.profile = (pn_profile)bad[i].profile;
+    b.max_message = bad[i].max_message;
+    b.pool_budget = bad[i].budget;
+    assert_int_equal(pn_engine_memsize(&b), 0);
+    pn_engine *x = NULL;
+    assert_true(pn_engine_new(&x, &b, 0) < 0);
+    assert_null(x);
+  }
+  /* NN needs no static key at all. */
+  pn_engine_config nn = base_cfg();
+  nn.protocol = "Noise_NN_25519_ChaChaPoly_BLAKE2b";
+  assert_true(pn_engine_memsize(&nn) > 0);
+  for (int r = 0; r <= PN_REASON_POOL_EXHAUSTED + 1; r++)
+    assert_non_null(pn_reason_str(r));
+}
+
+static void test_corrupting_network(void **state) {
+  (void)state;
+  /* Bit flips anywhere: every damaged connection ends with a named reason
+   * and is reclaimed; nothing crashes or leaks; intact ones carry on. */
+  pn_engine_config c = base_cfg();
+  sim s;
+  sim_init(&s, 4, &c, NULL, 77);
+  s.max_delay = PN_MSEC;
+  s.corrupt = 40;
+  uint8_t buf[3000];
+  for (int round = 0; round < 30; round++) {
+    for (int i = 0; i < 4; i++)
+      for (int j = 0; j < 4; j++)
+        if (i != j && pn_engine_peer_count(s.n[i].e) < 3 && round % 3 == 0)
+          sim_connect(&s, i, j, 0);
+    for (int i = 0; i < 4; i++) {
+      size_t len = make_msg(buf, (size_t)round, (size_t)(round * 97 % 3000));
+      ptrdiff_t n = pn_engine_broadcast(s.n[i].e, buf, len, s.now);
+      assert_true(n >= 0);
+    }
+    sim_run_until(&s, s.now + 50 * PN_MSEC);
+  }
+  size_t failures = 0;
+  for (int i = 0; i < 4; i++)
+    for (size_t k = 0; k < s.n[i].nev; k++) {
+      const sim_event *v = &s.n[i].ev[k];
+      if (v->type == PN_EVENT_PEER_DISCONNECTED ||
+          v->type == PN_EVENT_REJECTED) {
+        assert_true(v->reason != PN_REASON_NONE);
+        assert_true(v->reason != PN_REASON_INTERNAL);
+        failures++;
+      }
+    }
+  assert_true(failures > 0);
+  size_t msgs = 0;
+  for (int i = 0; i < 4; i++)
+    msgs += sim_count(&s, i, PN_EVENT_MESSAGE);
+  print_message("corrupting network: %zu failures, %zu messages\n", failures,
+                msgs);
+  assert_true(msgs > 0);
+  s.corrupt = 0;
+  finish(&s);
+}
+
+static void test_random_payloads(void **state) {
+  (void)state;
+  /* Authenticated but arbitrary transport payloads, biased towards valid
+   * types and edge lengths: the parser accepts them or closes with
+   * PROTOCOL, never anything worse, and never leaks. */
+  const char *name = "Noise_XX_25519_ChaChaPoly_BLAKE2b";
+  pn_engine_config c = base_cfg();
+  c.max_message = 200000;
+  sim s;
+  sim_init(&s, 1, &c, NULL, 31);
+  const char *env = getenv("PN_SIM_SEED");
+  uint64_t r = 31 + (env ? strtoull(env, NULL, 10) : 0);
+  static uint8_t m[PN_NOISE_MAX_MSG];
+  size_t closed = 0, frames = 0;
+  for (int conn = 0; conn < 40; conn++) {
+    int rc;
+    size_t l = sim_raw_inbound(&s, 0, &rc);
+    assert_int_equal(rc, PN_OK);
+    raw_peer rp;
+    raw_handshake(&s, l, &rp, name);
+    sim_run_until(&s, s.now + PN_MSEC);
+    uint64_t left = 0; /* bytes of a chunked message still to send */
+    for (int k = 0; k < 300 && pn_engine_peer_count(s.n[0].e); k++) {
+      size_t n;
+      uint64_t x = sim_rand(&r);
+      if (x % 20 < 19) {
+        /* A valid step of the protocol. */
+        if (left) {
+          n = left < PN_FRAME_MAX_PLAIN - 1 ? (size_t)left + 1
+                                            : PN_FRAME_MAX_PLAIN;
+          m[0] = PN_FT_DATA_MORE;
+          left -= n - 1;
+        } else {
+          switch (sim_rand(&r) % 5) {
+          case 0:
+            m[0] = PN_FT_KEEPALIVE, n = 1;
+            break;
+          case 1:
+            m[0] = PN_FT_REKEY, m[1] = (uint8_t)(sim_rand(&r) % 2), n = 2;
+            break;
+          case 2: {
+            uint32_t total = (uint32_t)(66000 + sim_rand(&r) % 250000);
+            m[0] = PN_FT_DATA_FIRST;
+            pn_put32(m + 1, total);
+            n = PN_FRAME_MAX_PLAIN;
+            left = total - (n - 5);
+            break;
+          }
+          default: {
+            uint32_t total = (uint32_t)(sim_rand(&r) % 2000);
+            m[0] = PN_FT_DATA_FIRST;
+            pn_put32(m + 1, total);
+            n = 5 + total;
+            break;
+          }
+          }
+        }
+      } else {
+        /* A random mutation, most likely a protocol error. */
+        switch (x % 6) {
+        case 0:
+          n = 1 + sim_rand(&r) % 8;
+          break;
+        case 1:
+          n = PN_FRAME_MAX_PLAIN;
+          break;
+        case 2:
+          n = PN_FRAME_MAX_PLAIN - 1 - sim_rand(&r) % 3;
+          break;
+        default:
+          n = 1 + sim_rand(&r) % 600;
+          break;
+        }
+        for (size_t i = 0; i < n && i < 16; i++)
+          m[i] = (uint8_t)sim_rand(&r);
+        m[0] = (uint8_t)(1 + sim_rand(&r) % 6); /* types 1..5 and one bad */
+        if (m[0] == PN_FT_CLOSE && sim_rand(&r) % 4) m[0] = PN_FT_KEEPALIVE;
+      }
+      int rekey = m[0] == PN_FT_REKEY && n == PN_FT_REKEY_LEN;
+      assert_int_equal(
+          pn_cipherstate_encrypt(&rp.tx, NULL, 0, m, n, m, sizeof m, &n), 0);
+      /* A well-formed REKEY: our next frames use the next key, as the
+       * protocol says. */
+      if (rekey) assert_int_equal(pn_cipherstate_rekey(&rp.tx), 0);
+      raw_frame(&s, l, m, n);
+      frames++;
+      sim_run_until(&s, s.now + PN_MSEC);
+    }
+    if (!pn_engine_peer_count(s.n[0].e)) closed++;
+    sim_raw_close(&s, l);
+    sim_run_until(&s, s.now + 3 * PN_SEC);
+    pn_handshake_wipe(&rp.hs);
+    assert_int_equal(pn_engine_test_conns(s.n[0].e), 0);
+  }
+  for (size_t i = 0; i < s.n[0].nev; i++) {
+    const sim_event *v = &s.n[0].ev[i];
+    if (v->type == PN_EVENT_PEER_DISCONNECTED &&
+        !(v->reason == PN_REASON_PROTOCOL ||
+          v->reason == PN_REASON_REMOTE_CLOSED ||
+          v->reason == PN_REASON_TRANSPORT_CLOSED))
+      print_message("unexpected reason %d remote %d\n", v->reason,
+                    v->remote_reason);
+    if (v->type == PN_EVENT_PEER_DISCONNECTED)
+      assert_true(v->reason == PN_REASON_PROTOCOL ||
+                  v->reason == PN_REASON_REMOTE_CLOSED ||
+                  v->reason == PN_REASON_TRANSPORT_CLOSED);
+  }
+  print_message("random payloads: %zu frames, %zu connections closed, %zu "
+                "messages, %zu overflows\n",
+                frames, closed, sim_count(&s, 0, PN_EVENT_MESSAGE),
+                sim_count(&s, 0, PN_EVENT_OVERFLOW));
+  assert_true(closed > 0);
+  finish(&s);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_xx_two_engines),
+      cmocka_unit_test(test_known_keys_ik_nk),
+      cmocka_unit_test(test_unexpected_key),
+      cmocka_unit_test(test_every_interactive_pattern),
+      cmocka_unit_test(test_mesh_32_broadcast),
+      cmocka_unit_test(test_1000_conns_limit_16),
+      cmocka_unit_test(test_handshake_limit),
+      cmocka_unit_test(test_peer_limit_exact),
+      cmocka_unit_test(test_split_and_coalesce),
+      cmocka_unit_test(test_byte_at_a_time),
+      cmocka_unit_test(test_oversized_then_normal),
+      cmocka_unit_test(test_silent_reclaimed),
+      cmocka_unit_test(test_keepalive_and_idle),
+      cmocka_unit_test(test_rekey_with_traffic),
+      cmocka_unit_test(test_time_backwards),
+      cmocka_unit_test(test_simultaneous_dial),
+      cmocka_unit_test(test_shutdown_flushes),
+      cmocka_unit_test(test_send_queue_policies),
+      cmocka_unit_test(test_nonce_exhaustion),
+      cmocka_unit_test(test_authorize),
+      cmocka_unit_test(test_pool_backpressure),
+      cmocka_unit_test(test_plain_profile_vs_noise_layer),
+      cmocka_unit_test(test_reg_bad_handshake_length),
+      cmocka_unit_test(test_reg_bad_transport_no_zombie),
+      cmocka_unit_test(test_reg_send_by_id_and_identity),
+      cmocka_unit_test(test_reg_events_in_order),
+      cmocka_unit_test(test_reg_concurrent_sends),
+      cmocka_unit_test(test_memory_per_peer),
+      cmocka_unit_test(test_caller_memory_and_config),
+      cmocka_unit_test(test_corrupting_network),
+      cmocka_unit_test(test_random_payloads),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
