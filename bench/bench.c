@@ -23,6 +23,7 @@
 #include <p2pnoise/noise.h>
 
 #include "bench.h"
+#include "bench_engine.h"
 
 /* ---- timing ---------------------------------------------------------------
  */
@@ -150,6 +151,8 @@ int main(int argc, char **argv) {
   machine();
   bench_handshakes();
   bench_aead();
+  bench_transport();
+  bench_memory_scale();
   printf("\n# name value\n");
   for (int i = 0; i < nfigs; i++)
     printf("%s %.4g\n", figs[i].name, figs[i].value);
