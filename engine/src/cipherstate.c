@@ -31,6 +31,7 @@ static int passthrough(const uint8_t *in, size_t inlen, uint8_t *out,
                        size_t outcap, size_t *outlen) {
   if (inlen > PN_NOISE_MAX_MSG) return PN_ERR_MSG_SIZE;
   if (outcap < inlen) return PN_ERR_NOBUF;
+  if (!out && inlen) return PN_ERR_INVALID_ARGUMENT;
   if (inlen) memmove(out, in, inlen);
   *outlen = inlen;
   return PN_OK;
@@ -39,9 +40,10 @@ static int passthrough(const uint8_t *in, size_t inlen, uint8_t *out,
 int pn_cipherstate_encrypt(pn_cipherstate *cs, const uint8_t *ad, size_t adlen,
                            const uint8_t *in, size_t inlen, uint8_t *out,
                            size_t outcap, size_t *outlen) {
-  if (!cs || !outlen || (!in && inlen) || !out || (!ad && adlen))
+  if (!cs || !outlen || (!in && inlen) || (!ad && adlen))
     return PN_ERR_INVALID_ARGUMENT;
   if (!cs->has_key) return passthrough(in, inlen, out, outcap, outlen);
+  if (!out) return PN_ERR_INVALID_ARGUMENT; /* the tag needs room */
   if (cs->n == UINT64_MAX) return PN_ERR_NONCE_EXHAUSTED;
   if (inlen > PN_NOISE_MAX_MSG - PN_NOISE_TAGLEN) return PN_ERR_MSG_SIZE;
   if (outcap < inlen + PN_NOISE_TAGLEN) return PN_ERR_NOBUF;
@@ -55,13 +57,19 @@ int pn_cipherstate_encrypt(pn_cipherstate *cs, const uint8_t *ad, size_t adlen,
 int pn_cipherstate_decrypt(pn_cipherstate *cs, const uint8_t *ad, size_t adlen,
                            const uint8_t *in, size_t inlen, uint8_t *out,
                            size_t outcap, size_t *outlen) {
-  if (!cs || !outlen || (!in && inlen) || !out || (!ad && adlen))
+  if (!cs || !outlen || (!in && inlen) || (!ad && adlen))
     return PN_ERR_INVALID_ARGUMENT;
   if (!cs->has_key) return passthrough(in, inlen, out, outcap, outlen);
   if (cs->n == UINT64_MAX) return PN_ERR_NONCE_EXHAUSTED;
   if (inlen > PN_NOISE_MAX_MSG) return PN_ERR_MSG_SIZE;
   if (inlen < PN_NOISE_TAGLEN) return PN_ERR_DECRYPT;
   if (outcap < inlen - PN_NOISE_TAGLEN) return PN_ERR_NOBUF;
+  /* An empty plaintext needs no output buffer: |out| may be NULL then. */
+  uint8_t none[1];
+  if (!out) {
+    if (inlen != PN_NOISE_TAGLEN) return PN_ERR_INVALID_ARGUMENT;
+    out = none;
+  }
   int rc = cs->ops->decrypt(cs->k, cs->n, ad, adlen, in, inlen, out);
   if (rc != 0) return rc == PN_ERR_DECRYPT ? PN_ERR_DECRYPT : PN_ERR_CRYPTO;
   cs->n++; /* only after the tag checked */

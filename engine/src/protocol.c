@@ -125,6 +125,7 @@ static int apply_fallback(pn_protocol *p) {
   memcpy(p->pre_r, m0, n0);
   p->npre_r = (uint8_t)n0;
   for (int i = 1; i < p->nmsgs; i++) {
+    memset(p->tok[i - 1], 0, PN_NOISE_MAX_TOKENS); /* no stale tail */
     for (int j = 0; j < p->msg_len[i]; j++) {
       uint8_t t = p->tok[i][j];
       p->tok[i - 1][j] = t == ES ? SE : t == SE ? ES : t;
