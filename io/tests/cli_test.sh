@@ -1,0 +1,70 @@
+#!/bin/sh
+# The p2pnoise command line: --help everywhere, exit codes, one-line errors
+# on bad flags and bad key files, key file permissions.
+# Usage: cli_test.sh PATH/TO/p2pnoise
+P=$1
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fail=0
+# expect CODE LINES -- command...: exit status CODE; LINES: max stderr lines
+expect() {
+  code=$1; lines=$2; shift 3
+  "$@" >"$T/out" 2>"$T/err" </dev/null
+  rc=$?
+  n=$(wc -l <"$T/err")
+  if [ "$rc" != "$code" ] || [ "$n" -gt "$lines" ]; then
+    echo "FAIL: $* -> exit $rc (want $code), $n stderr lines:"; cat "$T/err"
+    fail=1
+  elif grep -q -i 'sanitizer\|segmentation\|core dumped' "$T/err"; then
+    echo "FAIL: $*: crash"; fail=1
+  else
+    echo "ok   exit $rc  $*"
+  fi
+}
+expect 0 0 -- "$P" --help
+expect 2 99 -- "$P"
+expect 2 1 -- "$P" frobnicate
+for c in keygen pubkey node demo serve connect selftest; do
+  expect 0 0 -- "$P" $c --help
+  grep -q '^usage: p2pnoise' "$T/out" || { echo "FAIL: $c --help text"; fail=1; }
+done
+# Bad flags: one line, exit 2.
+expect 2 1 -- "$P" node --bogus
+expect 2 1 -- "$P" node --listen
+expect 2 1 -- "$P" node
+expect 2 1 -- "$P" node --listen 127.0.0.1:0 --max-peers zero
+expect 2 1 -- "$P" node --listen 127.0.0.1:0 --overflow sometimes
+expect 2 1 -- "$P" node --listen 127.0.0.1:0 --prologue xyz
+expect 2 1 -- "$P" node --listen 127.0.0.1:0 --protocol Noise_ZZ_25519_ChaChaPoly_SHA256
+expect 2 1 -- "$P" node --connect 127.0.0.1:1=nothex
+expect 2 1 -- "$P" serve
+expect 2 1 -- "$P" connect
+expect 2 1 -- "$P" connect --timeout x 127.0.0.1:1
+expect 2 1 -- "$P" keygen
+expect 2 1 -- "$P" keygen --dh 999 "$T/k"
+expect 2 1 -- "$P" demo extra
+# Key files.
+expect 0 0 -- "$P" keygen "$T/key"
+pub=$(cat "$T/out")
+[ ${#pub} = 64 ] || { echo "FAIL: keygen printed '$pub'"; fail=1; }
+perm=$(stat -c %a "$T/key")
+[ "$perm" = 600 ] || { echo "FAIL: key file mode $perm, want 600"; fail=1; }
+expect 3 1 -- "$P" keygen "$T/key"           # never overwrites
+expect 0 0 -- "$P" pubkey "$T/key"
+[ "$(cat "$T/out")" = "$pub" ] || { echo "FAIL: pubkey differs from keygen"; fail=1; }
+expect 3 1 -- "$P" pubkey "$T/missing"
+printf 'not a key\n' >"$T/bad1"
+expect 3 1 -- "$P" pubkey "$T/bad1"
+printf '0123\n' >"$T/bad2"
+expect 3 1 -- "$P" pubkey "$T/bad2"
+: >"$T/empty"
+expect 3 1 -- "$P" pubkey "$T/empty"
+head -c 100000 /dev/urandom >"$T/binary"
+expect 3 1 -- "$P" pubkey "$T/binary"
+expect 3 1 -- "$P" node --key "$T/bad1" --listen 127.0.0.1:0
+expect 3 1 -- "$P" connect --key "$T/empty" 127.0.0.1:1
+expect 4 1 -- "$P" connect -f "$T/missing" 127.0.0.1:1
+# A closed port: a runtime failure, one line.
+expect 1 1 -- "$P" connect --timeout 2000 -m hi 127.0.0.1:1
+expect 0 0 -- "$P" selftest
+exit $fail

@@ -1,0 +1,227 @@
+#!/usr/bin/env python3
+"""Interop: p2pnoise (plain profile) against dissononce, an independent Noise
+implementation in Python (Debian python3-dissononce), over loopback.
+
+For each protocol, both roles: `p2pnoise serve --echo` with a dissononce
+initiator, and `p2pnoise connect` with a dissononce responder. Messages go
+both ways; the handshake hashes and remote static keys must match.
+Usage: interop.py PATH/TO/p2pnoise   (exit 0 pass, 1 fail, 77 skip)
+"""
+import os
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+
+try:
+    from dissononce.processing.impl.handshakestate import HandshakeState
+    from dissononce.processing.impl.symmetricstate import SymmetricState
+    from dissononce.processing.impl.cipherstate import CipherState
+    from dissononce.processing.handshakepatterns.interactive.XX import XXHandshakePattern
+    from dissononce.processing.handshakepatterns.interactive.IK import IKHandshakePattern
+    from dissononce.cipher.chachapoly import ChaChaPolyCipher
+    from dissononce.cipher.aesgcm import AESGCMCipher
+    from dissononce.dh.x25519.x25519 import X25519DH
+    from dissononce.dh.private import PrivateKey
+    from dissononce.hash.sha256 import SHA256Hash
+    from dissononce.hash.blake2b import Blake2bHash
+except ImportError as e:
+    print("skip: dissononce not importable:", e)
+    sys.exit(77)
+
+PROLOGUE = b"p2pnoise interop"
+TIMEOUT = 10
+
+
+def suite(name):
+    _, pattern, dh, cipher, hashname = name.split("_")
+    pat = {"XX": XXHandshakePattern, "IK": IKHandshakePattern}[pattern]()
+    ciph = {"ChaChaPoly": ChaChaPolyCipher, "AESGCM": AESGCMCipher}[cipher]()
+    h = {"SHA256": SHA256Hash, "BLAKE2b": Blake2bHash}[hashname]()
+    return pat, HandshakeState(SymmetricState(CipherState(ciph), h), X25519DH())
+
+
+def send_frame(sock, data):
+    sock.sendall(struct.pack(">H", len(data)) + data)
+
+
+def recv_exact(sock, n):
+    buf = b""
+    while len(buf) < n:
+        chunk = sock.recv(n - len(buf))
+        if not chunk:
+            raise EOFError("connection closed")
+        buf += chunk
+    return buf
+
+
+def recv_frame(sock):
+    (n,) = struct.unpack(">H", recv_exact(sock, 2))
+    return recv_exact(sock, n)
+
+
+def handshake(sock, name, initiator, keypair, rs=None):
+    """Runs the handshake; returns (send cs, recv cs, hash, remote static)."""
+    pat, hs = suite(name)
+    dh = X25519DH()
+    hs.initialize(pat, initiator, PROLOGUE, s=keypair,
+                  rs=dh.create_public(rs) if rs else None)
+    writing = initiator
+    result = None
+    while result is None:
+        if writing:
+            buf = bytearray()
+            result = hs.write_message(b"", buf)
+            send_frame(sock, bytes(buf))
+        else:
+            payload = bytearray()
+            result = hs.read_message(recv_frame(sock), payload)
+            assert len(payload) == 0, "unexpected handshake payload"
+        writing = not writing
+    hhash = hs.symmetricstate.get_handshake_hash()
+    c1, c2 = result
+    send_cs, recv_cs = (c1, c2) if initiator else (c2, c1)
+    return send_cs, recv_cs, hhash, hs.rs.data
+
+
+def parse(lines):
+    out = {}
+    for line in lines:
+        k, _, v = line.partition(" ")
+        out.setdefault(k, []).append(v)
+    return out
+
+
+MESSAGES = [b"hello from dissononce", b"x", bytes(range(256)) * 200]
+
+
+def case_serve(p2pnoise, name, keyfile, ourpub):
+    """p2pnoise serve --echo (responder), dissononce initiator."""
+    proc = subprocess.Popen(
+        [p2pnoise, "serve", "--listen", "127.0.0.1:0", "--once", "--echo",
+         "--key", keyfile, "--protocol", name, "--prologue", PROLOGUE.hex()],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first = proc.stdout.readline().split()
+        assert first[0] == "listening", first
+        port = int(first[-1])
+        # Drain stdout meanwhile so a long line never blocks the server.
+        lines = []
+        reader = threading.Thread(target=lambda: lines.extend(proc.stdout))
+        reader.start()
+        kp = X25519DH().generate_keypair()
+        with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as s:
+            tx, rx, hhash, rs = handshake(s, name, True, kp,
+                                          ourpub if "_IK_" in name else None)
+            assert rs == ourpub, "remote static differs"
+            for m in MESSAGES:
+                send_frame(s, tx.encrypt_with_ad(b"", m))
+                back = rx.decrypt_with_ad(b"", recv_frame(s))
+                assert back == m, "echo differs"
+            # Half-close: the last message, then EOF; its echo still comes.
+            send_frame(s, tx.encrypt_with_ad(b"", b"last words"))
+            s.shutdown(socket.SHUT_WR)
+            assert rx.decrypt_with_ad(b"", recv_frame(s)) == b"last words"
+        proc.wait(timeout=TIMEOUT)
+        reader.join(TIMEOUT)
+        out = "".join(lines)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    got = parse(out.splitlines())
+    assert got["handshake-hash"][0] == hhash.hex(), "handshake hashes differ"
+    assert got["remote-static"][0] == kp.public.data.hex(), "our key differs"
+    assert len(got.get("received", [])) == len(MESSAGES) + 1, out
+    return hhash.hex()
+
+
+def case_connect(p2pnoise, name, keyfile, ourpub):
+    """p2pnoise connect (initiator), dissononce responder."""
+    kp = X25519DH().generate_keypair()
+    lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    lsock.bind(("127.0.0.1", 0))
+    lsock.listen(1)
+    lsock.settimeout(TIMEOUT)
+    port = lsock.getsockname()[1]
+    result = {}
+
+    def responder():
+        try:
+            conn, _ = lsock.accept()
+            conn.settimeout(TIMEOUT)
+            with conn:
+                tx, rx, hhash, rs = handshake(conn, name, False, kp)
+                result["hash"], result["rs"] = hhash, rs
+                got = []
+                for _ in range(3):
+                    m = rx.decrypt_with_ad(b"", recv_frame(conn))
+                    got.append(m)
+                    send_frame(conn, tx.encrypt_with_ad(b"", b"re: " + m))
+                result["got"] = got
+        except Exception as e:  # reported by the main thread
+            result["error"] = repr(e)
+
+    t = threading.Thread(target=responder)
+    t.start()
+    with tempfile.NamedTemporaryFile("wb", delete=False) as f:
+        f.write(b"\x00\x01binary\xff" * 100)
+        msgfile = f.name
+    try:
+        args = [p2pnoise, "connect", "--key", keyfile, "--protocol", name,
+                "--prologue", PROLOGUE.hex(), "-m", "hello from p2pnoise",
+                "-m", "second", "-f", msgfile]
+        if "_IK_" in name:
+            args += ["--remote-key", kp.public.data.hex()]
+        args.append("127.0.0.1:%d" % port)
+        proc = subprocess.run(args, capture_output=True, text=True,
+                              timeout=TIMEOUT)
+    finally:
+        os.unlink(msgfile)
+        t.join(TIMEOUT)
+        lsock.close()
+    assert "error" not in result, result.get("error")
+    assert proc.returncode == 0, proc.stderr
+    got = parse(proc.stdout.splitlines())
+    assert result["rs"] == ourpub, "remote static differs"
+    assert result["got"][0] == b"hello from p2pnoise", result["got"]
+    assert result["got"][2] == b"\x00\x01binary\xff" * 100
+    assert got["handshake-hash"][0] == result["hash"].hex(), "hashes differ"
+    assert got["remote-static"][0] == kp.public.data.hex(), "key differs"
+    assert got["received"][0] == '"re: hello from p2pnoise"', got["received"]
+    return result["hash"].hex()
+
+
+def main():
+    p2pnoise = sys.argv[1]
+    protocols = ["Noise_XX_25519_ChaChaPoly_SHA256",
+                 "Noise_IK_25519_ChaChaPoly_SHA256",
+                 "Noise_XX_25519_ChaChaPoly_BLAKE2b",
+                 "Noise_IK_25519_AESGCM_SHA256"]
+    with tempfile.TemporaryDirectory() as d:
+        keyfile = os.path.join(d, "key")
+        out = subprocess.run([p2pnoise, "keygen", keyfile], capture_output=True,
+                             text=True, check=True).stdout
+        ourpub = bytes.fromhex(out.strip())
+        failed = 0
+        for name in protocols:
+            # A build without hardware AES and without libcrypto lacks AESGCM.
+            if subprocess.run([p2pnoise, "selftest", "--protocol", name],
+                              capture_output=True).returncode != 0:
+                print("skip  %-36s not in this build" % name)
+                continue
+            for role, fn in (("serve  (p2pnoise responder)", case_serve),
+                             ("connect (p2pnoise initiator)", case_connect)):
+                try:
+                    h = fn(p2pnoise, name, keyfile, ourpub)
+                    print("ok    %-36s %s  hash %s..." % (name, role, h[:16]))
+                except Exception as e:
+                    failed += 1
+                    print("FAIL  %-36s %s  %r" % (name, role, e))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
