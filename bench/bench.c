@@ -153,6 +153,7 @@ int main(int argc, char **argv) {
   bench_aead();
   bench_transport();
   bench_memory_scale();
+  bench_driver();
   printf("\n# name value\n");
   for (int i = 0; i < nfigs; i++)
     printf("%s %.4g\n", figs[i].name, figs[i].value);

@@ -28,5 +28,6 @@ void pair_handshake_op(void *ctx);
 double bench_engine_handshake(const char *protocol, int psk);
 void bench_transport(void);
 void bench_memory_scale(void);
+void bench_driver(void);
 
 #endif

@@ -1,0 +1,198 @@
+/*
+ * The reference driver over loopback TCP: one connection's throughput and
+ * handshakes per second, as ratios of the same work done by two engines in
+ * memory (bench_engine.c) in this run. Both drivers turn in one thread, as
+ * the in-memory pair does.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include <p2pnoise/io.h>
+
+#include "bench.h"
+#include "bench_engine.h"
+
+static const char proto[] = "Noise_XX_25519_ChaChaPoly_BLAKE2b";
+
+typedef struct drv {
+  pn_io *io[2]; /* 0 listens, 1 dials */
+  pn_engine *e[2];
+  uint8_t key[2][32];
+  pn_peer_id id[2], peer[2];
+  int connected[2];
+  uint64_t msgs[2], bytes[2], disconnects[2];
+  char addr[64];
+} drv;
+
+static void on_event(void *user, pn_io *io, const pn_action *a) {
+  drv *d = user;
+  int i = io == d->io[0] ? 0 : 1;
+  if (a->type != PN_ACTION_EVENT) return;
+  switch (a->event.type) {
+  case PN_EVENT_PEER_CONNECTED:
+    d->connected[i] = 1;
+    d->peer[i] = a->event.peer;
+    break;
+  case PN_EVENT_PEER_DISCONNECTED:
+    d->connected[i] = 0;
+    d->disconnects[i]++;
+    break;
+  case PN_EVENT_MESSAGE:
+    d->msgs[i]++;
+    d->bytes[i] += a->event.len;
+    break;
+  default:
+    break;
+  }
+}
+
+static void drv_init(drv *d) {
+  memset(d, 0, sizeof *d);
+  for (int i = 0; i < 2; i++) {
+    pn_engine_config c;
+    pn_engine_config_default(&c);
+    c.protocol = proto;
+    randombytes_buf(d->key[i], 32);
+    c.static_private = d->key[i];
+    c.static_private_len = 32;
+    c.pool_budget = 16 << 20;
+    c.idle_timeout = PN_TIME_NEVER;
+    c.keepalive_interval = PN_TIME_NEVER;
+    int rc = pn_engine_new(&d->e[i], &c, pn_io_now());
+    if (!rc) {
+      pn_io_config ic;
+      memset(&ic, 0, sizeof ic);
+      ic.on_event = on_event;
+      ic.user = d;
+      ic.rx_buf = 256 * 1024;
+      rc = pn_io_new(&d->io[i], d->e[i], &ic);
+    }
+    if (rc) bench_die("driver", rc);
+    pn_engine_local_id(d->e[i], &d->id[i]);
+  }
+  int rc = pn_io_listen(d->io[0], "127.0.0.1:0");
+  if (rc) bench_die("listen", rc);
+  snprintf(d->addr, sizeof d->addr, "127.0.0.1:%u", pn_io_port(d->io[0], 0));
+}
+
+static void drv_step(drv *d) {
+  int rc = pn_io_step_many(d->io, 2, 10 * PN_MSEC);
+  if (rc < 0) bench_die("step", rc);
+}
+
+static void drv_connect(drv *d) {
+  int rc = pn_io_dial(d->io[1], d->addr, &d->id[0], 0);
+  if (rc < 0) bench_die("dial", rc);
+  double t0 = bench_now();
+  while (!d->connected[0] || !d->connected[1]) {
+    drv_step(d);
+    if (bench_now() - t0 > 10) bench_die("connect timeout", PN_ERR_INTERNAL);
+  }
+}
+
+static void drv_free(drv *d) {
+  for (int i = 0; i < 2; i++) {
+    pn_io_free(d->io[i]);
+    pn_engine_free(d->e[i]);
+  }
+}
+
+/* One handshake over loopback, then the dialler disconnects and both sides
+ * see it. */
+static void drv_hs_op(void *ctx) {
+  drv *d = ctx;
+  uint64_t want = d->disconnects[0] + 1;
+  drv_connect(d);
+  int rc = pn_engine_disconnect(d->e[1], &d->peer[1], pn_io_now());
+  if (rc) bench_die("disconnect", rc);
+  double t0 = bench_now();
+  while (d->disconnects[0] < want || d->connected[1]) {
+    drv_step(d);
+    if (bench_now() - t0 > 10) bench_die("disconnect timeout", -1);
+  }
+}
+
+/* Seconds per byte moving |total| bytes in |size|-byte messages, keeping a
+ * few messages in flight. */
+static double drv_throughput(drv *d, size_t size, size_t total) {
+  uint8_t *msg = malloc(size);
+  randombytes_buf(msg, size);
+  uint64_t n = total / size, sent = 0, base = d->msgs[0];
+  double t0 = bench_now();
+  while (d->msgs[0] - base < n) {
+    while (sent < n && sent - (d->msgs[0] - base) < 8) {
+      int rc = pn_engine_send(d->e[1], &d->peer[1], msg, size, pn_io_now());
+      if (rc == PN_ERR_OVERFLOW || rc == PN_ERR_POOL_EXHAUSTED) break;
+      if (rc) bench_die("send", rc);
+      sent++;
+    }
+    int rc = pn_io_flush(d->io[1]);
+    if (rc < 0) bench_die("flush", rc);
+    drv_step(d);
+    if (bench_now() - t0 > 60) bench_die("throughput timeout", -1);
+  }
+  double t = bench_now() - t0;
+  free(msg);
+  return t / (double)(n * size);
+}
+
+/* The same transfer through two engines in memory. */
+static double mem_throughput(size_t size, size_t total) {
+  bench_pair_t p;
+  pair_init(&p, proto, 0);
+  pair_connect(&p);
+  uint8_t *msg = malloc(size);
+  randombytes_buf(msg, size);
+  uint64_t n = total / size;
+  double t0 = bench_now();
+  for (uint64_t i = 0; i < n; i++) {
+    int rc = pn_engine_send(p.e[0], &p.peer[0], msg, size, p.now);
+    if (rc) bench_die("mem send", rc);
+    pair_pump(&p);
+  }
+  double t = bench_now() - t0;
+  if (p.msgs[1] != n) bench_die("mem delivery", PN_ERR_INTERNAL);
+  free(msg);
+  pair_free(&p);
+  return t / (double)(n * size);
+}
+
+void bench_driver(void) {
+  size_t size = 65536, total = bench_is_quick() ? (16 << 20) : (256 << 20);
+  printf("\nthe reference driver over loopback TCP (one thread turns both "
+         "ends)\nagainst two engines in memory, same run\n");
+  drv d;
+  drv_init(&d);
+  drv_connect(&d);
+  double best_drv = 1e30, best_mem = 1e30;
+  int rounds = bench_is_quick() ? 1 : 3;
+  for (int r = 0; r < rounds; r++) {
+    double m = mem_throughput(size, total), t = drv_throughput(&d, size, total);
+    if (m < best_mem) best_mem = m;
+    if (t < best_drv) best_drv = t;
+  }
+  printf("  throughput, 64 KiB messages: driver %.0f MB/s, in memory %.0f MB/s,"
+         " ratio %.3fx\n",
+         1e-6 / best_drv, 1e-6 / best_mem, best_mem / best_drv);
+  bench_figure("driver_throughput_MBps", 1e-6 / best_drv);
+  bench_figure("driver_throughput_ratio", best_mem / best_drv);
+  /* Handshakes: a fresh TCP connection and XX handshake each time. */
+  int rc = pn_engine_disconnect(d.e[1], &d.peer[1], pn_io_now());
+  if (rc) bench_die("disconnect", rc);
+  while (d.connected[0] || d.connected[1])
+    drv_step(&d);
+  double hs_drv, hs_mem = bench_engine_handshake(proto, 0);
+  hs_drv = bench_one(drv_hs_op, &d);
+  double hs_mem2 = bench_engine_handshake(proto, 0);
+  if (hs_mem2 < hs_mem) hs_mem = hs_mem2;
+  printf("  handshakes (XX, with TCP connect and close): driver %.0f/s, in "
+         "memory %.0f/s, ratio %.3fx\n",
+         1 / hs_drv, 1 / hs_mem, hs_mem / hs_drv);
+  printf("  (goal: >= 0.8x for both)\n");
+  bench_figure("driver_handshakes_per_s", 1 / hs_drv);
+  bench_figure("driver_handshake_ratio", hs_mem / hs_drv);
+  drv_free(&d);
+}
