@@ -202,9 +202,72 @@ static void test_frame(void **state) {
   assert_int_equal(pn_get16(b), 0xBEEF);
 }
 
+/* Blocks adjacent in memory form one front span, freed blocks return to
+ * the free list in order (so the next queue is contiguous again), and a
+ * secret queue's blocks are wiped as they are freed, once. */
+static void test_pool_spans_and_wipe(void **state) {
+  (void)state;
+  enum { BLOCK = 256, NB = 16 };
+  static uint8_t mem[BLOCK * NB];
+  uint32_t next[NB];
+  pn_pool p;
+  pn_pool_init(&p, mem, next, BLOCK, NB, 2);
+  uint8_t buf[5 * BLOCK], zero[BLOCK] = {0};
+  for (size_t i = 0; i < sizeof buf; i++)
+    buf[i] = (uint8_t)(i * 7 + 1);
+  for (int secret = 0; secret < 2; secret++) {
+    pn_pool_init(&p, mem, next, BLOCK, NB, 2);
+    for (int round = 0; round < 3; round++) {
+      pn_bq q;
+      pn_bq_init(&q, secret);
+      size_t n = 3 * BLOCK - 10 + (size_t)round;
+      assert_int_equal(pn_bq_reserve(&p, &q, n, 0), 0);
+      pn_bq_append(&p, &q, buf, n);
+      size_t fl;
+      const uint8_t *f = pn_bq_front(&p, &q, &fl);
+      assert_int_equal(fl, n);
+      assert_memory_equal(f, buf, n);
+      if (round == 2) {
+        /* Consume part of it: the rest still reads back in spans. */
+        uint32_t first = q.head;
+        pn_bq_consume(&p, &q, BLOCK + 5);
+        f = pn_bq_front(&p, &q, &fl);
+        assert_true(fl >= BLOCK - 5 && fl <= n - BLOCK - 5);
+        assert_memory_equal(f, buf + BLOCK + 5, fl);
+        if (secret)
+          assert_memory_equal(mem + (size_t)first * BLOCK, zero, BLOCK);
+      }
+      pn_bq_clear(&p, &q);
+      assert_int_equal(pn_pool_in_use(&p), 0);
+      if (secret)
+        for (uint32_t b = 0; b < NB; b++)
+          assert_memory_equal(mem + (size_t)b * BLOCK, zero, BLOCK);
+    }
+    memset(mem, 0, sizeof mem);
+  }
+  pn_pool_init(&p, mem, next, BLOCK, NB, 2);
+  /* Interleaved queues: spans stop where the next block is another's. */
+  pn_bq a, b;
+  pn_bq_init(&a, 0);
+  pn_bq_init(&b, 0);
+  for (int i = 0; i < 3; i++) {
+    assert_int_equal(pn_bq_reserve(&p, &a, BLOCK, 0), 0);
+    pn_bq_append(&p, &a, buf, BLOCK);
+    assert_int_equal(pn_bq_reserve(&p, &b, BLOCK, 0), 0);
+    pn_bq_append(&p, &b, buf + BLOCK, BLOCK);
+  }
+  size_t fl;
+  assert_memory_equal(pn_bq_front(&p, &a, &fl), buf, BLOCK);
+  assert_int_equal(fl, BLOCK);
+  pn_bq_clear(&p, &a);
+  pn_bq_clear(&p, &b);
+  assert_int_equal(pn_pool_in_use(&p), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_pool_queue),
+      cmocka_unit_test(test_pool_spans_and_wipe),
       cmocka_unit_test(test_route),
       cmocka_unit_test(test_timers),
       cmocka_unit_test(test_frame),

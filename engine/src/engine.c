@@ -122,6 +122,21 @@ struct pn_engine {
   list sendq, closeq, peers;
   uint8_t *rxs, *txs, *deliver;
   size_t deliver_hw;
+  /* Express buffers, each lent to one connection at a time (NIL: free).
+   * xrx: a chunked message decrypted in place, contiguous, delivered from
+   * there; xrx_have bytes of it are in. xtx: output encrypted in place and
+   * handed out as one SEND; bytes [xtx_off, xtx_len) are not yet acked.
+   * Connections that find one lent use the pool queues instead. */
+  uint8_t *xrx, *xtx;
+  size_t xrx_cap, xrx_hw, xtx_cap;
+  uint32_t xrx_own, xtx_own;
+  uint32_t xrx_have, xtx_off, xtx_len;
+  /* A frame of the owner split across receive calls is put together at
+   * xrx_dst, where it is decrypted: xrx_part bytes so far (0: none), and
+   * the data byte its start covers (xrx_saved, -1: none). */
+  uint8_t *xrx_dst;
+  uint32_t xrx_part;
+  int xrx_saved;
   const uint8_t *msg_ptr;
   size_t msg_len;
   int msg_pending;
@@ -135,9 +150,15 @@ struct pn_engine {
 
 /* ---- Layout ------------------------------------------------------------- */
 
+/* Room before the express receive buffer's data, for the header of the
+ * first chunk decrypted in front of it (and after it, PN_NOISE_TAGLEN for
+ * the tag of a chunk put together there before it is decrypted). */
+enum { XRX_HEAD = 16 };
+
 typedef struct layout {
   size_t conns, free_conns, hss, route, heap, pos, ev, pool_next, rxs, txs,
-      deliver, pool, total;
+      deliver, xrx, xtx, pool, total;
+  size_t xrx_cap, xtx_cap;
   uint32_t route_size, ev_cap, nblocks, reserve;
 } layout;
 
@@ -251,6 +272,15 @@ static void plan(const settings *st, int profile, layout *l) {
   /* Chunked messages are delivered contiguous from here; the plain profile
    * delivers straight from the decryption buffer. */
   PLACE(deliver, profile == PN_PROFILE_PLAIN ? 0 : (size_t)st->max_message);
+  /* The express buffers (see struct pn_engine): a chunked message's data
+   * after XRX_HEAD bytes of room for the first chunk's header, and one
+   * maximal message in wire form. */
+  l->xrx_cap = profile == PN_PROFILE_PLAIN ? 0 : (size_t)st->max_message;
+  PLACE(xrx, l->xrx_cap ? XRX_HEAD + l->xrx_cap + PN_NOISE_TAGLEN : 0);
+  l->xtx_cap = profile == PN_PROFILE_PLAIN
+                   ? (size_t)st->max_message + PN_FRAME_LEN + PN_NOISE_TAGLEN
+                   : (size_t)pn_frame_wire_size(st->max_message);
+  PLACE(xtx, l->xtx_cap);
   PLACE(pool, (size_t)l->nblocks * st->block);
 #undef PLACE
   l->total = off;
@@ -471,6 +501,33 @@ static void unroute(pn_engine *e, conn *c) {
   e->npeers--;
 }
 
+/* Output queued to |c|: its share of the express send buffer, then its
+ * pool queue (which only ever follows it). */
+static size_t tx_queued(const pn_engine *e, const conn *c) {
+  size_t n = c->txq.len;
+  if (e->xtx_own == slot_of(e, c)) n += e->xtx_len - e->xtx_off;
+  return n;
+}
+
+static void xtx_release(pn_engine *e) {
+  e->xtx_own = NIL;
+  e->xtx_off = e->xtx_len = 0;
+}
+
+static void xrx_release(pn_engine *e) {
+  e->xrx_own = NIL;
+  e->xrx_have = e->xrx_part = 0;
+}
+
+/* Forgets the message |c| is reassembling, wherever it is. A partial
+ * frame put together in the express buffer stays there (|c| keeps it until
+ * the frame is whole) unless |c| is going away. */
+static void reasm_drop(pn_engine *e, conn *c, int keep_frame) {
+  pn_bq_clear(&e->pool, &c->reasm);
+  if (e->xrx_own == slot_of(e, c) && !(keep_frame && e->xrx_part))
+    xrx_release(e);
+}
+
 /* Forgets everything of the transport connection; events may still name
  * the slot. */
 static void conn_release(pn_engine *e, conn *c) {
@@ -483,7 +540,8 @@ static void conn_release(pn_engine *e, conn *c) {
   hs_release(e, c);
   pn_bq_clear(&e->pool, &c->rxq);
   pn_bq_clear(&e->pool, &c->txq);
-  pn_bq_clear(&e->pool, &c->reasm);
+  if (e->xtx_own == i) xtx_release(e);
+  reasm_drop(e, c, 0);
   pn_cipherstate_wipe(&c->tx);
   pn_cipherstate_wipe(&c->rx);
   c->inflight = 0;
@@ -504,7 +562,8 @@ static void close_now(pn_engine *e, conn *c) {
 }
 
 static void want_send(pn_engine *e, conn *c) {
-  if (c->flags & (F_SENDQ | F_CLOSEQ) || c->inflight || !c->txq.len) return;
+  if (c->flags & (F_SENDQ | F_CLOSEQ) || c->inflight || !tx_queued(e, c))
+    return;
   c->flags |= F_SENDQ;
   list_push(e, &e->sendq, 0, slot_of(e, c));
 }
@@ -513,23 +572,26 @@ static void want_send(pn_engine *e, conn *c) {
  * (or there is nothing more to say: plain profile, no keys). */
 static void closing_progress(pn_engine *e, conn *c) {
   if (c->state != CS_CLOSING || (c->flags & F_CLOSEQ)) return;
-  if (c->txq.len || c->inflight) return;
+  if (tx_queued(e, c) || c->inflight) return;
   int framed = e->profile == PN_PROFILE_FRAMED && (c->flags & F_KEYS);
   if (!framed || (c->flags & F_CLOSE_RCVD)) close_now(e, c);
 }
 
 /* ---- Transmit ------------------------------------------------------------ */
 
-/* Encrypts |len| bytes at e->txs + 2 in place and appends the frame to the
- * transmit queue, whose room was reserved. */
-static int put_frame(pn_engine *e, conn *c, size_t len) {
+/* Encrypts the |len| bytes at |f| + 2 in place into a frame at |f|. A
+ * frame in e->txs is appended to the transmit queue, whose room was
+ * reserved; one in the express send buffer (|c| owns it) stays there. */
+static int put_frame(pn_engine *e, conn *c, uint8_t *f, size_t len) {
   size_t out;
-  int rc =
-      pn_cipherstate_encrypt(&c->tx, NULL, 0, e->txs + PN_FRAME_LEN, len,
-                             e->txs + PN_FRAME_LEN, PN_NOISE_MAX_MSG, &out);
+  int rc = pn_cipherstate_encrypt(&c->tx, NULL, 0, f + PN_FRAME_LEN, len,
+                                  f + PN_FRAME_LEN, PN_NOISE_MAX_MSG, &out);
   if (rc != PN_OK) return rc;
-  pn_put16(e->txs, (uint32_t)out);
-  pn_bq_append(&e->pool, &c->txq, e->txs, PN_FRAME_LEN + out);
+  pn_put16(f, (uint32_t)out);
+  if (f == e->txs)
+    pn_bq_append(&e->pool, &c->txq, f, PN_FRAME_LEN + out);
+  else
+    e->xtx_len += (uint32_t)(PN_FRAME_LEN + out);
   timers_any_frame_queued(e, c);
   return PN_OK;
 }
@@ -543,7 +605,7 @@ static int control_frame(pn_engine *e, conn *c, const uint8_t *pt, size_t len) {
                     pt[0] == PN_FT_CLOSE) != 0)
     return PN_ERR_POOL_EXHAUSTED;
   memcpy(e->txs + PN_FRAME_LEN, pt, len);
-  int rc = put_frame(e, c, len);
+  int rc = put_frame(e, c, e->txs, len);
   if (rc == PN_OK)
     want_send(e, c);
   else
@@ -564,7 +626,7 @@ static void begin_close(pn_engine *e, conn *c, int reason) {
   c->reason = (uint16_t)reason;
   int graceful = (c->flags & F_KEYS) && c->state == CS_OPEN;
   hs_release(e, c);
-  pn_bq_clear(&e->pool, &c->reasm);
+  reasm_drop(e, c, 1);
   c->flags &= ~(uint32_t)(F_REASM | F_DISCARD | F_DUP_WAIT);
   c->state = CS_CLOSING;
   if (!graceful) {
@@ -637,7 +699,7 @@ static int send_msg(pn_engine *e, conn *c, const uint8_t *msg, size_t len) {
     conn_fail(e, c, PN_REASON_NONCE_EXHAUSTED, 0);
     return PN_ERR_NONCE_EXHAUSTED;
   }
-  if (c->txq.len + wire > e->send_queue) {
+  if (tx_queued(e, c) + wire > e->send_queue) {
     if (e->overflow == PN_OVERFLOW_DISCONNECT) {
       conn_fail(e, c, PN_REASON_SEND_QUEUE_FULL, 0);
     } else if (!(c->flags & (F_OVF_EPISODE | F_OVF_EVENT))) {
@@ -646,11 +708,26 @@ static int send_msg(pn_engine *e, conn *c, const uint8_t *msg, size_t len) {
     }
     return PN_ERR_OVERFLOW;
   }
-  if (pn_bq_reserve(&e->pool, &c->txq, wire, 0) != 0)
+  /* Straight into the express send buffer when it is free (or already
+   * ours) and nothing of ours waits in the pool queue, which must follow
+   * it; otherwise through e->txs into the pool queue. */
+  uint32_t slot = slot_of(e, c);
+  int express = !c->txq.len &&
+                (e->xtx_own == NIL ||
+                 (e->xtx_own == slot && e->xtx_len + wire <= e->xtx_cap)) &&
+                wire <= e->xtx_cap;
+  if (express) {
+    if (e->xtx_own == NIL) {
+      e->xtx_own = slot;
+      e->xtx_off = e->xtx_len = 0;
+    }
+  } else if (pn_bq_reserve(&e->pool, &c->txq, wire, 0) != 0) {
     return PN_ERR_POOL_EXHAUSTED;
+  }
   size_t off = 0;
   for (uint64_t i = 0; i < chunks; i++) {
-    uint8_t *p = e->txs + PN_FRAME_LEN;
+    uint8_t *f = express ? e->xtx + e->xtx_len : e->txs;
+    uint8_t *p = f + PN_FRAME_LEN;
     size_t hdr = 0, n = framed ? pn_frame_chunk_data(len, i) : len;
     if (framed && i == 0) {
       p[0] = PN_FT_DATA_FIRST;
@@ -662,15 +739,15 @@ static int send_msg(pn_engine *e, conn *c, const uint8_t *msg, size_t len) {
     }
     if (n) memcpy(p + hdr, msg + off, n);
     off += n;
-    int rc = put_frame(e, c, hdr + n);
+    int rc = put_frame(e, c, f, hdr + n);
     if (rc != PN_OK) {
       /* Cannot happen after the checks above; the stream is now broken. */
-      pn_wipe(e->txs, PN_FRAME_LEN + hdr + n + PN_NOISE_TAGLEN);
+      pn_wipe(f, PN_FRAME_LEN + hdr + n + PN_NOISE_TAGLEN);
       conn_fail(e, c, PN_REASON_INTERNAL, 0);
       return rc;
     }
   }
-  /* No wipe: encryption in place left only ciphertext in e->txs. */
+  /* No wipe: encryption in place left only ciphertext behind. */
   c->msgs_out++;
   c->bytes_out += len;
   want_send(e, c);
@@ -892,9 +969,15 @@ static int rx_transport(pn_engine *e, conn *c, uint8_t *pt, size_t n) {
       deliver(e, c, pt + PN_FT_FIRST_HDR, dl);
       return RX_STOP;
     }
-    if (pn_bq_reserve(&e->pool, &c->reasm, total, 0) != 0) return RX_STALL;
-    pn_bq_append(&e->pool, &c->reasm, pt + PN_FT_FIRST_HDR, dl);
     c->reasm_total = total;
+    if (pt + PN_FT_FIRST_HDR == e->xrx) {
+      /* Decrypted into the free express buffer (rx_dest): keep it there. */
+      e->xrx_own = slot_of(e, c);
+      e->xrx_have = (uint32_t)dl;
+    } else {
+      if (pn_bq_reserve(&e->pool, &c->reasm, total, 0) != 0) return RX_STALL;
+      pn_bq_append(&e->pool, &c->reasm, pt + PN_FT_FIRST_HDR, dl);
+    }
     c->flags |= F_REASM;
     return RX_OK;
   }
@@ -908,9 +991,22 @@ static int rx_transport(pn_engine *e, conn *c, uint8_t *pt, size_t n) {
       return RX_OK;
     }
     if (!(c->flags & F_REASM)) break;
-    uint32_t have = c->reasm.len;
+    int express = e->xrx_own == slot_of(e, c);
+    uint32_t have = express ? e->xrx_have : c->reasm.len;
     if (dl > c->reasm_total - have) break;
     if (dl < c->reasm_total - have && n != PN_FRAME_MAX_PLAIN) break;
+    if (express) {
+      /* Usually decrypted in place already (rx_dest). */
+      if (pt + PN_FT_MORE_HDR != e->xrx + have)
+        memcpy(e->xrx + have, pt + PN_FT_MORE_HDR, dl);
+      e->xrx_have += (uint32_t)dl;
+      if (e->xrx_have < c->reasm_total) return RX_OK;
+      c->flags &= ~(uint32_t)F_REASM;
+      xrx_release(e); /* the MESSAGE is delivered from it until polled */
+      if (!deliverable(c)) return RX_OK;
+      deliver(e, c, e->xrx, c->reasm_total);
+      return RX_STOP;
+    }
     pn_bq_append(&e->pool, &c->reasm, pt + PN_FT_MORE_HDR, dl);
     if (c->reasm.len < c->reasm_total) return RX_OK;
     c->flags &= ~(uint32_t)F_REASM;
@@ -943,10 +1039,38 @@ static int rx_transport(pn_engine *e, conn *c, uint8_t *pt, size_t n) {
   return RX_CLOSED;
 }
 
-/* One whole frame body (|src|, |n| bytes; may already be e->rxs). */
+/* Where the |n|-byte transport frame being read by |c| is decrypted, so
+ * that its data lands where it is delivered from: a chunk of the message
+ * |c| reassembles in the express buffer goes right after the data it has
+ * (its header byte over the last data byte, which *saved keeps); a full-size
+ * frame that may start a chunked message goes to the free express buffer;
+ * anything else to e->rxs. A frame that is not what was expected still fits
+ * and is handled as usual from there. */
+static uint8_t *rx_dest(pn_engine *e, conn *c, size_t n, int *saved) {
+  size_t pl = n - PN_NOISE_TAGLEN;
+  *saved = -1;
+  if (!e->xrx || c->state == CS_HANDSHAKE) return e->rxs;
+  if (c->flags & F_REASM) {
+    if (e->xrx_own != slot_of(e, c) || !pl ||
+        pl - PN_FT_MORE_HDR > c->reasm_total - e->xrx_have)
+      return e->rxs;
+    uint8_t *d = e->xrx + e->xrx_have - PN_FT_MORE_HDR;
+    *saved = d[0];
+    return d;
+  }
+  if (c->flags & F_DISCARD || e->xrx_own != NIL || n != PN_NOISE_MAX_MSG ||
+      pl - PN_FT_FIRST_HDR > e->xrx_cap)
+    return e->rxs;
+  return e->xrx - PN_FT_FIRST_HDR;
+}
+
+/* One whole frame body of |n| bytes: what |c|'s receive queue holds, then
+ * the rest from |src|. Decrypted straight from |src| when it holds all. */
 static int rx_frame(pn_engine *e, conn *c, const uint8_t *src, size_t n) {
-  if (src != e->rxs) memcpy(e->rxs, src, n);
+  size_t q = c->rxq.len;
   if (c->state == CS_HANDSHAKE) {
+    if (q) pn_bq_peek(&e->pool, &c->rxq, e->rxs, q);
+    if (n > q) memcpy(e->rxs + q, src, n - q);
     pn_handshake *hs = &e->hss[c->hs].hs;
     uint8_t payload[1];
     size_t plen;
@@ -971,11 +1095,38 @@ static int rx_frame(pn_engine *e, conn *c, const uint8_t *src, size_t n) {
     hs_advance(e, c);
     return c->state == CS_CLOSING ? RX_CLOSED : RX_OK;
   }
+  int saved;
+  uint8_t *dst;
+  size_t pl = n - PN_NOISE_TAGLEN;
+  const uint8_t *in = src;
+  uint32_t slot = slot_of(e, c);
+  if (e->xrx_own == slot && e->xrx_part) {
+    /* The rest of a frame put together in the express buffer. */
+    dst = e->xrx_dst;
+    saved = e->xrx_saved;
+    memcpy(dst + e->xrx_part, src, n - e->xrx_part);
+    e->xrx_part = 0;
+    e->xrx_saved = -1;
+    in = dst;
+  } else {
+    dst = rx_dest(e, c, n, &saved);
+    if (dst != e->rxs) {
+      size_t end = (size_t)(dst + pl - e->xrx);
+      if (end > e->xrx_hw) e->xrx_hw = end;
+    }
+  }
+  if (q) {
+    /* Split across receive calls: put the ciphertext together where it is
+     * to be decrypted, in place. */
+    pn_bq_peek(&e->pool, &c->rxq, dst, q);
+    memcpy(dst + q, src, n - q);
+    in = dst;
+  }
   uint64_t n0 = pn_cipherstate_nonce(&c->rx);
-  size_t pl;
-  int rc = pn_cipherstate_decrypt(&c->rx, NULL, 0, e->rxs, n, e->rxs,
-                                  PN_NOISE_MAX_MSG, &pl);
+  int rc = pn_cipherstate_decrypt(&c->rx, NULL, 0, in, n, dst, pl, &pl);
+  int r;
   if (rc != PN_OK) {
+    if (saved >= 0) dst[0] = (uint8_t)saved;
     conn_fail(e, c,
               rc == PN_ERR_NONCE_EXHAUSTED ? PN_REASON_NONCE_EXHAUSTED
               : rc == PN_ERR_DECRYPT       ? PN_REASON_DECRYPT
@@ -983,12 +1134,16 @@ static int rx_frame(pn_engine *e, conn *c, const uint8_t *src, size_t n) {
               0);
     return RX_CLOSED;
   }
-  int r = rx_transport(e, c, e->rxs, pl);
+  r = rx_transport(e, c, dst, pl);
+  if (saved >= 0) dst[0] = (uint8_t)saved;
+  /* Taken for a frame that did not start a chunked message after all. */
+  if (e->xrx_own == slot && !(c->flags & F_REASM) && !e->xrx_part)
+    xrx_release(e);
   if (r == RX_STALL) {
     /* Not taken: the same ciphertext is decrypted again later with the
      * same nonce, which reveals nothing new. */
     pn_cipherstate_set_nonce(&c->rx, n0);
-    pn_wipe(e->rxs, n);
+    pn_wipe(dst, pl);
     return r;
   }
   if (r != RX_CLOSED) timers_authenticated_received(e, c);
@@ -1039,17 +1194,45 @@ ptrdiff_t pn_engine_recv(pn_engine *e, pn_conn_id id, const uint8_t *data,
         /* An empty frame is whole already (only a handshake allows one,
          * and no pattern has an empty message, so this fails cleanly). */
         c->hdr_len = 0;
-        if (rx_frame(e, c, e->rxs, 0) == RX_STOP) break;
+        if (rx_frame(e, c, NULL, 0) == RX_STOP) break;
       }
       continue;
     }
-    size_t avail = len - taken, need = c->frame_len - c->rxq.len;
+    uint32_t slot = slot_of(e, c);
+    int xpart = e->xrx_own == slot && e->xrx_part;
+    size_t have = xpart ? e->xrx_part : c->rxq.len;
+    size_t avail = len - taken, need = c->frame_len - have;
     int r;
-    if (!c->rxq.len && avail >= c->frame_len) {
+    if (!have && avail >= c->frame_len) {
       r = rx_frame(e, c, data + taken, c->frame_len);
       if (r == RX_STALL) break;
     } else if (avail < need) {
-      /* A partial frame: room for the whole of it, or take nothing. */
+      /* A partial frame: put together where it is to be decrypted when
+       * that is the express buffer (see rx_dest; the tag may run past the
+       * data by PN_NOISE_TAGLEN), else in the pool with room for the
+       * whole of it, or take nothing. */
+      uint8_t *dst = NULL;
+      int saved = -1;
+      if (xpart) {
+        dst = e->xrx_dst + e->xrx_part;
+      } else if (!have) {
+        dst = rx_dest(e, c, c->frame_len, &saved);
+        if (dst == e->rxs) {
+          dst = NULL;
+        } else {
+          size_t end = (size_t)(dst + c->frame_len - e->xrx);
+          if (end > e->xrx_hw) e->xrx_hw = end;
+          e->xrx_own = slot; /* already, or for a first chunk */
+          e->xrx_dst = dst;
+          e->xrx_saved = saved;
+        }
+      }
+      if (dst) {
+        memcpy(dst, data + taken, avail);
+        e->xrx_part += (uint32_t)avail;
+        taken += avail;
+        break;
+      }
       if (pn_bq_reserve(&e->pool, &c->rxq, need, (c->flags & F_REASM) != 0) !=
           0)
         break;
@@ -1057,9 +1240,7 @@ ptrdiff_t pn_engine_recv(pn_engine *e, pn_conn_id id, const uint8_t *data,
       taken += avail;
       break;
     } else {
-      pn_bq_peek(&e->pool, &c->rxq, e->rxs, c->rxq.len);
-      memcpy(e->rxs + c->rxq.len, data + taken, need);
-      r = rx_frame(e, c, e->rxs, c->frame_len);
+      r = rx_frame(e, c, data + taken, c->frame_len);
       if (r == RX_STALL) break;
       pn_bq_clear(&e->pool, &c->rxq);
     }
@@ -1087,8 +1268,8 @@ int pn_engine_init(pn_engine **pe, void *mem, size_t memlen,
   rc = pn_crypto_init();
   if (rc != PN_OK) return rc;
   uint8_t *base = mem;
-  /* The pool and the delivery buffer need no zeroing: untouched pages stay
-   * untouched until used. */
+  /* The pool, the delivery and the express buffers need no zeroing:
+   * untouched pages stay untouched until used. */
   memset(base, 0, l.deliver);
   pn_engine *e = mem;
   uint8_t sipkey[PN_SIPHASH_KEYLEN];
@@ -1157,6 +1338,13 @@ int pn_engine_init(pn_engine **pe, void *mem, size_t memlen,
   e->rxs = base + l.rxs;
   e->txs = base + l.txs;
   e->deliver = base + l.deliver;
+  e->xrx = l.xrx_cap ? base + l.xrx + XRX_HEAD : NULL;
+  e->xrx_cap = l.xrx_cap;
+  e->xrx_own = NIL;
+  e->xrx_saved = -1;
+  e->xtx = base + l.xtx;
+  e->xtx_cap = l.xtx_cap;
+  e->xtx_own = NIL;
   e->sendq.head = e->sendq.tail = NIL;
   e->closeq.head = e->closeq.tail = NIL;
   e->peers.head = e->peers.tail = NIL;
@@ -1174,14 +1362,16 @@ void pn_engine_mark_owned(pn_engine *e) {
 void pn_engine_wipe(pn_engine *e) {
   if (!e) return;
   /* Plaintext pool blocks were wiped when freed (the others only ever held
-   * ciphertext), and the delivery buffer up to its high-water mark holds
-   * the only other plaintext: skipping the rest keeps a large untouched
-   * pool untouched. */
+   * ciphertext), and the delivery and express receive buffers up to their
+   * high-water marks hold the only other plaintext (the express send
+   * buffer only ciphertext): skipping the rest keeps a large untouched pool
+   * untouched. */
   uint8_t *base = (uint8_t *)e;
   size_t head = (size_t)(e->deliver - base);
   if (e->pool.nfree != e->pool.nblocks)
     pn_wipe(e->pool.mem, (size_t)e->pool.nblocks * e->pool.block);
   pn_wipe(e->deliver, e->deliver_hw);
+  if (e->xrx) pn_wipe(e->xrx - XRX_HEAD, XRX_HEAD + e->xrx_hw);
   pn_wipe(base, head);
 }
 
@@ -1286,9 +1476,17 @@ int pn_engine_sent(pn_engine *e, pn_conn_id id, size_t n, pn_time now) {
   if (n > c->inflight) return PN_ERR_INVALID_ARGUMENT;
   clock_in(e, now);
   if (c->flags & F_CLOSEQ) return PN_OK;
-  pn_bq_consume(&e->pool, &c->txq, n);
+  /* The SEND in flight came from the express buffer if |c| owns it: its
+   * bytes there precede any in the pool queue, and it is released once
+   * they are all acked. */
+  if (e->xtx_own == slot_of(e, c)) {
+    e->xtx_off += (uint32_t)n;
+    if (e->xtx_off == e->xtx_len) xtx_release(e);
+  } else {
+    pn_bq_consume(&e->pool, &c->txq, n);
+  }
   c->inflight = 0;
-  if (!c->txq.len) c->flags &= ~(uint32_t)F_OVF_EPISODE;
+  if (!tx_queued(e, c)) c->flags &= ~(uint32_t)F_OVF_EPISODE;
   want_send(e, c);
   closing_progress(e, c);
   return PN_OK;
@@ -1520,7 +1718,12 @@ int pn_engine_poll(pn_engine *e, pn_action *a) {
     list_unlink(e, &e->sendq, 0, i);
     c->flags &= ~(uint32_t)F_SENDQ;
     size_t n;
-    a->data = pn_bq_front(&e->pool, &c->txq, &n);
+    if (e->xtx_own == i) {
+      a->data = e->xtx + e->xtx_off;
+      n = e->xtx_len - e->xtx_off;
+    } else {
+      a->data = pn_bq_front(&e->pool, &c->txq, &n);
+    }
     a->type = PN_ACTION_SEND;
     a->conn = conn_id(e, c);
     a->user = c->user;
@@ -1658,4 +1861,9 @@ size_t pn_engine_test_conns(const pn_engine *e) {
 
 size_t pn_engine_test_handshakes(const pn_engine *e) {
   return e->nhs;
+}
+
+pn_conn_id pn_engine_test_express(const pn_engine *e, int tx) {
+  uint32_t own = tx ? e->xtx_own : e->xrx_own;
+  return own == NIL ? 0 : conn_id(e, &e->conns[own]);
 }

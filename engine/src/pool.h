@@ -48,7 +48,9 @@ void pn_bq_init(pn_bq *q, int secret);
 int pn_bq_reserve(pn_pool *p, pn_bq *q, size_t n, int privileged);
 /* Appends |n| bytes within the reserved room (cap - len >= n). */
 void pn_bq_append(pn_pool *p, pn_bq *q, const uint8_t *d, size_t n);
-/* The first contiguous span: *len bytes at the returned pointer. */
+/* The first contiguous span: *len bytes at the returned pointer (over
+ * several blocks when they follow each other in memory; freed blocks go
+ * back to the free list in order, so they often do). */
 const uint8_t *pn_bq_front(const pn_pool *p, const pn_bq *q, size_t *len);
 /* Copies the first |n| bytes (n <= len) to |out| without consuming. */
 void pn_bq_peek(const pn_pool *p, const pn_bq *q, uint8_t *out, size_t n);

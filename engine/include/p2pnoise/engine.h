@@ -35,7 +35,10 @@
  * pn_engine_memsize() bytes given by the caller to pn_engine_init(), or one
  * allocation by pn_engine_new(). Nothing is allocated afterwards. Per
  * connection byte queues come from a shared, budgeted pool of blocks only
- * while a partial frame, a partial message or queued output exists.
+ * while a partial frame, a partial message or queued output exists. Two
+ * express buffers of one max_message each (receive, send), lent to one
+ * connection at a time, spare bulk messages the pool and most copies
+ * (PROTOCOL.md, "Express buffers").
  *
  * Borrowed output. Pointers in an action (SEND bytes, MESSAGE bytes, the
  * handshake hash) are valid until the next call into the engine other than
