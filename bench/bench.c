@@ -4,7 +4,7 @@
  * ratios hold on a noisy shared machine. Subject and reference are measured
  * in alternating rounds and each keeps its best round.
  *
- *   bench [--quick]
+ *   bench [--quick] [--section handshakes|aead|transport|memory|driver]...
  *
  * Prints a readable table, then one "name value" line per figure.
  */
@@ -134,12 +134,30 @@ static void machine(void) {
   if (g_quick) printf("mode     --quick (smoke test: figures are rough)\n");
 }
 
+static const struct {
+  const char *name;
+  void (*run)(void);
+} sections[] = {{"handshakes", bench_handshakes},
+                {"aead", bench_aead},
+                {"transport", bench_transport},
+                {"memory", bench_memory_scale},
+                {"driver", bench_driver}};
+enum { NSECTIONS = sizeof sections / sizeof sections[0] };
+
 int main(int argc, char **argv) {
+  int want[NSECTIONS] = {0}, any = 0;
   for (int i = 1; i < argc; i++) {
+    int ok = 0;
     if (strcmp(argv[i], "--quick") == 0) {
-      g_quick = 1;
-    } else {
-      fprintf(stderr, "usage: bench [--quick]\n");
+      g_quick = ok = 1;
+    } else if (strcmp(argv[i], "--section") == 0 && i + 1 < argc) {
+      i++;
+      for (int k = 0; k < NSECTIONS; k++)
+        if (strcmp(argv[i], sections[k].name) == 0) want[k] = any = ok = 1;
+    }
+    if (!ok) {
+      fprintf(stderr, "usage: bench [--quick] [--section "
+                      "handshakes|aead|transport|memory|driver]...\n");
       return 2;
     }
   }
@@ -149,11 +167,8 @@ int main(int argc, char **argv) {
   }
   printf("p2pnoise benchmark\n");
   machine();
-  bench_handshakes();
-  bench_aead();
-  bench_transport();
-  bench_memory_scale();
-  bench_driver();
+  for (int k = 0; k < NSECTIONS; k++)
+    if (!any || want[k]) sections[k].run();
   printf("\n# name value\n");
   for (int i = 0; i < nfigs; i++)
     printf("%s %.4g\n", figs[i].name, figs[i].value);
