@@ -108,7 +108,7 @@ static void opts_init(cli_engine_opts *o) {
 
 static int cmd_keygen(int argc, char **argv) {
   static const flagdef defs[] = {{"dh", 1}, {NULL, 0}};
-  const char *name, *val, *dh = "25519";
+  const char *name = NULL, *val = NULL, *dh = "25519";
   int pos = 1, r;
   while ((r = next_flag(argc, argv, &pos, defs, NULL, &name, &val)) == 1) {
     if (!strcmp(name, "help")) {
@@ -144,7 +144,7 @@ static int cmd_keygen(int argc, char **argv) {
 
 static int cmd_pubkey(int argc, char **argv) {
   static const flagdef defs[] = {{NULL, 0}};
-  const char *name, *val;
+  const char *name = NULL, *val = NULL;
   int pos = 1, r;
   while ((r = next_flag(argc, argv, &pos, defs, NULL, &name, &val)) == 1) {
     printf(
@@ -323,7 +323,7 @@ static int cmd_node(int argc, char **argv) {
                                  {"redial", 0}, {"json", 0},   {NULL, 0}};
   static const char *shorts[][2] = {
       {"l", "listen"}, {"c", "connect"}, {NULL, NULL}};
-  const char *name, *val, *listen[16], *dial[64];
+  const char *name = NULL, *val = NULL, *listen[16], *dial[64];
   size_t nlisten = 0, ndial = 0;
   int pos = 1, r, redial = 0;
   static node_ctx n;
@@ -514,7 +514,7 @@ static int cmd_interop(int argc, char **argv, int serve) {
       {"wait", 1},  {"timeout", 1}, {NULL, 0}};
   static const char *shorts[][2] = {
       {"l", "listen"}, {"m", "message"}, {"f", "file"}, {NULL, NULL}};
-  const char *name, *val, *listen = NULL, *remote = NULL;
+  const char *name = NULL, *val = NULL, *listen = NULL, *remote = NULL;
   int pos = 1, r, use_stdin = 0;
   uint64_t wait = UINT64_MAX, timeout_ms = 10000;
   static msgbuf msgs[256];
@@ -782,7 +782,8 @@ static int selftest(const char *name) {
 
 static int cmd_selftest(int argc, char **argv) {
   static const flagdef defs[] = {{"protocol", 1}, {NULL, 0}};
-  const char *name, *val, *proto = "Noise_XX_25519_ChaChaPoly_BLAKE2b";
+  const char *name = NULL, *val = NULL,
+             *proto = "Noise_XX_25519_ChaChaPoly_BLAKE2b";
   int pos = 1, r;
   while ((r = next_flag(argc, argv, &pos, defs, NULL, &name, &val)) == 1) {
     if (!strcmp(name, "help")) {
