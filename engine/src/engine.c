@@ -200,7 +200,8 @@ static int settle(const pn_engine_config *cfg, settings *st) {
   if (st->needs_static && !cfg->static_private) return PN_ERR_INVALID_ARGUMENT;
   if (p->npsk && (cfg->npsks < p->npsk || !cfg->psks))
     return PN_ERR_INVALID_ARGUMENT;
-  if (cfg->npsks > PN_NOISE_MAX_PSKS) return PN_ERR_INVALID_ARGUMENT;
+  if (cfg->npsks > PN_NOISE_MAX_PSKS || (cfg->npsks && !cfg->psks))
+    return PN_ERR_INVALID_ARGUMENT;
   if (cfg->prologue_len > PN_ENGINE_MAX_PROLOGUE ||
       (cfg->prologue_len && !cfg->prologue))
     return PN_ERR_INVALID_ARGUMENT;
@@ -1388,6 +1389,8 @@ void *pn_engine_release(pn_engine *e) {
 int pn_engine_listening(pn_engine *e, pn_time now) {
   if (!e) return PN_ERR_INVALID_ARGUMENT;
   clock_in(e, now);
+  /* Nothing may follow CLOSED, and a closing engine listens no more. */
+  if (e->shutdown) return PN_ERR_SHUTDOWN;
   if (e->listening_pending) return PN_OK;
   e->listening_pending = 1;
   return ev_push(e, NULL, PN_EVENT_LISTENING, 0, 0, 0);

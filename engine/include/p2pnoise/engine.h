@@ -253,7 +253,8 @@ PN_API void pn_engine_free(pn_engine *e);
 
 /* ---- Inputs from the driver ---------------------------------------------- */
 
-/* The driver started listening: a LISTENING event follows. */
+/* The driver started listening: a LISTENING event follows.
+ * PN_ERR_SHUTDOWN after pn_engine_shutdown. */
 PN_API int pn_engine_listening(pn_engine *e, pn_time now) PN_WUR;
 
 /*

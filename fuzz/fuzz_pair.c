@@ -1,0 +1,357 @@
+/*
+ * Harness 5: two real engines over a fuzzed network.
+ *
+ * Engines A and B hold 1 to 3 connections with each other (either side
+ * dials; anonymous patterns, so each connection is its own peer and none is
+ * a duplicate; XX gets one connection). The input sends numbered messages
+ * both ways (sizes across the chunk boundary), rekeys, broadcasts, and runs
+ * the network: it acks sends in part or in full, delivers the bytes of a
+ * direction in pieces of its choosing (coalescing several sends), lets time
+ * pass, and may flip one byte in flight.
+ *
+ * Checks, on top of those of fuzz_net.h: every MESSAGE is the next one sent
+ * on that connection in that direction, with the bytes sent (never lost,
+ * duplicated, reordered or altered). Once the network is drained, every
+ * message accepted by pn_engine_send on a connection whose bytes were never
+ * corrupted was delivered, and such a connection is still up unless it
+ * ended for a reason delays or the small pool explain (timeouts, a
+ * handshake without a buffer, the remote's answer to those).
+ * A corrupted connection ends on both sides, with a reason, after enough
+ * time; the others go on. Then shutdown leaves nothing behind.
+ */
+#include <string.h>
+
+#include <p2pnoise/engine.h>
+
+#include "fdp.h"
+#include "fuzz_common.h"
+#include "fuzz_net.h"
+
+static const char *const pa_protos[] = {
+    "Noise_NN_25519_ChaChaPoly_BLAKE2b", "Noise_NNpsk0_25519_AESGCM_SHA256",
+    "Noise_NN_25519_ChaChaPoly_SHA512", "Noise_XX_25519_ChaChaPoly_BLAKE2b"};
+enum { PA_NPROTOS = sizeof pa_protos / sizeof pa_protos[0], PA_HDR = 6 };
+static const uint8_t pa_psk[1][32] = {{9, 9, 9}};
+
+typedef struct pa_dir {
+  uint32_t sent, got; /* messages accepted by send / delivered */
+} pa_dir;
+
+typedef struct pa_state {
+  pa_dir dir[FZ_MAX_LINKS][2];     /* [link][sending side] */
+  int end_reason[FZ_MAX_LINKS][2]; /* why side's end was reported */
+  int end_remote[FZ_MAX_LINKS][2];
+} pa_state;
+
+static pa_state pa;
+static uint8_t pa_msg[70000];
+
+/* One byte value per message: filled and checked with memset/memcmp, which
+ * keeps the per-byte loops (and their coverage hooks) out of the way. */
+static uint8_t pa_fill(uint32_t seq, int li, int side) {
+  return (uint8_t)(seq * 7 + (uint32_t)li * 13 + (uint32_t)side * 101 + 1);
+}
+static uint8_t pa_want[70000];
+
+static void pa_hook(fz_net *net, int node, const pn_action *a) {
+  if (a->type != PN_ACTION_EVENT || !a->conn) return;
+  fz_rec *r = fz_find(&net->n[node], a->conn);
+  if (!r) return;
+  int li = r->link, side = r->side;
+  const pn_event *ev = &a->event;
+  if (ev->type == PN_EVENT_PEER_DISCONNECTED || ev->type == PN_EVENT_REJECTED) {
+    if (!pa.end_reason[li][side]) {
+      pa.end_reason[li][side] = ev->reason;
+      pa.end_remote[li][side] = ev->remote_reason;
+    }
+    return;
+  }
+  if (ev->type == PN_EVENT_OVERFLOW)
+    fz_fail("OVERFLOW: no message is too large");
+  if (ev->type != PN_EVENT_MESSAGE) return;
+  /* From the other side of the same link: the next one, intact. */
+  pa_dir *d = &pa.dir[li][1 - side];
+  if (ev->len < PA_HDR) fz_fail("short message");
+  uint32_t seq = (uint32_t)ev->data[0] << 24 | (uint32_t)ev->data[1] << 16 |
+                 (uint32_t)ev->data[2] << 8 | ev->data[3];
+  if (ev->data[4] != li || ev->data[5] != 1 - side)
+    fz_fail("message for another connection");
+  if (seq != d->got) fz_fail("message %u, expected %u", seq, d->got);
+  if (seq >= d->sent) fz_fail("message never sent");
+  memset(pa_want, pa_fill(seq, li, 1 - side), ev->len - PA_HDR);
+  if (memcmp(ev->data + PA_HDR, pa_want, ev->len - PA_HDR) != 0)
+    fz_fail("message bytes altered");
+  d->got++;
+}
+
+/* A reason a connection may end for without corruption: delays and the
+ * harness's own calls explain these. */
+static int pa_benign(int reason, int remote) {
+  switch (reason) {
+  case PN_REASON_LOCAL:
+  case PN_REASON_SHUTDOWN:
+  case PN_REASON_HANDSHAKE_TIMEOUT:
+  case PN_REASON_IDLE_TIMEOUT:
+  case PN_REASON_TRANSPORT_CLOSED:
+  case PN_REASON_POOL_EXHAUSTED: /* a handshake met a full pool */
+    return 1;
+  case PN_REASON_REMOTE_CLOSED:
+    return pa_benign(remote, 0) && remote != PN_REASON_TRANSPORT_CLOSED;
+  default:
+    return 0;
+  }
+}
+
+static void pa_send(fz_net *net, int li, int side, size_t len) {
+  fz_link *l = &net->l[li];
+  int node = l->node[side];
+  fz_rec *r = l->conn[side] ? fz_find(&net->n[node], l->conn[side]) : NULL;
+  if (!r || !r->connected) return;
+  pa_dir *d = &pa.dir[li][side];
+  if (len < PA_HDR) len = PA_HDR;
+  pa_msg[0] = (uint8_t)(d->sent >> 24);
+  pa_msg[1] = (uint8_t)(d->sent >> 16);
+  pa_msg[2] = (uint8_t)(d->sent >> 8);
+  pa_msg[3] = (uint8_t)d->sent;
+  pa_msg[4] = (uint8_t)li;
+  pa_msg[5] = (uint8_t)side;
+  memset(pa_msg + PA_HDR, pa_fill(d->sent, li, side), len - PA_HDR);
+  int rc = pn_engine_send(net->n[node].e, &r->peer, pa_msg, len, net->now);
+  if (rc == PN_OK)
+    d->sent++;
+  else if (rc != PN_ERR_NOT_FOUND && rc != PN_ERR_OVERFLOW &&
+           rc != PN_ERR_POOL_EXHAUSTED && rc != PN_ERR_MSG_TOO_LARGE)
+    fz_fail("send: %s", pn_strerror(rc));
+  fz_poll(net, node, 0);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  pn_fdp in;
+  pn_fdp_init(&in, data, size);
+  static fz_net net;
+  memset(&net, 0, sizeof net);
+  memset(&pa, 0, sizeof pa);
+  net.now = 1000 * PN_SEC;
+  net.nn = 2;
+  net.hook = pa_hook;
+
+  uint8_t flags = pn_fdp_u8(&in);
+  int proto = (int)pn_fdp_range(&in, 0, PA_NPROTOS - 1);
+  int nlinks = proto == 3 ? 1 : (int)pn_fdp_range(&in, 1, 3);
+  uint64_t slack = pn_fdp_range(&in, 0, 255);
+  uint64_t seed = pn_fdp_u64(&in);
+  pn_engine_config cfg;
+  pn_engine_config_default(&cfg);
+  cfg.protocol = pa_protos[proto];
+  cfg.profile = (flags & 1) ? PN_PROFILE_PLAIN : PN_PROFILE_FRAMED;
+  cfg.pool_block = (flags & 2) ? 256 : 0;
+  cfg.keepalive_interval = (flags & 4) ? 500 * PN_MSEC : 0;
+  cfg.rekey_interval = (flags & 8) ? 700 * PN_MSEC : 0;
+  cfg.rekey_messages = (flags & 16) ? 3 : 0;
+  cfg.max_message = 70000;
+  if (cfg.profile == PN_PROFILE_PLAIN) cfg.max_message = 0;
+  cfg.psks = pa_psk;
+  cfg.npsks = proto == 1;
+  for (int i = 0; i < 2; i++) {
+    fz_node *x = &net.n[i];
+    x->cfg = cfg;
+    x->rng.x = seed * 2 + (uint64_t)i;
+    for (int k = 0; k < 32; k++)
+      x->priv[k] = (uint8_t)(k * 7 + i * 3 + (uint8_t)seed);
+    x->cfg.static_private = x->priv;
+    x->cfg.static_private_len = 32;
+    x->cfg.rng.fill = fz_rng_fill;
+    x->cfg.rng.user = &x->rng;
+    uint64_t block = cfg.pool_block ? cfg.pool_block : 4096;
+    uint64_t room = 0; /* F5: room for every link's frame and message */
+    if (!PN_FUZZ_CHECK_POOL_STALL)
+      room = (uint64_t)nlinks *
+             ((65537 + block - 1) / block + (70000 + block - 1) / block + 2);
+    x->cfg.pool_budget = fz_small_budget(&x->cfg) + (slack + room) * block;
+    if (pn_engine_new(&x->e, &x->cfg, net.now) != PN_OK)
+      fz_fail("pn_engine_new");
+    pn_engine_local_id(x->e, &x->id);
+    x->now = net.now;
+  }
+  for (int i = 0; i < nlinks; i++) {
+    int a = pn_fdp_bool(&in);
+    int li = fz_link_new(&net, a, 1 - a);
+    if (fz_open(&net, a, li, 0, NULL) != PN_OK ||
+        fz_open(&net, 1 - a, li, 1, NULL) != PN_OK)
+      fz_fail("conn_open");
+    fz_poll_all(&net);
+  }
+  /* Corruption: one byte of one direction of one link. */
+  int corrupt = (flags & 0x80) != 0;
+  if (corrupt) {
+    int li = (int)pn_fdp_range(&in, 0, (uint64_t)nlinks - 1);
+    fz_pipe *p = &net.l[li].pipe[pn_fdp_bool(&in)];
+    p->corrupt_at = pn_fdp_range(&in, 0, 4000);
+    p->corrupt_xor = (uint8_t)pn_fdp_range(&in, 1, 255);
+  }
+
+  static const size_t lens[] = {PA_HDR, 100, 65513, 65514, 65515, 70000};
+  while (pn_fdp_remaining(&in)) {
+    int op = (int)pn_fdp_range(&in, 0, 9);
+    int li = (int)pn_fdp_range(&in, 0, (uint64_t)nlinks - 1);
+    int side = pn_fdp_bool(&in);
+    switch (op) {
+    case 0:
+    case 1: {
+      size_t len = lens[pn_fdp_range(&in, 0, 5)];
+      if (cfg.profile == PN_PROFILE_PLAIN && len > 65519) len = 65519;
+      pa_send(&net, li, side, len);
+      break;
+    }
+    case 2:
+      fz_ack(&net, li, side,
+             pn_fdp_bool(&in) ? SIZE_MAX : (size_t)pn_fdp_range(&in, 0, 2000));
+      break;
+    case 3:
+    case 4:
+      fz_deliver(&net, li, side,
+                 pn_fdp_bool(&in) ? SIZE_MAX
+                                  : (size_t)pn_fdp_range(&in, 1, 3000));
+      break;
+    case 5: { /* time passes: short steps, the timers live through them */
+      static const pn_time steps[] = {PN_MSEC, 50 * PN_MSEC, 400 * PN_MSEC,
+                                      2 * PN_SEC};
+      net.now += steps[pn_fdp_range(&in, 0, 3)];
+      fz_tick(&net, 0, net.now);
+      fz_tick(&net, 1, net.now);
+      break;
+    }
+    case 6: {
+      fz_link *l = &net.l[li];
+      fz_rec *r =
+          l->conn[side] ? fz_find(&net.n[l->node[side]], l->conn[side]) : NULL;
+      if (r && r->connected) {
+        int rc = pn_engine_rekey(net.n[l->node[side]].e, &r->peer, net.now);
+        if (rc != PN_OK && rc != PN_ERR_INVALID_STATE &&
+            rc != PN_ERR_POOL_EXHAUSTED && rc != PN_ERR_NOT_FOUND)
+          fz_fail("rekey: %s", pn_strerror(rc));
+        fz_poll(&net, l->node[side], 0);
+      }
+      break;
+    }
+    case 7:
+      fz_pump(&net);
+      break;
+    case 8: /* several messages in a row, coalesced on the wire */
+      for (int k = 0; k < 4; k++)
+        pa_send(&net, li, side, 50 + 1000 * (size_t)k);
+      break;
+    default: /* the rest of the pieces of this direction, one at a time */
+      for (int k = 0; k < 8; k++) {
+        fz_ack(&net, li, side, 7);
+        fz_deliver(&net, li, side, 5);
+      }
+      break;
+    }
+  }
+
+  /* Drain without time: every message sent on an intact, live connection
+   * arrives. */
+  fz_pump(&net);
+  for (int li = 0; li < nlinks; li++) {
+    fz_link *l = &net.l[li];
+    int hit = l->pipe[0].corrupted || l->pipe[1].corrupted;
+    if (hit) continue;
+    for (int s = 0; s < 2; s++) {
+      if (pa.end_reason[li][s] &&
+          !pa_benign(pa.end_reason[li][s], pa.end_remote[li][s]))
+        fz_fail("link %d side %d ended for reason %d (remote %d) without "
+                "corruption",
+                li, s, pa.end_reason[li][s], pa.end_remote[li][s]);
+    }
+    int up = l->conn[0] && l->conn[1] && !pa.end_reason[li][0] &&
+             !pa.end_reason[li][1];
+    if (up)
+      for (int s = 0; s < 2; s++)
+        if (pa.dir[li][s].got != pa.dir[li][s].sent) {
+          pn_engine_mem m0, m1;
+          pn_engine_memory(net.n[0].e, &m0);
+          pn_engine_memory(net.n[1].e, &m1);
+          fz_fail("link %d: %u of %u messages arrived (pool in use %zu/%zu, "
+                  "%zu/%zu)",
+                  li, pa.dir[li][s].got, pa.dir[li][s].sent, m0.pool_in_use,
+                  m0.pool_budget, m1.pool_in_use, m1.pool_budget);
+        }
+  }
+
+  /* Then enough time for a corrupted stream to be noticed (idle timeout at
+   * the latest): it ends on both sides with a reason. */
+  int hit_up = 0;
+  for (int li = 0; li < nlinks; li++)
+    hit_up |= (net.l[li].pipe[0].corrupted || net.l[li].pipe[1].corrupted) &&
+              (net.l[li].conn[0] || net.l[li].conn[1]);
+  if (hit_up) fz_run_until(&net, net.now + 130 * PN_SEC);
+  for (int li = 0; li < nlinks; li++) {
+    fz_link *l = &net.l[li];
+    if (!(l->pipe[0].corrupted || l->pipe[1].corrupted)) continue;
+    for (int s = 0; s < 2; s++) {
+      if (l->conn[s] && !pa.end_reason[li][s])
+        fz_fail("link %d side %d: still up after corruption", li, s);
+    }
+  }
+  fz_finish(&net);
+  fz_net_free(&net);
+  return 0;
+}
+
+/* ---- Seeds: three connections, traffic both ways ------------------------ */
+
+static void w_op(pn_fdw *w, int op, int nlinks, int li, int side) {
+  pn_fdw_range(w, 0, 9, (uint64_t)op);
+  pn_fdw_range(w, 0, (uint64_t)nlinks - 1, (uint64_t)li);
+  pn_fdw_range(w, 0, 1, (uint64_t)side);
+}
+
+int pn_fuzz_write_seeds(const char *dir) {
+  int n = 0;
+  for (int i = 0; i < 12; i++) {
+    pn_fdw w = {0};
+    int proto = i % PA_NPROTOS, nlinks = proto == 3 ? 1 : 3;
+    int flags = (i / 4) % 2 /* plain */ | (i % 3 == 0 ? 4 | 8 | 16 : 0) |
+                (i >= 9 ? 0x80 : 0);
+    pn_fdw_range(&w, 0, 255, (uint64_t)flags);
+    pn_fdw_range(&w, 0, PA_NPROTOS - 1, (uint64_t)proto);
+    if (proto != 3) pn_fdw_range(&w, 1, 3, 3);
+    pn_fdw_range(&w, 0, 255, (uint64_t)(i * 20));
+    pn_fdw_range(&w, 0, UINT64_MAX, 77 + (uint64_t)i);
+    for (int k = 0; k < nlinks; k++)
+      pn_fdw_range(&w, 0, 1, (uint64_t)(k & 1));
+    if (flags & 0x80) {
+      pn_fdw_range(&w, 0, (uint64_t)nlinks - 1, 0);
+      pn_fdw_range(&w, 0, 1, (uint64_t)(i & 1));
+      pn_fdw_range(&w, 0, 4000,
+                   (uint64_t)(i * 300)); /* in the handshake or later */
+      pn_fdw_range(&w, 1, 255, 0x10);
+    }
+    w_op(&w, 7, nlinks, 0, 0); /* pump: handshakes */
+    for (int k = 0; k < 6; k++) {
+      int li = k % nlinks, side = (k + i) & 1;
+      w_op(&w, 0, nlinks, li, side);
+      pn_fdw_range(&w, 0, 5, (uint64_t)((k + i) % 6));
+      w_op(&w, 8, nlinks, li, 1 - side); /* four, coalesced */
+      w_op(&w, 2, nlinks, li, side);     /* partial ack */
+      pn_fdw_range(&w, 0, 1, 0);
+      pn_fdw_range(&w, 0, 2000, 333);
+      w_op(&w, 3, nlinks, li, side); /* a piece */
+      pn_fdw_range(&w, 0, 1, 0);
+      pn_fdw_range(&w, 1, 3000, 17);
+      w_op(&w, 9, nlinks, li, side); /* byte by byte */
+      w_op(&w, 5, nlinks, 0, 0);     /* time */
+      pn_fdw_range(&w, 0, 3, (uint64_t)(k % 4));
+      if (k == 3) w_op(&w, 6, nlinks, li, side); /* rekey */
+    }
+    w_op(&w, 7, nlinks, 0, 0);
+    char name[32];
+    snprintf(name, sizeof name, "seed-%02d", i);
+    int bad = w.oom || pn_fuzz_save(dir, name, w.buf, w.len) != 0;
+    pn_fdw_free(&w);
+    if (bad) return -1;
+    n++;
+  }
+  return n;
+}
