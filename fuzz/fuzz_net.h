@@ -138,7 +138,7 @@ typedef struct fz_node {
   int nrec;
   pn_peer_id peers[FZ_MAX_PEERS]; /* connected, by events */
   int npeers;
-  uint64_t events[8]; /* per pn_event_type */
+  uint64_t events[9]; /* per pn_event_type */
 } fz_node;
 
 typedef struct fz_pipe {
@@ -350,7 +350,7 @@ static inline int fz_poll(fz_net *net, int node, int max) {
       const pn_event *ev = &a.event;
       const char *why = pn_reason_str(ev->reason);
       if (!why || !*why) fz_fail("reason %d has no description", ev->reason);
-      if ((unsigned)ev->type < 8) x->events[ev->type]++;
+      if ((unsigned)ev->type < 9) x->events[ev->type]++;
       switch (ev->type) {
       case PN_EVENT_PEER_CONNECTED:
         if (!r || !ev->peer.len) fz_fail("CONNECTED without conn or peer");
@@ -390,6 +390,14 @@ static inline int fz_poll(fz_net *net, int node, int max) {
         break;
       }
       case PN_EVENT_LISTENING:
+        break;
+      case PN_EVENT_HANDSHAKE_PAYLOAD:
+        if (!r || r->connected)
+          fz_fail("HANDSHAKE_PAYLOAD outside a handshake");
+        if (!ev->data || !ev->len || ev->len > x->cfg.max_handshake_payload)
+          fz_fail("HANDSHAKE_PAYLOAD of %zu bytes", ev->len);
+        if (ev->peer.len) fz_fail("HANDSHAKE_PAYLOAD names a peer");
+        if (ev->size >= PN_NOISE_MAX_MSGS) fz_fail("HANDSHAKE_PAYLOAD index");
         break;
       default:
         fz_fail("unknown event %d", (int)ev->type);

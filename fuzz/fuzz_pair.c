@@ -38,8 +38,12 @@ typedef struct pa_dir {
 } pa_dir;
 
 typedef struct pa_state {
-  pa_dir dir[FZ_MAX_LINKS][2];     /* [link][sending side] */
-  int end_reason[FZ_MAX_LINKS][2]; /* why side's end was reported */
+  pa_dir dir[FZ_MAX_LINKS][2];       /* [link][sending side] */
+  int payloads;                      /* engines send handshake payloads */
+  int corrupt;                       /* a byte on the wire may flip */
+  int nmsgs;                         /* handshake messages of the pattern */
+  uint32_t hsp_got[FZ_MAX_LINKS][2]; /* handshake payloads read per side */
+  int end_reason[FZ_MAX_LINKS][2];   /* why side's end was reported */
   int end_remote[FZ_MAX_LINKS][2];
 } pa_state;
 
@@ -52,6 +56,15 @@ static uint8_t pa_fill(uint32_t seq, int li, int side) {
   return (uint8_t)(seq * 7 + (uint32_t)li * 13 + (uint32_t)side * 101 + 1);
 }
 static uint8_t pa_want[70000];
+
+/* Engine |node|'s handshake payload for message |k|: its length and byte. */
+static size_t pa_hsp_len(int node, int k) {
+  return (size_t)(k * 37 + node * 11) % 200 + 1;
+}
+static uint8_t pa_hsp_byte(int node, int k) {
+  return (uint8_t)(k + node * 5 + 1);
+}
+static uint8_t pa_hsp[2][PN_NOISE_MAX_MSGS][256];
 
 static void pa_hook(fz_net *net, int node, const pn_action *a) {
   if (a->type != PN_ACTION_EVENT || !a->conn) return;
@@ -68,6 +81,30 @@ static void pa_hook(fz_net *net, int node, const pn_action *a) {
   }
   if (ev->type == PN_EVENT_OVERFLOW)
     fz_fail("OVERFLOW: no message is too large");
+  if (ev->type == PN_EVENT_HANDSHAKE_PAYLOAD) {
+    /* The dialler (side 0) initiates and writes the even messages. */
+    int k = (int)ev->size, from = 1 - node;
+    if (!pa.payloads || k >= pa.nmsgs || (k % 2 == 0) != (side == 1))
+      fz_fail("handshake payload %d on side %d", k, side);
+    size_t want = pa_hsp_len(from, k);
+    memset(pa_want, pa_hsp_byte(from, k), want);
+    /* Message 0 may travel in clear: a flipped byte or length shows, and the
+     * handshake hash then fails the next message. */
+    if (!(pa.corrupt && k == 0) &&
+        (ev->len != want || memcmp(ev->data, pa_want, want) != 0))
+      fz_fail("handshake payload %d altered", k);
+    pa.hsp_got[li][side]++;
+    return;
+  }
+  if (ev->type == PN_EVENT_PEER_CONNECTED) {
+    /* Every message the other side wrote carried its payload. */
+    uint32_t want =
+        side ? (uint32_t)(pa.nmsgs + 1) / 2 : (uint32_t)pa.nmsgs / 2;
+    if (pa.payloads && pa.hsp_got[li][side] != want)
+      fz_fail("%u handshake payloads before CONNECTED, want %u",
+              pa.hsp_got[li][side], want);
+    return;
+  }
   if (ev->type != PN_EVENT_MESSAGE) return;
   /* From the other side of the same link: the next one, intact. */
   pa_dir *d = &pa.dir[li][1 - side];
@@ -152,9 +189,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (cfg.profile == PN_PROFILE_PLAIN) cfg.max_message = 0;
   cfg.psks = pa_psk;
   cfg.npsks = proto == 1;
+  pn_protocol pp;
+  if (pn_protocol_parse(&pp, cfg.protocol, strlen(cfg.protocol),
+                        PN_BACKEND_AUTO) != PN_OK)
+    return 0; /* a build without this suite */
+  pa.nmsgs = pp.nmsgs;
+  pa.payloads = (flags & 32) != 0;
+  pa.corrupt = (flags & 0x80) != 0;
+  pn_bytes hsp[2][PN_NOISE_MAX_MSGS];
   for (int i = 0; i < 2; i++) {
     fz_node *x = &net.n[i];
     x->cfg = cfg;
+    if (pa.payloads) {
+      for (int k = 0; k < PN_NOISE_MAX_MSGS; k++) {
+        memset(pa_hsp[i][k], pa_hsp_byte(i, k), pa_hsp_len(i, k));
+        hsp[i][k].data = pa_hsp[i][k];
+        hsp[i][k].len = pa_hsp_len(i, k);
+      }
+      x->cfg.handshake_payloads = hsp[i];
+      x->cfg.nhandshake_payloads = PN_NOISE_MAX_MSGS;
+      x->cfg.max_handshake_payload = 256;
+    }
     x->rng.x = seed * 2 + (uint64_t)i;
     for (int k = 0; k < 32; k++)
       x->priv[k] = (uint8_t)(k * 7 + i * 3 + (uint8_t)seed);

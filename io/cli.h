@@ -38,6 +38,8 @@ typedef struct cli_engine_opts {
   const char *key_file;
   uint8_t prologue[PN_ENGINE_MAX_PROLOGUE];
   size_t prologue_len;
+  uint8_t hsp[PN_NOISE_MAX_MSGS][PN_ENGINE_MAX_HANDSHAKE_PAYLOAD];
+  pn_bytes hsp_list[PN_NOISE_MAX_MSGS];
   pn_engine_config cfg;
   uint8_t priv[PN_NOISE_MAX_DHLEN];
   size_t priv_len;
@@ -58,7 +60,12 @@ int cli_engine_flag(cli_engine_opts *o, const char *name, const char *val);
   "  --max-message BYTES     largest message, k/M suffixes (1M)\n"             \
   "  --handshake-timeout MS  (10000)   --idle-timeout MS (60000)\n"            \
   "  --keepalive MS          (15000)   0 turns a timer off\n"                  \
-  "  --overflow POLICY       reject|disconnect when a peer's queue is full\n"
+  "  --overflow POLICY       reject|disconnect when a peer's queue is full\n"  \
+  "  --hs-payload N:HEX      payload of handshake message N (0-based, as\n"    \
+  "                          the pattern counts), sent when this side\n"       \
+  "                          writes it; repeatable\n"                          \
+  "  --max-hs-payload BYTES  largest handshake payload accepted (at most\n"    \
+  "                          4096)\n"
 /* Builds an engine from the options (loading or generating the key). */
 int cli_engine_new(cli_engine_opts *o, pn_engine **e);
 

@@ -108,6 +108,10 @@ static void on_event(void *user, pn_io *io, const pn_action *a) {
   case PN_EVENT_CLOSED:
     line(n, "closed", "", "engine shut down");
     break;
+  case PN_EVENT_HANDSHAKE_PAYLOAD: /* the demo sends none */
+    line(n, "hs-payload", "", "message %llu, %zu bytes",
+         (unsigned long long)ev->size, ev->len);
+    break;
   }
   fflush(stdout);
 }

@@ -157,6 +157,29 @@ int cli_engine_flag(cli_engine_opts *o, const char *name, const char *val) {
     o->prologue_len = n / 2;
     return 1;
   }
+  if (!strcmp(name, "hs-payload")) {
+    char *end;
+    unsigned long i = strtoul(val, &end, 10);
+    size_t n = *end == ':' ? strlen(end + 1) : 0;
+    if (end == val || *end != ':' || i >= PN_NOISE_MAX_MSGS || n % 2 ||
+        n / 2 > PN_ENGINE_MAX_HANDSHAKE_PAYLOAD ||
+        pn_io_unhex(end + 1, o->hsp[i], n / 2))
+      return cli_err(-1,
+                     "--hs-payload: N:HEX, N below %d, at most %d bytes: "
+                     "'%s'",
+                     PN_NOISE_MAX_MSGS, PN_ENGINE_MAX_HANDSHAKE_PAYLOAD, val);
+    o->hsp_list[i].data = o->hsp[i];
+    o->hsp_list[i].len = n / 2;
+    return 1;
+  }
+  if (!strcmp(name, "max-hs-payload")) {
+    uint64_t v;
+    if (cli_parse_u64(val, &v) || v > PN_ENGINE_MAX_HANDSHAKE_PAYLOAD)
+      return cli_err(-1, "--max-hs-payload: at most %d: '%s'",
+                     PN_ENGINE_MAX_HANDSHAKE_PAYLOAD, val);
+    c->max_handshake_payload = (uint32_t)v;
+    return 1;
+  }
   if (!strcmp(name, "max-conns")) return flag_u32(name, val, &c->max_conns);
   if (!strcmp(name, "max-handshakes"))
     return flag_u32(name, val, &c->max_handshakes);
@@ -208,6 +231,8 @@ int cli_engine_new(cli_engine_opts *o, pn_engine **e) {
   o->cfg.static_private_len = o->priv_len;
   o->cfg.prologue = o->prologue;
   o->cfg.prologue_len = o->prologue_len;
+  o->cfg.handshake_payloads = o->hsp_list;
+  o->cfg.nhandshake_payloads = PN_NOISE_MAX_MSGS;
   rc = pn_engine_new(e, &o->cfg, pn_io_now());
   if (rc) return cli_err(CLI_USAGE, "engine: %s", pn_strerror(rc));
   return CLI_OK;

@@ -95,8 +95,9 @@ static int next_flag(int argc, char **argv, int *pos, const flagdef *defs,
 #define ENGINE_FLAGS                                                           \
   {"key", 1}, {"protocol", 1}, {"prologue", 1}, {"max-conns", 1},              \
       {"max-handshakes", 1}, {"max-peers", 1}, {"max-message", 1},             \
-      {"handshake-timeout", 1}, {"idle-timeout", 1}, {"keepalive", 1}, {       \
-    "overflow", 1                                                              \
+      {"handshake-timeout", 1}, {"idle-timeout", 1}, {"keepalive", 1},         \
+      {"overflow", 1}, {"hs-payload", 1}, {                                    \
+    "max-hs-payload", 1                                                        \
   }
 
 static void opts_init(cli_engine_opts *o) {
@@ -197,8 +198,8 @@ static void node_event(void *user, pn_io *io, const pn_action *a) {
   const pn_event *ev = &a->event;
   char hex[2 * PN_PEER_ID_MAX + 1], hh[2 * PN_NOISE_MAX_HASHLEN + 1];
   static const char *names[] = {
-      "",        "listening", "connected", "disconnected",
-      "message", "overflow",  "rejected",  "closed"};
+      "",         "listening", "connected", "disconnected", "message",
+      "overflow", "rejected",  "closed",    "hs-payload"};
   (void)io;
   pn_io_hex(ev->peer.key, ev->peer.len, hex);
   if (n->json) {
@@ -212,6 +213,11 @@ static void node_event(void *user, pn_io *io, const pn_action *a) {
       break;
     case PN_EVENT_MESSAGE:
       printf(",\"len\":%zu,\"text\":", ev->len);
+      json_str(ev->data, ev->len);
+      break;
+    case PN_EVENT_HANDSHAKE_PAYLOAD:
+      printf(",\"dir\":\"%s\",\"index\":%llu,\"len\":%zu,\"text\":",
+             dir_str(ev->dir), (unsigned long long)ev->size, ev->len);
       json_str(ev->data, ev->len);
       break;
     case PN_EVENT_OVERFLOW:
@@ -236,6 +242,11 @@ static void node_event(void *user, pn_io *io, const pn_action *a) {
       break;
     case PN_EVENT_MESSAGE:
       printf(" (%zu bytes) ", ev->len);
+      cli_print_bytes(stdout, ev->data, ev->len, 200);
+      break;
+    case PN_EVENT_HANDSHAKE_PAYLOAD:
+      printf("%s message %llu (%zu bytes) ", dir_str(ev->dir),
+             (unsigned long long)ev->size, ev->len);
       cli_print_bytes(stdout, ev->data, ev->len, 200);
       break;
     case PN_EVENT_OVERFLOW:
@@ -428,6 +439,7 @@ typedef struct interop {
   size_t replies, want;
   int failed;
   pn_engine *e;
+  char hex[2 * PN_ENGINE_MAX_HANDSHAKE_PAYLOAD + 1];
 } interop;
 
 static void interop_event(void *user, pn_io *io, const pn_action *a) {
@@ -467,6 +479,10 @@ static void interop_event(void *user, pn_io *io, const pn_action *a) {
     break;
   case PN_EVENT_OVERFLOW:
     printf("overflow %llu\n", (unsigned long long)ev->size);
+    break;
+  case PN_EVENT_HANDSHAKE_PAYLOAD:
+    printf("handshake-payload %llu %s\n", (unsigned long long)ev->size,
+           pn_io_hex(ev->data, ev->len, x->hex));
     break;
   case PN_EVENT_CLOSED:
     break;
@@ -525,6 +541,7 @@ static int cmd_interop(int argc, char **argv, int serve) {
   opts_init(&o);
   o.cfg.profile = PN_PROFILE_PLAIN;
   o.cfg.max_message = PN_ENGINE_PLAIN_MAX_MESSAGE;
+  o.cfg.max_handshake_payload = PN_ENGINE_MAX_HANDSHAKE_PAYLOAD;
   x.serve = serve;
   int rc = CLI_OK;
   while ((r = next_flag(argc, argv, &pos, defs, shorts, &name, &val)) == 1) {
@@ -536,7 +553,8 @@ static int cmd_interop(int argc, char **argv, int serve) {
             "application message, u16 length-prefixed) for talking to other\n"
             "Noise implementations. Prints 'listening HOST:PORT', then per\n"
             "connection 'remote-static HEX', 'handshake-hash HEX' and\n"
-            "'received ...' per message. Handshake payloads are empty.\n\n"
+            "'received ...' per message, 'handshake-payload N HEX' per\n"
+            "handshake payload received (up to 4096 bytes by default).\n\n"
             "  -l, --listen HOST:PORT  where to listen (port 0: any)\n"
             "  --remote-key HEX|@FILE  the initiator's static key, for\n"
             "                          patterns that know it (KK, KX, KN)\n"
@@ -549,7 +567,8 @@ static int cmd_interop(int argc, char **argv, int serve) {
             "A plain-profile initiator for talking to other Noise\n"
             "implementations: handshakes, prints 'remote-static HEX' and\n"
             "'handshake-hash HEX', sends the messages, prints each reply as\n"
-            "'received ...', then closes. Handshake payloads are empty.\n\n"
+            "'received ...', then closes. Prints 'handshake-payload N HEX'\n"
+            "per handshake payload received (up to 4096 bytes by default).\n\n"
             "  --remote-key HEX|@FILE  the responder's static key (NK, XK,\n"
             "                          IK, KK need it; else it is checked)\n"
             "  -m, --message TEXT      a message (repeatable)\n"
@@ -731,11 +750,30 @@ static int selftest(const char *name) {
   pn_keypair ks[2];
   pn_handshake hs[2];
   static const char prologue[] = "p2pnoise selftest";
+  /* Every key the pattern needs: each party's static, the other's when a
+   * pre-message carries it, a shared PSK per psk token. */
+  static const uint8_t psks[PN_NOISE_MAX_PSKS][PN_NOISE_PSKLEN] = {
+      {1}, {2}, {3}, {4}, {5}};
+  for (int i = 0; i < 2; i++)
+    if ((rc = pn_keypair_generate(&ks[i], &proto, NULL)))
+      return cli_err(CLI_FAIL, "key generation: %s", pn_strerror(rc));
   for (int i = 0; i < 2; i++) {
-    if ((rc = pn_keypair_generate(&ks[i], &proto, NULL)) ||
-        (rc = pn_handshake_init(&hs[i], &proto, i ? PN_RESPONDER : PN_INITIATOR,
-                                NULL)) ||
-        (rc = pn_handshake_set_static(&hs[i], &ks[i])) ||
+    if ((rc = pn_handshake_init(&hs[i], &proto, i ? PN_RESPONDER : PN_INITIATOR,
+                                NULL)))
+      return cli_err(CLI_FAIL, "handshake setup: %s", pn_strerror(rc));
+    int needs = pn_handshake_needs(&hs[i]);
+    if (needs & PN_NEED_REMOTE_EPHEMERAL)
+      return cli_err(CLI_USAGE,
+                     "%s: a fallback pattern runs only after a "
+                     "failed IK (Noise Pipes), not on its own",
+                     name);
+    if (((needs & PN_NEED_LOCAL_STATIC) &&
+         (rc = pn_handshake_set_static(&hs[i], &ks[i]))) ||
+        ((needs & PN_NEED_REMOTE_STATIC) &&
+         (rc = pn_handshake_set_remote_static(&hs[i], ks[i ^ 1].pub,
+                                              pn_protocol_dhlen(&proto)))) ||
+        ((needs & PN_NEED_PSK) &&
+         (rc = pn_handshake_set_psks(&hs[i], psks, PN_NOISE_MAX_PSKS))) ||
         (rc = pn_handshake_start(&hs[i], (const uint8_t *)prologue,
                                  sizeof prologue - 1)))
       return cli_err(CLI_FAIL, "handshake setup: %s", pn_strerror(rc));

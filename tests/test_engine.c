@@ -1088,6 +1088,243 @@ static void test_plain_profile_vs_noise_layer(void **state) {
   finish(&s);
 }
 
+/* ---- Handshake payloads ------------------------------------------------- */
+
+/* Engine |who|'s payload for message |i|: "p<i> from <who>" and some bytes. */
+static size_t hsp_make(int who, int i, uint8_t *out) {
+  int n = snprintf((char *)out, 64, "p%d from %d", i, who);
+  for (int k = 0; k < 20 * i; k++)
+    out[n + k] = (uint8_t)(k * 13 + who);
+  return (size_t)n + 20 * (size_t)i;
+}
+
+/* The k-th HANDSHAKE_PAYLOAD on |node| comes before its PEER_CONNECTED, on
+ * the same connection, without a peer id, and holds |who|'s payload |idx|. */
+static void hsp_check(const sim *s, int node, size_t k, int who, int idx,
+                      pn_dir dir) {
+  uint8_t want[200];
+  size_t wl = hsp_make(who, idx, want);
+  long i = find_event(s, node, PN_EVENT_HANDSHAKE_PAYLOAD, k);
+  long c = find_event(s, node, PN_EVENT_PEER_CONNECTED, 0);
+  assert_true(i >= 0 && c > i);
+  const sim_event *v = &s->n[node].ev[i];
+  assert_int_equal(v->size, (uint64_t)idx);
+  assert_int_equal(v->len, wl);
+  assert_memory_equal(v->data, want, wl);
+  assert_int_equal(v->peer.len, 0);
+  assert_int_equal(v->dir, dir);
+  assert_int_equal(v->conn, s->n[node].ev[c].conn);
+}
+
+static void test_handshake_payloads(void **state) {
+  (void)state;
+  for (int split = 0; split < 2; split++) {
+    static uint8_t buf[2][PN_NOISE_MAX_MSGS][200];
+    pn_bytes pay[2][PN_NOISE_MAX_MSGS];
+    pn_engine_config cs[2];
+    for (int w = 0; w < 2; w++) {
+      cs[w] = base_cfg();
+      for (int i = 0; i < 3; i++) {
+        pay[w][i].data = buf[w][i];
+        pay[w][i].len = hsp_make(w, i, buf[w][i]);
+      }
+      cs[w].handshake_payloads = pay[w];
+      cs[w].nhandshake_payloads = 3;
+      cs[w].max_handshake_payload = 100;
+    }
+    sim s;
+    sim_init(&s, 2, NULL, cs, 40 + (uint64_t)split);
+    /* Copied at creation: the caller's buffers may change. */
+    memset(buf, 0xEE, sizeof buf);
+    /* Byte-at-a-time delivery puts handshake frames together in the pool. */
+    if (split) s.max_split = 1;
+    sim_connect(&s, 0, 1, 0);
+    sim_settle(&s);
+    /* XX: the initiator (0) writes messages 0 and 2, the responder 1. */
+    assert_int_equal(sim_count(&s, 1, PN_EVENT_HANDSHAKE_PAYLOAD), 2);
+    assert_int_equal(sim_count(&s, 0, PN_EVENT_HANDSHAKE_PAYLOAD), 1);
+    hsp_check(&s, 1, 0, 0, 0, PN_DIR_INBOUND);
+    hsp_check(&s, 1, 1, 0, 2, PN_DIR_INBOUND);
+    hsp_check(&s, 0, 0, 1, 1, PN_DIR_OUTBOUND);
+    assert_int_equal(sim_count(&s, 0, PN_EVENT_PEER_CONNECTED), 1);
+    assert_int_equal(sim_count(&s, 1, PN_EVENT_PEER_CONNECTED), 1);
+    send_ok(&s, 0, 1, "after", 5);
+    sim_settle(&s);
+    assert_int_equal(sim_count_from(&s, 1, 0), 1);
+    finish(&s);
+  }
+}
+
+/* A payload over the receiver's limit (0 by default) fails the handshake
+ * before any of it is kept; one of exactly the limit passes. */
+static void test_handshake_payload_limit(void **state) {
+  (void)state;
+  static const uint8_t hundred[100] = {7};
+  pn_bytes pay[2] = {{NULL, 0}, {hundred, sizeof hundred}};
+  const uint32_t limits[] = {0, 99, 100};
+  for (size_t k = 0; k < 3; k++) {
+    pn_engine_config cs[2];
+    cs[0] = base_cfg();
+    cs[0].max_handshake_payload = limits[k];
+    cs[1] = base_cfg();
+    cs[1].handshake_payloads = pay;
+    cs[1].nhandshake_payloads = 2;
+    sim s;
+    sim_init(&s, 2, NULL, cs, 50 + k);
+    sim_connect(&s, 0, 1, 0);
+    sim_settle(&s);
+    if (limits[k] >= sizeof hundred) {
+      assert_int_equal(sim_count(&s, 0, PN_EVENT_HANDSHAKE_PAYLOAD), 1);
+      assert_int_equal(sim_count(&s, 0, PN_EVENT_PEER_CONNECTED), 1);
+      assert_int_equal(sim_count(&s, 1, PN_EVENT_PEER_CONNECTED), 1);
+    } else {
+      assert_int_equal(sim_count(&s, 0, PN_EVENT_HANDSHAKE_PAYLOAD), 0);
+      assert_int_equal(sim_count_reason(&s, 0, PN_EVENT_REJECTED,
+                                        PN_REASON_FRAME_TOO_LARGE),
+                       1);
+      assert_int_equal(sim_count(&s, 1, PN_EVENT_REJECTED), 1);
+      assert_int_equal(sim_count(&s, 0, PN_EVENT_PEER_CONNECTED), 0);
+      assert_int_equal(sim_count(&s, 1, PN_EVENT_PEER_CONNECTED), 0);
+    }
+    finish(&s);
+  }
+}
+
+static void test_handshake_payload_config(void **state) {
+  (void)state;
+  static uint8_t big[PN_ENGINE_MAX_HANDSHAKE_PAYLOAD + 1];
+  pn_bytes pay[PN_NOISE_MAX_MSGS + 1];
+  memset(pay, 0, sizeof pay);
+  pn_engine_config c = base_cfg();
+  static const uint8_t priv[32] = {3};
+  c.static_private = priv;
+  c.static_private_len = 32;
+  size_t plain = pn_engine_memsize(&c);
+  assert_true(plain > 0);
+  c.handshake_payloads = pay;
+  c.nhandshake_payloads = PN_NOISE_MAX_MSGS + 1;
+  assert_int_equal(pn_engine_memsize(&c), 0);
+  c.nhandshake_payloads = PN_NOISE_MAX_MSGS;
+  assert_int_equal(pn_engine_memsize(&c), plain);
+  pay[1].len = 5; /* no data */
+  assert_int_equal(pn_engine_memsize(&c), 0);
+  pay[1].data = big;
+  pay[1].len = PN_ENGINE_MAX_HANDSHAKE_PAYLOAD + 1;
+  assert_int_equal(pn_engine_memsize(&c), 0);
+  pay[1].len = PN_ENGINE_MAX_HANDSHAKE_PAYLOAD;
+  /* Room for the copy, and for a received one. */
+  size_t with = pn_engine_memsize(&c);
+  assert_true(with >= plain + PN_ENGINE_MAX_HANDSHAKE_PAYLOAD);
+  c.max_handshake_payload = PN_ENGINE_MAX_HANDSHAKE_PAYLOAD + 1;
+  assert_int_equal(pn_engine_memsize(&c), 0);
+  c.max_handshake_payload = PN_ENGINE_MAX_HANDSHAKE_PAYLOAD;
+  assert_true(pn_engine_memsize(&c) >= with + PN_ENGINE_MAX_HANDSHAKE_PAYLOAD);
+  c.handshake_payloads = NULL;
+  assert_int_equal(pn_engine_memsize(&c), 0);
+  pn_engine *e = NULL;
+  assert_int_equal(pn_engine_new(&e, &c, 0), PN_ERR_INVALID_ARGUMENT);
+  assert_null(e);
+}
+
+/* The plain profile with payloads against the Noise layer: the payloads the
+ * other implementation sees and sends, and the same handshake hash. Until
+ * the HANDSHAKE_PAYLOAD event is polled, the engine takes no more bytes. */
+static void test_handshake_payload_plain_vs_noise_layer(void **state) {
+  (void)state;
+  const char *name = "Noise_XX_25519_ChaChaPoly_SHA256";
+  static const uint8_t mine[] = "responder says hi";
+  pn_bytes pay[2] = {{NULL, 0}, {mine, sizeof mine - 1}};
+  pn_engine_config c = base_cfg();
+  c.protocol = name;
+  c.profile = PN_PROFILE_PLAIN;
+  c.handshake_payloads = pay;
+  c.nhandshake_payloads = 2;
+  c.max_handshake_payload = 64;
+  uint8_t priv[32] = {9};
+  c.static_private = priv;
+  c.static_private_len = 32;
+  pn_engine *e;
+  assert_int_equal(pn_engine_new(&e, &c, 0), PN_OK);
+  pn_conn_id id;
+  assert_int_equal(pn_engine_conn_open(e, PN_DIR_INBOUND, NULL, NULL, 0, &id),
+                   PN_OK);
+  raw_peer r;
+  uint8_t rpriv[32] = {42};
+  assert_int_equal(
+      pn_protocol_parse(&r.p, name, strlen(name), PN_BACKEND_AUTO), 0);
+  assert_int_equal(pn_keypair_from_private(&r.s, &r.p, rpriv, 32), 0);
+  assert_int_equal(pn_handshake_init(&r.hs, &r.p, PN_INITIATOR, NULL), 0);
+  assert_int_equal(pn_handshake_set_static(&r.hs, &r.s), 0);
+  assert_int_equal(pn_handshake_start(&r.hs, NULL, 0), 0);
+  static uint8_t wire[PN_NOISE_MAX_MSG + 64], pl[PN_NOISE_MAX_MSG];
+  size_t n, pn_;
+  /* Message 0 with a payload, and the first bytes of what follows. */
+  assert_int_equal(pn_handshake_write(&r.hs, (const uint8_t *)"m0", 2,
+                                      wire + 2, PN_NOISE_MAX_MSG, &n),
+                   0);
+  wire[0] = (uint8_t)(n >> 8);
+  wire[1] = (uint8_t)n;
+  memset(wire + 2 + n, 0, 8);
+  assert_int_equal(pn_engine_recv(e, id, wire, 2 + n + 8, 1), (ptrdiff_t)(2 + n));
+  assert_int_equal(pn_engine_recv(e, id, wire + 2 + n, 8, 1), 0);
+  pn_action a;
+  int saw = 0;
+  const uint8_t *msg1 = NULL;
+  size_t msg1_len = 0;
+  while (pn_engine_poll(e, &a) == 1) {
+    if (a.type == PN_ACTION_EVENT &&
+        a.event.type == PN_EVENT_HANDSHAKE_PAYLOAD) {
+      assert_int_equal(a.event.size, 0);
+      assert_int_equal(a.event.len, 2);
+      assert_memory_equal(a.event.data, "m0", 2);
+      assert_int_equal(a.conn, id);
+      saw++;
+    } else if (a.type == PN_ACTION_SEND) {
+      msg1 = a.data;
+      msg1_len = a.len;
+    }
+  }
+  assert_int_equal(saw, 1);
+  /* Message 1 carries the engine's payload. */
+  assert_non_null(msg1);
+  assert_int_equal((size_t)msg1[0] << 8 | msg1[1], msg1_len - 2);
+  assert_int_equal(pn_handshake_read(&r.hs, msg1 + 2, msg1_len - 2, pl,
+                                     sizeof pl, &pn_),
+                   0);
+  assert_int_equal(pn_, sizeof mine - 1);
+  assert_memory_equal(pl, mine, pn_);
+  assert_int_equal(pn_engine_sent(e, id, msg1_len, 2), PN_OK);
+  /* Message 2, with a payload too. */
+  assert_int_equal(pn_handshake_write(&r.hs, (const uint8_t *)"third", 5,
+                                      wire + 2, PN_NOISE_MAX_MSG, &n),
+                   0);
+  wire[0] = (uint8_t)(n >> 8);
+  wire[1] = (uint8_t)n;
+  assert_int_equal(pn_engine_recv(e, id, wire, 2 + n, 3), (ptrdiff_t)(2 + n));
+  uint8_t h[PN_NOISE_MAX_HASHLEN];
+  size_t hl = pn_handshake_hash(&r.hs, h);
+  int order = 0;
+  while (pn_engine_poll(e, &a) == 1) {
+    if (a.type != PN_ACTION_EVENT) continue;
+    if (a.event.type == PN_EVENT_HANDSHAKE_PAYLOAD) {
+      assert_int_equal(order, 0);
+      assert_int_equal(a.event.size, 2);
+      assert_int_equal(a.event.len, 5);
+      assert_memory_equal(a.event.data, "third", 5);
+      order = 1;
+    } else if (a.event.type == PN_EVENT_PEER_CONNECTED) {
+      assert_int_equal(order, 1);
+      assert_int_equal(a.event.len, hl);
+      assert_memory_equal(a.event.data, h, hl);
+      assert_memory_equal(a.event.peer.key, r.s.pub, 32);
+      order = 2;
+    }
+  }
+  assert_int_equal(order, 2);
+  pn_handshake_wipe(&r.hs);
+  pn_engine_free(e);
+}
+
 /* ---- Ancestor regressions
  * ---------------------------------------------------- */
 
@@ -2016,6 +2253,10 @@ int main(void) {
       cmocka_unit_test(test_authorize),
       cmocka_unit_test(test_pool_backpressure),
       cmocka_unit_test(test_plain_profile_vs_noise_layer),
+      cmocka_unit_test(test_handshake_payloads),
+      cmocka_unit_test(test_handshake_payload_limit),
+      cmocka_unit_test(test_handshake_payload_config),
+      cmocka_unit_test(test_handshake_payload_plain_vs_noise_layer),
       cmocka_unit_test(test_reg_bad_handshake_length),
       cmocka_unit_test(test_reg_bad_transport_no_zombie),
       cmocka_unit_test(test_reg_send_by_id_and_identity),

@@ -100,6 +100,12 @@ struct pn_engine {
   size_t prologue_len;
   uint8_t psks[PN_NOISE_MAX_PSKS][PN_NOISE_PSKLEN];
   size_t npsks;
+  /* Handshake payloads: ours per message index, and the buffer a received
+   * one is decrypted into and delivered from. */
+  uint8_t *hsp_out[PN_NOISE_MAX_MSGS];
+  uint16_t hsp_out_len[PN_NOISE_MAX_MSGS];
+  uint8_t *hsp_in;
+  uint32_t hsp_in_cap;
   int profile, overflow;
   uint32_t max_conns, max_hs, max_peers;
   uint64_t max_message, send_queue;
@@ -157,7 +163,7 @@ enum { XRX_HEAD = 16 };
 
 typedef struct layout {
   size_t conns, free_conns, hss, route, heap, pos, ev, pool_next, rxs, txs,
-      deliver, xrx, xtx, pool, total;
+      hsp_out, hsp_in, deliver, xrx, xtx, pool, total;
   size_t xrx_cap, xtx_cap;
   uint32_t route_size, ev_cap, nblocks, reserve;
 } layout;
@@ -175,6 +181,8 @@ typedef struct settings {
   pn_protocol proto;
   uint32_t max_conns, max_hs, max_peers, block;
   uint64_t max_message, send_queue, budget;
+  size_t hsp_out;
+  uint32_t hsp_in;
   int needs_static;
 } settings;
 
@@ -207,6 +215,18 @@ static int settle(const pn_engine_config *cfg, settings *st) {
     return PN_ERR_INVALID_ARGUMENT;
   if (cfg->profile != PN_PROFILE_FRAMED && cfg->profile != PN_PROFILE_PLAIN)
     return PN_ERR_INVALID_ARGUMENT;
+  if (cfg->nhandshake_payloads > PN_NOISE_MAX_MSGS ||
+      (cfg->nhandshake_payloads && !cfg->handshake_payloads) ||
+      cfg->max_handshake_payload > PN_ENGINE_MAX_HANDSHAKE_PAYLOAD)
+    return PN_ERR_INVALID_ARGUMENT;
+  st->hsp_out = 0;
+  for (size_t i = 0; i < cfg->nhandshake_payloads; i++) {
+    const pn_bytes *b = &cfg->handshake_payloads[i];
+    if (b->len > PN_ENGINE_MAX_HANDSHAKE_PAYLOAD || (b->len && !b->data))
+      return PN_ERR_INVALID_ARGUMENT;
+    st->hsp_out += b->len;
+  }
+  st->hsp_in = cfg->max_handshake_payload;
   if (cfg->overflow != PN_OVERFLOW_REJECT &&
       cfg->overflow != PN_OVERFLOW_DISCONNECT)
     return PN_ERR_INVALID_ARGUMENT;
@@ -270,6 +290,8 @@ static void plan(const settings *st, int profile, layout *l) {
   PLACE(pool_next, pn_pool_meta_size(l->nblocks));
   PLACE(rxs, PN_NOISE_MAX_MSG + 16);
   PLACE(txs, PN_NOISE_MAX_MSG + 16);
+  PLACE(hsp_out, st->hsp_out);
+  PLACE(hsp_in, st->hsp_in);
   /* Chunked messages are delivered contiguous from here; the plain profile
    * delivers straight from the decryption buffer. */
   PLACE(deliver, profile == PN_PROFILE_PLAIN ? 0 : (size_t)st->max_message);
@@ -877,12 +899,14 @@ static void establish(pn_engine *e, conn *c) {
 static void hs_advance(pn_engine *e, conn *c) {
   pn_handshake *hs = &e->hss[c->hs].hs;
   while (pn_handshake_action(hs) == PN_HS_WRITE) {
-    size_t need = PN_FRAME_LEN + pn_handshake_overhead(hs), len;
+    const uint8_t *pay = e->hsp_out[hs->msg];
+    size_t plen = e->hsp_out_len[hs->msg];
+    size_t need = PN_FRAME_LEN + pn_handshake_overhead(hs) + plen, len;
     if (pn_bq_reserve(&e->pool, &c->txq, need, 0) != 0) {
       conn_fail(e, c, PN_REASON_POOL_EXHAUSTED, 0);
       return;
     }
-    int rc = pn_handshake_write(hs, NULL, 0, e->txs + PN_FRAME_LEN,
+    int rc = pn_handshake_write(hs, pay, plen, e->txs + PN_FRAME_LEN,
                                 PN_NOISE_MAX_MSG, &len);
     if (rc != PN_OK) {
       conn_fail(e, c,
@@ -1073,11 +1097,13 @@ static int rx_frame(pn_engine *e, conn *c, const uint8_t *src, size_t n) {
     if (q) pn_bq_peek(&e->pool, &c->rxq, e->rxs, q);
     if (n > q) memcpy(e->rxs + q, src, n - q);
     pn_handshake *hs = &e->hss[c->hs].hs;
-    uint8_t payload[1];
+    uint8_t none[1];
     size_t plen;
-    int rc = pn_handshake_read(hs, e->rxs, n, payload, sizeof payload, &plen);
-    /* Handshake payloads are empty in this protocol version. */
-    if (rc != PN_OK || plen) {
+    unsigned idx = hs->msg;
+    /* frame_len_ok bounded the payload by hsp_in_cap already. */
+    int rc = pn_handshake_read(hs, e->rxs, n, e->hsp_in_cap ? e->hsp_in : none,
+                               e->hsp_in_cap, &plen);
+    if (rc != PN_OK) {
       conn_fail(e, c,
                 rc <= PN_ERR_FATAL ? PN_REASON_INTERNAL
                                    : PN_REASON_HANDSHAKE_FAILED,
@@ -1093,8 +1119,16 @@ static int rx_frame(pn_engine *e, conn *c, const uint8_t *src, size_t n) {
       return RX_CLOSED;
     }
     timers_authenticated_received(e, c);
+    if (plen) {
+      /* Delivered from hsp_in: receiving stops until it is polled. */
+      e->msg_ptr = e->hsp_in;
+      e->msg_len = plen;
+      e->msg_pending = 1;
+      (void)ev_push(e, c, PN_EVENT_HANDSHAKE_PAYLOAD, 0, 0, idx);
+    }
     hs_advance(e, c);
-    return c->state == CS_CLOSING ? RX_CLOSED : RX_OK;
+    if (c->state == CS_CLOSING) return RX_CLOSED;
+    return plen ? RX_STOP : RX_OK;
   }
   int saved;
   uint8_t *dst;
@@ -1156,8 +1190,9 @@ static int frame_len_ok(pn_engine *e, conn *c, uint32_t len) {
   if (c->state == CS_HANDSHAKE) {
     pn_handshake *hs = &e->hss[c->hs].hs;
     if (pn_handshake_action(hs) != PN_HS_READ) return PN_REASON_PROTOCOL;
-    /* Exactly the pattern's keys and tags: payloads are empty. */
-    if (len > pn_handshake_overhead(hs)) return PN_REASON_FRAME_TOO_LARGE;
+    /* The pattern's keys and tags, and a payload within the limit. */
+    if (len > pn_handshake_overhead(hs) + e->hsp_in_cap)
+      return PN_REASON_FRAME_TOO_LARGE;
     return 0;
   }
   if (len < PN_NOISE_TAGLEN) return PN_REASON_PROTOCOL;
@@ -1289,6 +1324,17 @@ int pn_engine_init(pn_engine **pe, void *mem, size_t memlen,
   for (size_t i = 0; i < cfg->npsks; i++)
     memcpy(e->psks[i], cfg->psks[i], PN_NOISE_PSKLEN);
   e->npsks = cfg->npsks;
+  uint8_t *hp = base + l.hsp_out;
+  for (size_t i = 0; i < cfg->nhandshake_payloads; i++) {
+    const pn_bytes *b = &cfg->handshake_payloads[i];
+    if (!b->len) continue;
+    memcpy(hp, b->data, b->len);
+    e->hsp_out[i] = hp;
+    e->hsp_out_len[i] = (uint16_t)b->len;
+    hp += b->len;
+  }
+  e->hsp_in = base + l.hsp_in;
+  e->hsp_in_cap = st.hsp_in;
   e->profile = cfg->profile;
   e->overflow = cfg->overflow;
   e->max_conns = st.max_conns;
@@ -1680,6 +1726,14 @@ static void fill_event(pn_engine *e, const evq_ent *x, pn_action *a) {
   case PN_EVENT_MESSAGE:
     ev->data = e->msg_ptr;
     ev->len = e->msg_len;
+    e->msg_pending = 0;
+    break;
+  case PN_EVENT_HANDSHAKE_PAYLOAD:
+    /* Not authenticated yet: no identity goes with it. */
+    memset(&ev->peer, 0, sizeof ev->peer);
+    ev->data = e->msg_ptr;
+    ev->len = e->msg_len;
+    ev->size = x->size;
     e->msg_pending = 0;
     break;
   case PN_EVENT_OVERFLOW:

@@ -40,6 +40,12 @@ expect 2 1 -- "$P" node --connect 127.0.0.1:1=nothex
 expect 2 1 -- "$P" serve
 expect 2 1 -- "$P" connect
 expect 2 1 -- "$P" connect --timeout x 127.0.0.1:1
+expect 2 1 -- "$P" connect --hs-payload 0 127.0.0.1:1
+expect 2 1 -- "$P" connect --hs-payload 4:00 127.0.0.1:1
+expect 2 1 -- "$P" connect --hs-payload 1:abc 127.0.0.1:1
+expect 2 1 -- "$P" connect --hs-payload "1:$(head -c 4097 /dev/zero | od -An -v -tx1 | tr -d ' \n')" 127.0.0.1:1
+expect 2 1 -- "$P" serve --listen 127.0.0.1:0 --max-hs-payload 4097
+expect 2 1 -- "$P" selftest --protocol Noise_XXfallback_25519_ChaChaPoly_SHA256
 expect 2 1 -- "$P" keygen
 expect 2 1 -- "$P" keygen --dh 999 "$T/k"
 expect 2 1 -- "$P" demo extra
@@ -67,4 +73,9 @@ expect 4 1 -- "$P" connect -f "$T/missing" 127.0.0.1:1
 # A closed port: a runtime failure, one line.
 expect 1 1 -- "$P" connect --timeout 2000 -m hi 127.0.0.1:1
 expect 0 0 -- "$P" selftest
+# Patterns that need the other's key in advance, PSKs, or are one-way.
+for p in Noise_IK_25519_ChaChaPoly_SHA256 Noise_KKpsk0+psk2_25519_ChaChaPoly_SHA256 \
+         Noise_X_25519_ChaChaPoly_BLAKE2b Noise_X1K1_25519_ChaChaPoly_SHA512; do
+  expect 0 0 -- "$P" selftest --protocol "$p"
+done
 exit $fail

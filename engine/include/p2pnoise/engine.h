@@ -80,6 +80,8 @@ enum {
   PN_ENGINE_MAX_POOL_BLOCK = 1 << 20,
   PN_ENGINE_MAX_CONNS = 1 << 24,
   PN_ENGINE_MAX_PROLOGUE = 1024,
+  /* Largest handshake payload, sent or accepted. */
+  PN_ENGINE_MAX_HANDSHAKE_PAYLOAD = 4096,
   /* The plain profile's largest message: one Noise message minus its tag. */
   PN_ENGINE_PLAIN_MAX_MESSAGE = PN_NOISE_MAX_MSG - PN_NOISE_TAGLEN,
   /* Largest peer id: a static public key (X448). */
@@ -167,6 +169,12 @@ typedef struct pn_engine pn_engine;
  * into the engine. */
 typedef int (*pn_authorize_fn)(void *user, const pn_peer_id *peer, pn_dir dir);
 
+/* Borrowed bytes. */
+typedef struct pn_bytes {
+  const uint8_t *data;
+  size_t len;
+} pn_bytes;
+
 typedef struct pn_engine_config {
   /* Noise protocol name; NULL: "Noise_XX_25519_ChaChaPoly_BLAKE2b". Only
    * interactive patterns without the fallback modifier. */
@@ -184,6 +192,20 @@ typedef struct pn_engine_config {
   const uint8_t (*psks)[PN_NOISE_PSKLEN];
   size_t npsks;
   pn_profile profile;
+  /* Handshake payloads to send (copied): entry i goes in message i of the
+   * pattern (0-based, both sides' messages counted: XX's message 1 is the
+   * responder's) whenever this engine writes that message, in either role.
+   * Missing or empty entries send nothing. At most PN_NOISE_MAX_MSGS
+   * entries of at most PN_ENGINE_MAX_HANDSHAKE_PAYLOAD bytes. What each
+   * message protects is the pattern's (noise.md section 7.7): XX's message
+   * 0 goes in clear, and no payload is authenticated to its sender before
+   * the peer is connected. */
+  const pn_bytes *handshake_payloads;
+  size_t nhandshake_payloads;
+  /* Largest handshake payload accepted from a peer, each delivered as a
+   * HANDSHAKE_PAYLOAD event (0: none; a larger one fails the handshake).
+   * At most PN_ENGINE_MAX_HANDSHAKE_PAYLOAD. */
+  uint32_t max_handshake_payload;
   /* Limits; 0 means the default. max_conns counts half-open connections
    * and connections that are closing. */
   uint32_t max_conns;
@@ -232,7 +254,8 @@ PN_API size_t pn_engine_memsize(const pn_engine_config *cfg);
  *                          missing static key or PSK, a bad key length,
  *                          limits out of range, a send queue or a pool
  *                          that cannot hold one max_message in wire form
- *                          (the pool: plus its reserve of one frame).
+ *                          (the pool: plus its reserve of one frame),
+ *                          handshake payloads over the limits above.
  * PN_ERR_NAME_*, PN_ERR_UNSUPPORTED  from pn_protocol_parse.
  * PN_ERR_CRYPTO            the crypto library or the RNG failed (fatal).
  */
@@ -286,11 +309,11 @@ PN_API int pn_engine_conn_open(pn_engine *e, pn_dir dir,
 
 /*
  * Bytes received on |c|. Returns how many were taken (>= 0); that is the
- * backpressure. Processing stops after a frame that produced a MESSAGE or
- * an inbound OVERFLOW event: until that event is polled, this function
- * takes nothing on any connection (the message bytes live in one engine
- * buffer). Fewer bytes are also taken when the pool cannot hold a partial
- * frame or a chunked message now. Drain pn_engine_poll() and offer the
+ * backpressure. Processing stops after a frame that produced a MESSAGE, a
+ * HANDSHAKE_PAYLOAD or an inbound OVERFLOW event: until that event is polled,
+ * this function takes nothing on any connection (the message bytes live in one
+ * engine buffer). Fewer bytes are also taken when the pool cannot hold a
+ * partial frame or a chunked message now. Drain pn_engine_poll() and offer the
  * rest again, at the latest after the next input (ack, tick, receive).
  * Bytes for a connection that is closing and expects nothing more are
  * taken and ignored.
@@ -389,7 +412,12 @@ typedef enum pn_event_type {
   PN_EVENT_OVERFLOW = 5,          /* peer, size, reason: MESSAGE_TOO_LARGE
                                      (inbound, discarded) or SEND_QUEUE_FULL */
   PN_EVENT_REJECTED = 6,          /* conn, reason, count (conn 0: at open) */
-  PN_EVENT_CLOSED = 7             /* after shutdown; nothing follows */
+  PN_EVENT_CLOSED = 7,            /* after shutdown; nothing follows */
+  /* conn, dir, data, len, size: the message's index in the pattern. A
+   * non-empty handshake payload from the remote, before the handshake
+   * completes: the peer is not known or authorized yet (peer.len 0). A
+   * PEER_CONNECTED or REJECTED for the same conn follows. */
+  PN_EVENT_HANDSHAKE_PAYLOAD = 8
 } pn_event_type;
 
 typedef struct pn_event {
@@ -398,9 +426,11 @@ typedef struct pn_event {
   int remote_reason; /* the reason in the peer's CLOSE frame, else 0 */
   pn_dir dir;
   pn_peer_id peer;     /* when known (len 0 otherwise) */
-  const uint8_t *data; /* MESSAGE bytes or PEER_CONNECTED hash; borrowed */
+  const uint8_t *data; /* MESSAGE or HANDSHAKE_PAYLOAD bytes, PEER_CONNECTED
+                          hash; borrowed */
   size_t len;
-  uint64_t size;  /* OVERFLOW: declared or attempted size */
+  uint64_t size;  /* OVERFLOW: declared or attempted size;
+                     HANDSHAKE_PAYLOAD: message index */
   uint64_t count; /* REJECTED at open: refusals coalesced, else 1 */
 } pn_event;
 
