@@ -209,8 +209,9 @@ static void pn_sodium_blake2b(uint8_t *out, const pn_iov *iov, size_t n) {
   (void)crypto_generichash_init(&st, NULL, 0, 64);
   for (size_t i = 0; i < n; i++)
     if (iov[i].len) (void)crypto_generichash_update(&st, iov[i].p, iov[i].len);
+  /* Final wipes the chaining value and the buffer itself; only the length
+   * counters and flags stay in |st|. */
   (void)crypto_generichash_final(&st, out, 64);
-  sodium_memzero(&st, sizeof st);
 }
 
 static const pn_hash_ops pn_sodium_hashes[] = {

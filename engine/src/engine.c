@@ -12,6 +12,7 @@
 #include "crypto.h"
 #include "engine_int.h"
 #include "frame.h"
+#include "noise_int.h"
 #include "pool.h"
 #include "route.h"
 #include "timer.h"
@@ -37,7 +38,8 @@ enum conn_flag {
   F_REASM = 1 << 11,      /* reassembling a chunked message */
   F_KEYS = 1 << 12,       /* transport keys exist */
   F_REPORTED = 1 << 13,   /* its end was reported (REJECTED/DISCONNECTED) */
-  F_WAS_PEER = 1 << 14
+  F_WAS_PEER = 1 << 14,
+  F_GONE = 1 << 15 /* the driver closed the transport: nothing is sent */
 };
 
 typedef struct link {
@@ -96,8 +98,9 @@ struct pn_engine {
   pn_protocol proto;
   pn_keypair s;
   int has_s;
-  uint8_t prologue[PN_ENGINE_MAX_PROLOGUE];
-  size_t prologue_len;
+  /* The symmetric state after the protocol name and the prologue: every
+   * handshake starts from a copy. */
+  pn_symmetricstate prologued;
   uint8_t psks[PN_NOISE_MAX_PSKS][PN_NOISE_PSKLEN];
   size_t npsks;
   /* Handshake payloads: ours per message index, and the buffer a received
@@ -647,7 +650,9 @@ static void begin_close(pn_engine *e, conn *c, int reason) {
   unroute(e, c);
   if (c->state == CS_CLOSING) return;
   c->reason = (uint16_t)reason;
-  int graceful = (c->flags & F_KEYS) && c->state == CS_OPEN;
+  /* A CLOSE frame needs keys and a transport to carry it. */
+  int graceful =
+      (c->flags & F_KEYS) && c->state == CS_OPEN && !(c->flags & F_GONE);
   hs_release(e, c);
   reasm_drop(e, c, 1);
   c->flags &= ~(uint32_t)(F_REASM | F_DISCARD | F_DUP_WAIT);
@@ -1319,8 +1324,8 @@ int pn_engine_init(pn_engine **pe, void *mem, size_t memlen,
     if (rc != PN_OK) goto out;
     e->has_s = 1;
   }
-  if (cfg->prologue_len) memcpy(e->prologue, cfg->prologue, cfg->prologue_len);
-  e->prologue_len = cfg->prologue_len;
+  pn_symmetric_init(&e->prologued, &e->proto);
+  pn_symmetric_mix_hash(&e->prologued, cfg->prologue, cfg->prologue_len);
   for (size_t i = 0; i < cfg->npsks; i++)
     memcpy(e->psks[i], cfg->psks[i], PN_NOISE_PSKLEN);
   e->npsks = cfg->npsks;
@@ -1483,8 +1488,7 @@ int pn_engine_conn_open(pn_engine *e, pn_dir dir, const pn_peer_id *expected,
   if (rc == PN_OK && e->npsks)
     rc = pn_handshake_set_psks(
         &h->hs, (const uint8_t(*)[PN_NOISE_PSKLEN])e->psks, e->npsks);
-  if (rc == PN_OK)
-    rc = pn_handshake_start(&h->hs, e->prologue, e->prologue_len);
+  if (rc == PN_OK) rc = pn_handshake_start_prologued(&h->hs, &e->prologued);
   if (rc != PN_OK) {
     pn_handshake_wipe(&h->hs);
     return rc;
@@ -1546,6 +1550,7 @@ int pn_engine_conn_closed(pn_engine *e, pn_conn_id id, pn_time now) {
   conn *c = lookup(e, id);
   if (!c) return PN_ERR_NOT_FOUND;
   clock_in(e, now);
+  c->flags |= F_GONE;
   if (!(c->flags & F_REPORTED)) {
     int remote = (c->flags & F_CLOSE_RCVD) != 0;
     conn_fail(e, c,

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "crypto.h"
+#include "noise_int.h"
 
 static int is_init(const pn_handshake *hs) {
   return hs->role == PN_INITIATOR;
@@ -154,8 +155,8 @@ static void mix_pre(pn_handshake *hs, const uint8_t *tok, size_t n, int local) {
   }
 }
 
-int pn_handshake_start(pn_handshake *hs, const uint8_t *prologue,
-                       size_t prologue_len) {
+static int start(pn_handshake *hs, const pn_symmetricstate *prologued,
+                 const uint8_t *prologue, size_t prologue_len) {
   if (!hs || !hs->proto || (!prologue && prologue_len))
     return PN_ERR_INVALID_ARGUMENT;
   if (hs->action != PN_HS_SETUP) return PN_ERR_INVALID_STATE;
@@ -174,14 +175,29 @@ int pn_handshake_start(pn_handshake *hs, const uint8_t *prologue,
   for (int i = 0; i < p->npsk; i++)
     if (!hs->psk[i]) return PN_ERR_MISSING_PSK;
 
-  pn_symmetric_init(&hs->ss, p);
-  pn_symmetric_mix_hash(&hs->ss, prologue, prologue_len);
+  if (prologued) {
+    hs->ss = *prologued;
+  } else {
+    pn_symmetric_init(&hs->ss, p);
+    pn_symmetric_mix_hash(&hs->ss, prologue, prologue_len);
+  }
   mix_pre(hs, p->pre_i, p->npre_i, init);
   mix_pre(hs, p->pre_r, p->npre_r, !init);
   hs->msg = 0;
   hs->psk_next = 0;
   next_action(hs);
   return PN_OK;
+}
+
+int pn_handshake_start(pn_handshake *hs, const uint8_t *prologue,
+                       size_t prologue_len) {
+  return start(hs, NULL, prologue, prologue_len);
+}
+
+int pn_handshake_start_prologued(pn_handshake *hs,
+                                 const pn_symmetricstate *prologued) {
+  if (!prologued) return PN_ERR_INVALID_ARGUMENT;
+  return start(hs, prologued, NULL, 0);
 }
 
 int pn_handshake_action(const pn_handshake *hs) {
