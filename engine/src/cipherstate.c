@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "crypto.h"
+#include "noise_int.h"
 
 void pn_cipherstate_init(pn_cipherstate *cs, const pn_protocol *p) {
   pn_wipe(cs, sizeof *cs);
@@ -49,6 +50,30 @@ int pn_cipherstate_encrypt(pn_cipherstate *cs, const uint8_t *ad, size_t adlen,
   if (outcap < inlen + PN_NOISE_TAGLEN) return PN_ERR_NOBUF;
   if (cs->ops->encrypt(cs->k, cs->n, ad, adlen, in, inlen, out) != 0)
     return PN_ERR_CRYPTO;
+  cs->n++;
+  *outlen = inlen + PN_NOISE_TAGLEN;
+  return PN_OK;
+}
+
+int pn_cipherstate_encrypt2(pn_cipherstate *cs, const uint8_t *hdr,
+                            size_t hdrlen, const uint8_t *body, size_t bodylen,
+                            uint8_t *out, size_t outcap, size_t *outlen) {
+  size_t inlen = hdrlen + bodylen;
+  if (!cs || !outlen || !out || (!hdr && hdrlen) || (!body && bodylen) ||
+      !cs->has_key)
+    return PN_ERR_INVALID_ARGUMENT;
+  if (cs->n == UINT64_MAX) return PN_ERR_NONCE_EXHAUSTED;
+  if (inlen > PN_NOISE_MAX_MSG - PN_NOISE_TAGLEN) return PN_ERR_MSG_SIZE;
+  if (outcap < inlen + PN_NOISE_TAGLEN) return PN_ERR_NOBUF;
+  int rc;
+  if (cs->ops->encrypt2) {
+    rc = cs->ops->encrypt2(cs->k, cs->n, hdr, hdrlen, body, bodylen, out);
+  } else {
+    if (hdrlen) memmove(out, hdr, hdrlen);
+    if (bodylen) memcpy(out + hdrlen, body, bodylen);
+    rc = cs->ops->encrypt(cs->k, cs->n, NULL, 0, out, inlen, out);
+  }
+  if (rc != 0) return PN_ERR_CRYPTO;
   cs->n++;
   *outlen = inlen + PN_NOISE_TAGLEN;
   return PN_OK;

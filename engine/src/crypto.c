@@ -147,6 +147,16 @@ static const pn_cipher_ops *pn_split_pick(int id, size_t len) {
     return pn_split_pick(ID, inlen < 16 ? 0 : inlen - 16)                      \
         ->decrypt_iv(k, iv, ad, adlen, in, inlen, out);                        \
   }                                                                            \
+  static int name##_enc2(const uint8_t k[32], uint64_t n, const uint8_t *hdr,  \
+                         size_t hdrlen, const uint8_t *body, size_t bodylen,   \
+                         uint8_t *out) {                                       \
+    const pn_cipher_ops *o = pn_split_pick(ID, hdrlen + bodylen);              \
+    if (o->encrypt2)                                                           \
+      return o->encrypt2(k, n, hdr, hdrlen, body, bodylen, out);               \
+    memmove(out, hdr, hdrlen);                                                 \
+    memcpy(out + hdrlen, body, bodylen);                                       \
+    return o->encrypt(k, n, NULL, 0, out, hdrlen + bodylen, out);              \
+  }                                                                            \
   static void name##_forget(const uint8_t k[32]) {                             \
     if (pn_split_large[ID]->forget) pn_split_large[ID]->forget(k);             \
   }                                                                            \
@@ -156,6 +166,7 @@ static const pn_cipher_ops *pn_split_pick(int id, size_t len) {
                                      .decrypt = name##_dec,                    \
                                      .encrypt_iv = name##_enc_iv,              \
                                      .decrypt_iv = name##_dec_iv,              \
+                                     .encrypt2 = name##_enc2,                  \
                                      .forget = name##_forget};
 
 PN_SPLIT_OPS(pn_split_chachapoly, PN_CIPHER_CHACHAPOLY)

@@ -15,8 +15,8 @@ typedef struct pn_iov {
 } pn_iov;
 
 typedef struct pn_dh_ops {
-  uint8_t id;      /* pn_dh_id */
-  uint8_t dhlen;   /* public, private and shared-secret length */
+  uint8_t id;    /* pn_dh_id */
+  uint8_t dhlen; /* public, private and shared-secret length */
   const char *impl;
   /* pub = priv * G. 0, or PN_ERR_CRYPTO. */
   int (*pubkey)(uint8_t *pub, const uint8_t *priv);
@@ -45,6 +45,13 @@ typedef struct pn_cipher_ops {
   int (*decrypt_iv)(const uint8_t k[32], const uint8_t iv[12],
                     const uint8_t *ad, size_t adlen, const uint8_t *in,
                     size_t inlen, uint8_t *out);
+  /* Optional: ENCRYPT(k, n, ad = empty, hdr || body) into out[0 ..
+   * hdrlen+bodylen+16) without first copying |body| next to |hdr|. |hdr|
+   * may be at |out|; |body| must not overlap |out|. NULL: the caller puts
+   * the plaintext together and uses encrypt. */
+  int (*encrypt2)(const uint8_t k[32], uint64_t n, const uint8_t *hdr,
+                  size_t hdrlen, const uint8_t *body, size_t bodylen,
+                  uint8_t *out);
   /* Optional: drops any copy of |k| the implementation cached (the
    * per-thread contexts of libcrypto), so a wiped CipherState leaves no key
    * behind. NULL when nothing is cached. */

@@ -312,6 +312,28 @@ static int pn_ossl_seal(int c, const uint8_t k[32], const uint8_t iv[12],
   return PN_OK;
 }
 
+/* pn_ossl_seal over hdr || body, two updates into one output. */
+static int pn_ossl_seal2(int c, const uint8_t k[32], const uint8_t iv[12],
+                         const uint8_t *hdr, size_t hdrlen, const uint8_t *body,
+                         size_t bodylen, uint8_t *out) {
+  pn_ossl_slot *s = pn_ossl_slot_get(c, 1);
+  int outl = 0;
+  OSSL_PARAM params[2];
+  if (!s) return PN_ERR_CRYPTO;
+  EVP_CIPHER_CTX *ctx = s->ctx;
+  size_t len = hdrlen + bodylen;
+  if (!pn_ossl_rekey(s, k, iv, 1, NULL) ||
+      !pn_ossl_update(ctx, out, hdr, hdrlen) ||
+      !pn_ossl_update(ctx, out + hdrlen, body, bodylen) ||
+      EVP_CipherFinal_ex(ctx, out + len, &outl) != 1 || outl != 0)
+    return PN_ERR_CRYPTO;
+  params[0] = OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG,
+                                                out + len, 16);
+  params[1] = OSSL_PARAM_construct_end();
+  if (EVP_CIPHER_CTX_get_params(ctx, params) != 1) return PN_ERR_CRYPTO;
+  return PN_OK;
+}
+
 static int pn_ossl_open(int c, const uint8_t k[32], const uint8_t iv[12],
                         const uint8_t *ad, size_t adlen, const uint8_t *in,
                         size_t inlen, uint8_t *out) {
@@ -392,6 +414,16 @@ static int pn_ossl_chachapoly_encrypt(const uint8_t k[32], uint64_t n,
   return pn_ossl_chachapoly_encrypt_iv(k, iv, ad, adlen, in, inlen, out);
 }
 
+static int pn_ossl_chachapoly_encrypt2(const uint8_t k[32], uint64_t n,
+                                       const uint8_t *hdr, size_t hdrlen,
+                                       const uint8_t *body, size_t bodylen,
+                                       uint8_t *out) {
+  uint8_t iv[12];
+  pn_ossl_nonce(iv, n, 0);
+  return pn_ossl_seal2(PN_OSSL_CHACHAPOLY, k, iv, hdr, hdrlen, body, bodylen,
+                       out);
+}
+
 static int pn_ossl_chachapoly_decrypt(const uint8_t k[32], uint64_t n,
                                       const uint8_t *ad, size_t adlen,
                                       const uint8_t *in, size_t inlen,
@@ -408,6 +440,15 @@ static int pn_ossl_aesgcm_encrypt(const uint8_t k[32], uint64_t n,
   uint8_t iv[12];
   pn_ossl_nonce(iv, n, 1);
   return pn_ossl_aesgcm_encrypt_iv(k, iv, ad, adlen, in, inlen, out);
+}
+
+static int pn_ossl_aesgcm_encrypt2(const uint8_t k[32], uint64_t n,
+                                   const uint8_t *hdr, size_t hdrlen,
+                                   const uint8_t *body, size_t bodylen,
+                                   uint8_t *out) {
+  uint8_t iv[12];
+  pn_ossl_nonce(iv, n, 1);
+  return pn_ossl_seal2(PN_OSSL_AESGCM, k, iv, hdr, hdrlen, body, bodylen, out);
 }
 
 static int pn_ossl_aesgcm_decrypt(const uint8_t k[32], uint64_t n,
@@ -443,6 +484,7 @@ static const pn_cipher_ops pn_ossl_cipher_ops[PN_OSSL_NCIPHERS] = {
      .decrypt = pn_ossl_chachapoly_decrypt,
      .encrypt_iv = pn_ossl_chachapoly_encrypt_iv,
      .decrypt_iv = pn_ossl_chachapoly_decrypt_iv,
+     .encrypt2 = pn_ossl_chachapoly_encrypt2,
      .forget = pn_ossl_forget},
     {.id = PN_CIPHER_AESGCM,
      .impl = "libcrypto",
@@ -450,6 +492,7 @@ static const pn_cipher_ops pn_ossl_cipher_ops[PN_OSSL_NCIPHERS] = {
      .decrypt = pn_ossl_aesgcm_decrypt,
      .encrypt_iv = pn_ossl_aesgcm_encrypt_iv,
      .decrypt_iv = pn_ossl_aesgcm_decrypt_iv,
+     .encrypt2 = pn_ossl_aesgcm_encrypt2,
      .forget = pn_ossl_forget},
 };
 

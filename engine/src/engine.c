@@ -608,10 +608,17 @@ static void closing_progress(pn_engine *e, conn *c) {
 /* Encrypts the |len| bytes at |f| + 2 in place into a frame at |f|. A
  * frame in e->txs is appended to the transmit queue, whose room was
  * reserved; one in the express send buffer (|c| owns it) stays there. */
-static int put_frame(pn_engine *e, conn *c, uint8_t *f, size_t len) {
+/* Encrypts the frame at |f|: its |hdr| bytes already in place after the
+ * length, then |n| bytes of |body| (NULL: already in place after the
+ * header), and queues it. */
+static int put_frame(pn_engine *e, conn *c, uint8_t *f, size_t hdr,
+                     const uint8_t *body, size_t n) {
   size_t out;
-  int rc = pn_cipherstate_encrypt(&c->tx, NULL, 0, f + PN_FRAME_LEN, len,
-                                  f + PN_FRAME_LEN, PN_NOISE_MAX_MSG, &out);
+  uint8_t *p = f + PN_FRAME_LEN;
+  int rc = body ? pn_cipherstate_encrypt2(&c->tx, p, hdr, body, n, p,
+                                          PN_NOISE_MAX_MSG, &out)
+                : pn_cipherstate_encrypt(&c->tx, NULL, 0, p, hdr + n, p,
+                                         PN_NOISE_MAX_MSG, &out);
   if (rc != PN_OK) return rc;
   pn_put16(f, (uint32_t)out);
   if (f == e->txs)
@@ -631,7 +638,7 @@ static int control_frame(pn_engine *e, conn *c, const uint8_t *pt, size_t len) {
                     pt[0] == PN_FT_CLOSE) != 0)
     return PN_ERR_POOL_EXHAUSTED;
   memcpy(e->txs + PN_FRAME_LEN, pt, len);
-  int rc = put_frame(e, c, e->txs, len);
+  int rc = put_frame(e, c, e->txs, len, NULL, 0);
   if (rc == PN_OK)
     want_send(e, c);
   else
@@ -765,9 +772,9 @@ static int send_msg(pn_engine *e, conn *c, const uint8_t *msg, size_t len) {
       p[0] = PN_FT_DATA_MORE;
       hdr = PN_FT_MORE_HDR;
     }
-    if (n) memcpy(p + hdr, msg + off, n);
+    /* The data is read from |msg| as it is encrypted: no copy first. */
+    int rc = put_frame(e, c, f, hdr, n ? msg + off : NULL, n);
     off += n;
-    int rc = put_frame(e, c, f, hdr + n);
     if (rc != PN_OK) {
       /* Cannot happen after the checks above; the stream is now broken. */
       pn_wipe(f, PN_FRAME_LEN + hdr + n + PN_NOISE_TAGLEN);

@@ -13,4 +13,12 @@
 int pn_handshake_start_prologued(pn_handshake *hs,
                                  const pn_symmetricstate *prologued);
 
+/* EncryptWithAd(empty, hdr || body) into |out| without first copying
+ * |body| next to |hdr| where the library allows it. |hdr| may be at |out|;
+ * |body| must not overlap |out|. Transport use: the key must be set.
+ * Errors as pn_cipherstate_encrypt, PN_ERR_INVALID_ARGUMENT without a key. */
+int pn_cipherstate_encrypt2(pn_cipherstate *cs, const uint8_t *hdr,
+                            size_t hdrlen, const uint8_t *body, size_t bodylen,
+                            uint8_t *out, size_t outcap, size_t *outlen);
+
 #endif
