@@ -489,8 +489,16 @@ static void timers_close_started(pn_engine *e, conn *c, pn_time linger) {
   pn_timers_set(&e->timers, slot_of(e, c), c->close_at);
 }
 
+/* How long either side of a duplicate waits for the switch: the handshake
+ * timeout, bounded even when that timer is off, or a peer that never
+ * finishes the switch would hold the connection forever. */
+static pn_time dup_wait(const pn_engine *e) {
+  return e->hs_timeout == PN_TIME_NEVER ? PN_ENGINE_DEFAULT_HANDSHAKE_TIMEOUT
+                                        : e->hs_timeout;
+}
+
 static void timers_duplicate_closed_by_peer(pn_engine *e, conn *c) {
-  c->dup_at = add_time(e->now, e->hs_timeout);
+  c->dup_at = add_time(e->now, dup_wait(e));
   resched(e, c);
 }
 
@@ -679,8 +687,8 @@ static void begin_close(pn_engine *e, conn *c, int reason) {
   }
   pn_time linger = e->linger;
   /* A duplicate keeps reading while the peer moves to the survivor. */
-  if (reason == PN_REASON_DUPLICATE && e->hs_timeout > linger)
-    linger = e->hs_timeout;
+  if (reason == PN_REASON_DUPLICATE && dup_wait(e) > linger)
+    linger = dup_wait(e);
   timers_close_started(e, c, linger);
   closing_progress(e, c);
 }
