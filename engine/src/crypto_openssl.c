@@ -291,31 +291,13 @@ static int pn_ossl_update(EVP_CIPHER_CTX *ctx, uint8_t *out, const uint8_t *in,
   return 1;
 }
 
-static int pn_ossl_seal(int c, const uint8_t k[32], const uint8_t iv[12],
-                        const uint8_t *ad, size_t adlen, const uint8_t *in,
-                        size_t inlen, uint8_t *out) {
-  pn_ossl_slot *s = pn_ossl_slot_get(c, 1);
-  EVP_CIPHER_CTX *ctx;
-  int outl = 0;
-  OSSL_PARAM params[2];
-  if (!s) return PN_ERR_CRYPTO;
-  ctx = s->ctx;
-  if (!pn_ossl_rekey(s, k, iv, 1, NULL) ||
-      !pn_ossl_update(ctx, NULL, ad, adlen) ||
-      !pn_ossl_update(ctx, out, in, inlen) ||
-      EVP_CipherFinal_ex(ctx, out + inlen, &outl) != 1 || outl != 0)
-    return PN_ERR_CRYPTO;
-  params[0] = OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG,
-                                                out + inlen, 16);
-  params[1] = OSSL_PARAM_construct_end();
-  if (EVP_CIPHER_CTX_get_params(ctx, params) != 1) return PN_ERR_CRYPTO;
-  return PN_OK;
-}
-
-/* pn_ossl_seal over hdr || body, two updates into one output. */
-static int pn_ossl_seal2(int c, const uint8_t k[32], const uint8_t iv[12],
-                         const uint8_t *hdr, size_t hdrlen, const uint8_t *body,
-                         size_t bodylen, uint8_t *out) {
+/* ENCRYPT(k, iv, ad, hdr || body) into out: the plaintext may come in two
+ * pieces (a frame header and the caller's data), fed as two updates. */
+static int pn_ossl_seal_parts(int c, const uint8_t k[32], const uint8_t iv[12],
+                              const uint8_t *ad, size_t adlen,
+                              const uint8_t *hdr, size_t hdrlen,
+                              const uint8_t *body, size_t bodylen,
+                              uint8_t *out) {
   pn_ossl_slot *s = pn_ossl_slot_get(c, 1);
   int outl = 0;
   OSSL_PARAM params[2];
@@ -323,6 +305,7 @@ static int pn_ossl_seal2(int c, const uint8_t k[32], const uint8_t iv[12],
   EVP_CIPHER_CTX *ctx = s->ctx;
   size_t len = hdrlen + bodylen;
   if (!pn_ossl_rekey(s, k, iv, 1, NULL) ||
+      !pn_ossl_update(ctx, NULL, ad, adlen) ||
       !pn_ossl_update(ctx, out, hdr, hdrlen) ||
       !pn_ossl_update(ctx, out + hdrlen, body, bodylen) ||
       EVP_CipherFinal_ex(ctx, out + len, &outl) != 1 || outl != 0)
@@ -332,6 +315,18 @@ static int pn_ossl_seal2(int c, const uint8_t k[32], const uint8_t iv[12],
   params[1] = OSSL_PARAM_construct_end();
   if (EVP_CIPHER_CTX_get_params(ctx, params) != 1) return PN_ERR_CRYPTO;
   return PN_OK;
+}
+
+static int pn_ossl_seal(int c, const uint8_t k[32], const uint8_t iv[12],
+                        const uint8_t *ad, size_t adlen, const uint8_t *in,
+                        size_t inlen, uint8_t *out) {
+  return pn_ossl_seal_parts(c, k, iv, ad, adlen, in, inlen, NULL, 0, out);
+}
+
+static int pn_ossl_seal2(int c, const uint8_t k[32], const uint8_t iv[12],
+                         const uint8_t *hdr, size_t hdrlen, const uint8_t *body,
+                         size_t bodylen, uint8_t *out) {
+  return pn_ossl_seal_parts(c, k, iv, NULL, 0, hdr, hdrlen, body, bodylen, out);
 }
 
 static int pn_ossl_open(int c, const uint8_t k[32], const uint8_t iv[12],
