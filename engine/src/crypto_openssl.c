@@ -6,9 +6,11 @@
  * allocated per call: the EVP_CIPHERs are fetched once, and each thread keeps
  * one EVP_CIPHER_CTX per cipher and direction that only gets a new nonce per
  * call, plus a new key when the key differs from the previous call's (a key
- * schedule costs as much as a short message with AES-GCM). Those contexts are
- * freed at thread exit (a pthread key destructor) and, for the thread that
- * calls exit(), by an atexit hook that runs before OpenSSL's own cleanup.
+ * schedule costs as much as a short message with AES-GCM). The digests, which
+ * handshakes call about a hundred times each, likewise keep one context per
+ * hash and thread. Those contexts are freed at thread exit (a pthread key
+ * destructor) and, for the thread that calls exit(), by an atexit hook that
+ * runs before OpenSSL's own cleanup.
  */
 #include "crypto.h"
 
@@ -76,9 +78,12 @@ typedef struct pn_ossl_slot {
   uint8_t keyed; /* key is loaded into ctx */
 } pn_ossl_slot;
 
-/* One thread's cached contexts: [cipher][encrypt]. */
+/* One thread's cached contexts: [cipher][encrypt], and one digest context
+ * per hash, kept initialised (a fresh state) between calls. */
 typedef struct pn_ossl_thread {
   pn_ossl_slot slot[PN_OSSL_NCIPHERS][2];
+  EVP_MD_CTX *md[PN_OSSL_NMDS];
+  uint8_t md_ready[PN_OSSL_NMDS];
 } pn_ossl_thread;
 
 static _Thread_local pn_ossl_thread *pn_ossl_tls;
@@ -93,6 +98,8 @@ static void pn_ossl_thread_free(void *p) {
   for (int c = 0; c < PN_OSSL_NCIPHERS; c++)
     for (int e = 0; e < 2; e++)
       EVP_CIPHER_CTX_free(t->slot[c][e].ctx);
+  for (int m = 0; m < PN_OSSL_NMDS; m++)
+    EVP_MD_CTX_free(t->md[m]);
   pn_wipe(t, sizeof *t);
   free(t);
 }
@@ -232,21 +239,31 @@ const pn_dh_ops *pn_openssl_dh(int id) {
 
 /* ---- AEADs -------------------------------------------------------------- */
 
+/* The calling thread's cached contexts, made on first use; NULL if they
+ * cannot be (no thread key, no memory, or after the exit hook ran). */
+static pn_ossl_thread *pn_ossl_thread_get(void) {
+  pn_ossl_thread *t = pn_ossl_tls;
+  if (t) return t;
+  if (!pn_ossl_key_ok ||
+      atomic_load_explicit(&pn_ossl_closed, memory_order_relaxed))
+    return NULL;
+  t = calloc(1, sizeof *t);
+  if (!t) return NULL;
+  if (pthread_setspecific(pn_ossl_key, t) != 0) {
+    free(t);
+    return NULL;
+  }
+  pn_ossl_tls = t;
+  return t;
+}
+
 /* The calling thread's slot for cipher |c|, direction |enc|, its context
  * already set to the cipher; NULL if it cannot be made. */
 static pn_ossl_slot *pn_ossl_slot_get(int c, int enc) {
   pn_ossl_thread *t = pn_ossl_tls;
   if (t && t->slot[c][enc].ctx) return &t->slot[c][enc];
   if (atomic_load_explicit(&pn_ossl_closed, memory_order_relaxed)) return NULL;
-  if (!t) {
-    t = calloc(1, sizeof *t);
-    if (!t) return NULL;
-    if (pthread_setspecific(pn_ossl_key, t) != 0) {
-      free(t);
-      return NULL;
-    }
-    pn_ossl_tls = t;
-  }
+  if (!(t = pn_ossl_thread_get())) return NULL;
   EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
   if (!ctx) return NULL;
   if (EVP_CipherInit_ex2(ctx, pn_ossl_ciphers[c], NULL, NULL, enc, NULL) != 1) {
@@ -501,21 +518,57 @@ const pn_cipher_ops *pn_openssl_cipher(int id) {
 
 /* ---- Hashes ------------------------------------------------------------- */
 
+/* The calling thread's context for digest |m|, initialised; NULL if it
+ * cannot be had. */
+static EVP_MD_CTX *pn_ossl_md_get(int m) {
+  pn_ossl_thread *t = pn_ossl_thread_get();
+  if (!t) return NULL;
+  if (!t->md_ready[m]) {
+    /* First use, or the last re-initialisation failed: whatever fails here
+     * leaves the caller's error queue as it was. */
+    ERR_set_mark();
+    if (!t->md[m]) t->md[m] = EVP_MD_CTX_new();
+    t->md_ready[m] =
+        t->md[m] && EVP_DigestInit_ex2(t->md[m], pn_ossl_mds[m], NULL) == 1;
+    ERR_pop_to_mark();
+    if (!t->md_ready[m]) return NULL;
+  }
+  return t->md[m];
+}
+
+/* Handshakes hash about a hundred short inputs each, so the context is the
+ * thread's cached one (no allocation, no fetch); a fresh one only when that
+ * cannot be had. After each digest the context is initialised again, which
+ * also clears what HMAC keys left in it. */
 static void pn_ossl_digest(int m, size_t hashlen, uint8_t *out,
                            const pn_iov *iov, size_t n) {
   uint8_t md[EVP_MAX_MD_SIZE];
   unsigned int mdlen = 0;
-  int ok;
-  ERR_set_mark();
-  /* Handshake-only, so a fresh context per call is fine; freeing it also
-   * clears the state HMAC keys passed through. */
-  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-  ok = ctx && EVP_DigestInit_ex2(ctx, pn_ossl_mds[m], NULL) == 1;
+  int ok = 1;
+  EVP_MD_CTX *cached = pn_ossl_md_get(m), *ctx = cached;
+  if (cached) {
+    pn_ossl_tls->md_ready[m] = 0; /* until initialised again below */
+  } else {
+    /* Allocation may fail here: keep the caller's error queue as it was.
+     * (A prepared context has nothing left that can fail, and marking the
+     * queue would cost more than hashing a short input.) */
+    ERR_set_mark();
+    ctx = EVP_MD_CTX_new();
+    ok = ctx && EVP_DigestInit_ex2(ctx, pn_ossl_mds[m], NULL) == 1;
+  }
   for (size_t i = 0; ok && i < n; i++)
     if (iov[i].len) ok = EVP_DigestUpdate(ctx, iov[i].p, iov[i].len) == 1;
   ok = ok && EVP_DigestFinal_ex(ctx, md, &mdlen) == 1 && mdlen == hashlen;
-  EVP_MD_CTX_free(ctx);
-  ERR_pop_to_mark();
+  if (!cached) {
+    EVP_MD_CTX_free(ctx); /* clears the state */
+    ERR_pop_to_mark();
+  } else if (EVP_DigestInit_ex2(ctx, NULL, NULL) == 1) {
+    pn_ossl_tls->md_ready[m] = 1;
+  } else {
+    /* Not reusable as it is: free it, and with it any state left. */
+    EVP_MD_CTX_free(ctx);
+    pn_ossl_tls->md[m] = NULL;
+  }
   if (ok)
     memcpy(out, md, hashlen);
   else
