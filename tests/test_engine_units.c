@@ -103,8 +103,12 @@ static void test_route(void **state) {
   int in[CAP] = {0};
   for (int it = 0; it < 50000; it++) {
     uint32_t i = (uint32_t)(rnd(&s) % CAP);
+    /* The remembering lookup must agree with the plain one, whatever
+     * happened to the table since it last answered. */
+    assert_int_equal(pn_route_lookup(&r, &keys[i]), in[i] ? i : UINT32_MAX);
     if (in[i]) {
       assert_int_equal(pn_route_find(&r, &keys[i]), i);
+      assert_int_equal(pn_route_lookup(&r, &keys[i]), i);
       if (rnd(&s) % 2) {
         assert_int_equal(pn_route_remove(&r, &keys[i]), 0);
         in[i] = 0;
@@ -121,6 +125,28 @@ static void test_route(void **state) {
     n += (uint32_t)in[i];
   }
   assert_int_equal(r.count, n);
+
+  /* A remembered slot reused by another peer: the old id is gone, the new
+   * one found. */
+  uint32_t a = 0;
+  while (!in[a])
+    a++;
+  assert_int_equal(pn_route_lookup(&r, &keys[a]), a);
+  pn_peer_id old = keys[a];
+  assert_int_equal(pn_route_remove(&r, &keys[a]), 0);
+  keys[a].key[0] ^= 0xff;
+  assert_int_equal(pn_route_insert(&r, a), 0);
+  assert_int_equal(pn_route_lookup(&r, &old), UINT32_MAX);
+  assert_int_equal(pn_route_lookup(&r, &keys[a]), a);
+  /* A replacement slot for the same id (a duplicate connection that won):
+   * the lookup follows it. */
+  uint32_t b = 0;
+  while (in[b])
+    b++;
+  keys[b] = keys[a];
+  pn_route_replace(&r, &keys[a], b);
+  assert_int_equal(pn_route_lookup(&r, &keys[a]), b);
+  assert_int_equal(pn_route_find(&r, &keys[a]), b);
   free(slots);
 }
 

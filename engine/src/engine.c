@@ -1639,7 +1639,7 @@ int pn_engine_tick(pn_engine *e, pn_time now) {
 
 static conn *peer_conn(pn_engine *e, const pn_peer_id *id) {
   if (!id || id->len != pn_protocol_dhlen(&e->proto)) return NULL;
-  uint32_t i = pn_route_find(&e->route, id);
+  uint32_t i = pn_route_lookup(&e->route, id);
   return i == NIL ? NULL : &e->conns[i];
 }
 

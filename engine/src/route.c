@@ -20,6 +20,7 @@ void pn_route_init(pn_route *r, uint32_t *slots, uint32_t size,
   memcpy(r->key, key, PN_SIPHASH_KEYLEN);
   r->keyof = keyof;
   r->ctx = ctx;
+  r->last = UINT32_MAX;
 }
 
 static uint32_t home(const pn_route *r, const pn_peer_id *id) {
@@ -40,7 +41,18 @@ uint32_t pn_route_find(const pn_route *r, const pn_peer_id *id) {
   return r->slot[i] ? r->slot[i] - 1 : UINT32_MAX;
 }
 
+uint32_t pn_route_lookup(pn_route *r, const pn_peer_id *id) {
+  /* The table maps each id to one slot and every change clears |last|, so a
+   * remembered slot whose key is |id| is still |id|'s entry. */
+  if (r->last != UINT32_MAX && pn_peer_id_equal(r->keyof(r->ctx, r->last), id))
+    return r->last;
+  uint32_t i = pn_route_find(r, id);
+  if (i != UINT32_MAX) r->last = i;
+  return i;
+}
+
 int pn_route_insert(pn_route *r, uint32_t idx) {
+  r->last = UINT32_MAX;
   /* At most half full, so a run always ends. */
   if (r->count + 1 > (r->mask + 1) / 2) return -1;
   uint32_t i = probe(r, r->keyof(r->ctx, idx));
@@ -51,11 +63,13 @@ int pn_route_insert(pn_route *r, uint32_t idx) {
 }
 
 void pn_route_replace(pn_route *r, const pn_peer_id *id, uint32_t idx) {
+  r->last = UINT32_MAX;
   uint32_t i = probe(r, id);
   if (r->slot[i]) r->slot[i] = idx + 1;
 }
 
 int pn_route_remove(pn_route *r, const pn_peer_id *id) {
+  r->last = UINT32_MAX;
   uint32_t i = probe(r, id);
   if (!r->slot[i]) return -1;
   r->slot[i] = 0;
