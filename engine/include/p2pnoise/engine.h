@@ -446,7 +446,8 @@ typedef struct pn_action {
 } pn_action;
 
 /*
- * The next action into |out|: 1, or 0 when there is none. Order: events in
+ * The next action into |out|: 1, or 0 when there is none (then only
+ * out->type is written, as 0). Order: events in
  * the order they happened, then CLOSE, then SEND (at most one unacked SEND
  * per connection), then DEADLINE when it changed. PN_ERR_INVALID_ARGUMENT on
  * NULL.
