@@ -154,7 +154,7 @@ static void test_timers(void **state) {
   (void)state;
   enum { N = 500 };
   pn_heap_ent h[N];
-  uint32_t pos[N];
+  pn_heap_pos pos[N];
   uint64_t model[N];
   pn_timers t;
   pn_timers_init(&t, h, pos, N);
@@ -196,6 +196,15 @@ static void test_timers(void **state) {
     for (int j = 0; j < N; j++)
       if (model[j] < min) min = model[j];
     assert_int_equal(pn_timers_next(&t), min);
+    /* Each slot's copy of its key is the heap's, and points back. */
+    uint32_t j = (uint32_t)(rnd(&s) % N);
+    if (pos[j].pos) {
+      assert_int_equal(h[pos[j].pos - 1].idx, j);
+      assert_int_equal(h[pos[j].pos - 1].key, pos[j].key);
+      assert_int_equal(pos[j].key, model[j]);
+    } else {
+      assert_int_equal(model[j], UINT64_MAX);
+    }
   }
 }
 

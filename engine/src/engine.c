@@ -50,28 +50,38 @@ typedef struct list {
   uint32_t head, tail;
 } list;
 
+/* Fields in the order a send to a cold peer touches them: the id the
+ * routing lookup compares, then the state, timers and sending key, so that
+ * at 10,000 peers a send costs as few cache misses as possible; what only
+ * receiving, handshakes or views use comes after. */
 typedef struct conn {
-  uint32_t gen;
+  pn_peer_id id;
   uint8_t state, dir, hdr_len, nev;
+  uint32_t gen;
   uint32_t flags;
+  uint32_t inflight; /* bytes of the SEND in flight */
+  void *user;
+  link q; /* send list or close list */
+  pn_time last_rx, last_tx, last_rekey, dup_at;
+  pn_cipherstate tx;
+  uint64_t bytes_out, msgs_out, tx_since_rekey;
+  pn_bq txq;
+  /* Receiving. */
   uint8_t hdr[2];
   uint16_t reason;        /* our close reason */
   uint16_t remote_reason; /* from the peer's CLOSE */
   uint8_t hash_len;
   uint32_t hs;        /* handshake slot or NIL */
   uint32_t frame_len; /* body length of the frame being read */
-  uint32_t inflight;  /* bytes of the SEND in flight */
   uint32_t reasm_total;
   uint32_t discard_left;
-  void *user;
-  pn_cipherstate tx, rx;
-  pn_peer_id id;
-  uint8_t hash[PN_NOISE_MAX_HASHLEN];
-  pn_bq rxq, txq, reasm;
-  pn_time opened, since, last_rx, last_tx, last_rekey, close_at, dup_at;
-  uint64_t bytes_in, bytes_out, msgs_in, msgs_out, tx_since_rekey;
+  pn_cipherstate rx;
+  pn_bq rxq, reasm;
+  uint64_t bytes_in, msgs_in;
   uint32_t rekeys_out, rekeys_in;
-  link q;    /* send list or close list */
+  /* The rest. */
+  uint8_t hash[PN_NOISE_MAX_HASHLEN];
+  pn_time opened, since, close_at;
   link peer; /* peers list */
 } conn;
 
@@ -288,7 +298,7 @@ static void plan(const settings *st, int profile, layout *l) {
   PLACE(hss, (size_t)st->max_hs * sizeof(hslot));
   PLACE(route, (size_t)l->route_size * sizeof(uint32_t));
   PLACE(heap, (size_t)c * sizeof(pn_heap_ent));
-  PLACE(pos, (size_t)c * sizeof(uint32_t));
+  PLACE(pos, (size_t)c * sizeof(pn_heap_pos));
   PLACE(ev, (size_t)l->ev_cap * sizeof(evq_ent));
   PLACE(pool_next, pn_pool_meta_size(l->nblocks));
   PLACE(rxs, PN_NOISE_MAX_MSG + 16);
@@ -1397,7 +1407,7 @@ int pn_engine_init(pn_engine **pe, void *mem, size_t memlen,
   pn_route_init(&e->route, (uint32_t *)(base + l.route), l.route_size, sipkey,
                 route_key, e);
   pn_timers_init(&e->timers, (pn_heap_ent *)(base + l.heap),
-                 (uint32_t *)(base + l.pos), st.max_conns);
+                 (pn_heap_pos *)(base + l.pos), st.max_conns);
   e->ev = (evq_ent *)(base + l.ev);
   e->ev_cap = l.ev_cap;
   pn_pool_init(&e->pool, base + l.pool, (uint32_t *)(base + l.pool_next),
@@ -1907,7 +1917,7 @@ void pn_engine_memory(const pn_engine *e, pn_engine_mem *out) {
   out->pool_in_use = pn_pool_in_use(&e->pool);
   out->conn_bytes = sizeof(conn) + sizeof(uint32_t) /* free list */ +
                     2 * sizeof(uint32_t) /* route, half full */ +
-                    sizeof(pn_heap_ent) + sizeof(uint32_t) /* timers */ +
+                    sizeof(pn_heap_ent) + sizeof(pn_heap_pos) /* timers */ +
                     3 * sizeof(evq_ent);
   out->handshake_bytes = sizeof(hslot);
   out->conns = e->nconns;

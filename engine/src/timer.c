@@ -1,18 +1,20 @@
 /* See timer.h. */
 #include "timer.h"
 
-void pn_timers_init(pn_timers *t, pn_heap_ent *h, uint32_t *pos, uint32_t cap) {
+void pn_timers_init(pn_timers *t, pn_heap_ent *h, pn_heap_pos *pos,
+                    uint32_t cap) {
   t->h = h;
   t->pos = pos;
   t->n = 0;
   t->cap = cap;
   for (uint32_t i = 0; i < cap; i++)
-    pos[i] = 0;
+    pos[i] = (pn_heap_pos){UINT64_MAX, 0};
 }
 
 static void put(pn_timers *t, uint32_t i, pn_heap_ent e) {
   t->h[i] = e;
-  t->pos[e.idx] = i + 1;
+  t->pos[e.idx].pos = i + 1;
+  t->pos[e.idx].key = e.key;
 }
 
 static void up(pn_timers *t, uint32_t i) {
@@ -40,10 +42,10 @@ static void down(pn_timers *t, uint32_t i) {
 }
 
 void pn_timers_remove(pn_timers *t, uint32_t idx) {
-  uint32_t p = t->pos[idx];
+  uint32_t p = t->pos[idx].pos;
   if (!p) return;
   uint32_t i = p - 1;
-  t->pos[idx] = 0;
+  t->pos[idx] = (pn_heap_pos){UINT64_MAX, 0};
   t->n--;
   if (i == t->n) return;
   put(t, i, t->h[t->n]);
@@ -56,7 +58,7 @@ void pn_timers_set(pn_timers *t, uint32_t idx, uint64_t key) {
     pn_timers_remove(t, idx);
     return;
   }
-  uint32_t p = t->pos[idx];
+  uint32_t p = t->pos[idx].pos;
   if (!p) {
     if (t->n >= t->cap) return; /* cannot happen: one entry per slot */
     put(t, t->n, (pn_heap_ent){key, idx});
@@ -75,8 +77,8 @@ void pn_timers_lower(pn_timers *t, uint32_t idx, uint64_t key) {
   /* "Never" leaves an existing early key in place: it fires harmlessly
    * and the caller then sets the exact value. */
   if (key == UINT64_MAX) return;
-  uint32_t p = t->pos[idx];
-  if (!p || key < t->h[p - 1].key) pn_timers_set(t, idx, key);
+  const pn_heap_pos *q = &t->pos[idx];
+  if (!q->pos || key < q->key) pn_timers_set(t, idx, key);
 }
 
 uint64_t pn_timers_next(const pn_timers *t) {

@@ -15,13 +15,23 @@ typedef struct pn_heap_ent {
   uint32_t idx;
 } pn_heap_ent;
 
+/* Per slot: its heap position + 1 (0 when absent) and a copy of its key, so
+ * that lowering to a later time (the common case: every send and receive)
+ * reads this one entry and not the heap as well: at 10,000 connections that
+ * is one cache miss fewer. */
+typedef struct pn_heap_pos {
+  uint64_t key;
+  uint32_t pos;
+} pn_heap_pos;
+
 typedef struct pn_timers {
   pn_heap_ent *h;
-  uint32_t *pos; /* per slot: heap position + 1, 0 when absent */
+  pn_heap_pos *pos;
   uint32_t n, cap;
 } pn_timers;
 
-void pn_timers_init(pn_timers *t, pn_heap_ent *h, uint32_t *pos, uint32_t cap);
+void pn_timers_init(pn_timers *t, pn_heap_ent *h, pn_heap_pos *pos,
+                    uint32_t cap);
 /* Sets |idx|'s key to |key| if absent or if |key| is earlier; UINT64_MAX
  * changes nothing. */
 void pn_timers_lower(pn_timers *t, uint32_t idx, uint64_t key);
