@@ -1,6 +1,7 @@
 /* See frame.h. */
 #include "crypto.h"
 #include "frame.h"
+#include "noise_int.h"
 
 enum {
   FIRST_DATA = PN_FRAME_MAX_PLAIN - PN_FT_FIRST_HDR,
@@ -28,22 +29,7 @@ size_t pn_frame_handshake_max(const pn_protocol *p) {
   size_t dl = p->dh_ops ? p->dh_ops->dhlen : PN_NOISE_MAX_DHLEN, best = 0;
   int k = 0; /* a key exists once any DH or psk token ran */
   for (int m = 0; m < p->nmsgs; m++) {
-    size_t n = 0;
-    for (int i = 0; i < p->msg_len[m]; i++) {
-      switch (p->tok[m][i]) {
-      case PN_TOK_E:
-        n += dl;
-        if (p->npsk) k = 1;
-        break;
-      case PN_TOK_S:
-        n += dl + (k ? PN_NOISE_TAGLEN : 0);
-        break;
-      default:
-        k = 1;
-        break;
-      }
-    }
-    n += k ? PN_NOISE_TAGLEN : 0;
+    size_t n = pn_protocol_msg_overhead(p, m, dl, &k);
     if (n > best) best = n;
   }
   return best;

@@ -206,24 +206,8 @@ int pn_handshake_action(const pn_handshake *hs) {
 
 size_t pn_handshake_overhead(const pn_handshake *hs) {
   if (!hs || (hs->action != PN_HS_WRITE && hs->action != PN_HS_READ)) return 0;
-  const pn_protocol *p = hs->proto;
-  size_t n = 0, dl = dhlen(hs);
   int k = hs->ss.cs.has_key;
-  for (int i = 0; i < p->msg_len[hs->msg]; i++) {
-    switch (p->tok[hs->msg][i]) {
-    case PN_TOK_E:
-      n += dl;
-      if (p->npsk) k = 1;
-      break;
-    case PN_TOK_S:
-      n += dl + (k ? PN_NOISE_TAGLEN : 0);
-      break;
-    default:
-      k = 1;
-      break; /* ee, es, se, ss, psk all MixKey */
-    }
-  }
-  return n + (k ? PN_NOISE_TAGLEN : 0);
+  return pn_protocol_msg_overhead(hs->proto, hs->msg, dhlen(hs), &k);
 }
 
 /* The DH of a token, from this party's point of view: the first letter is

@@ -21,4 +21,11 @@ int pn_cipherstate_encrypt2(pn_cipherstate *cs, const uint8_t *hdr,
                             size_t hdrlen, const uint8_t *body, size_t bodylen,
                             uint8_t *out, size_t outcap, size_t *outlen);
 
+/* The bytes message |m| of |p|'s pattern adds to its payload with DH keys of
+ * |dhlen| bytes: keys, and a tag on s and the payload once a key exists.
+ * *|keyed| says whether a key exists as the message starts and is updated to
+ * whether one exists after it. */
+size_t pn_protocol_msg_overhead(const pn_protocol *p, int m, size_t dhlen,
+                                int *keyed);
+
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "crypto.h"
+#include "noise_int.h"
 
 enum {
   E = PN_TOK_E,
@@ -314,4 +315,26 @@ int pn_keypair_generate(pn_keypair *kp, const pn_protocol *p,
 
 void pn_keypair_wipe(pn_keypair *kp) {
   if (kp) pn_wipe(kp, sizeof *kp);
+}
+
+size_t pn_protocol_msg_overhead(const pn_protocol *p, int m, size_t dhlen,
+                                int *keyed) {
+  size_t n = 0;
+  int k = *keyed;
+  for (int i = 0; i < p->msg_len[m]; i++) {
+    switch (p->tok[m][i]) {
+    case PN_TOK_E:
+      n += dhlen;
+      if (p->npsk) k = 1; /* with a PSK, e also MixKeys */
+      break;
+    case PN_TOK_S:
+      n += dhlen + (k ? PN_NOISE_TAGLEN : 0);
+      break;
+    default:
+      k = 1;
+      break; /* ee, es, se, ss, psk all MixKey */
+    }
+  }
+  *keyed = k;
+  return n + (k ? PN_NOISE_TAGLEN : 0);
 }
