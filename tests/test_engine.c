@@ -1179,9 +1179,9 @@ static void test_handshake_payload_limit(void **state) {
       assert_int_equal(sim_count(&s, 1, PN_EVENT_PEER_CONNECTED), 1);
     } else {
       assert_int_equal(sim_count(&s, 0, PN_EVENT_HANDSHAKE_PAYLOAD), 0);
-      assert_int_equal(sim_count_reason(&s, 0, PN_EVENT_REJECTED,
-                                        PN_REASON_FRAME_TOO_LARGE),
-                       1);
+      assert_int_equal(
+          sim_count_reason(&s, 0, PN_EVENT_REJECTED, PN_REASON_FRAME_TOO_LARGE),
+          1);
       assert_int_equal(sim_count(&s, 1, PN_EVENT_REJECTED), 1);
       assert_int_equal(sim_count(&s, 0, PN_EVENT_PEER_CONNECTED), 0);
       assert_int_equal(sim_count(&s, 1, PN_EVENT_PEER_CONNECTED), 0);
@@ -1250,8 +1250,8 @@ static void test_handshake_payload_plain_vs_noise_layer(void **state) {
                    PN_OK);
   raw_peer r;
   uint8_t rpriv[32] = {42};
-  assert_int_equal(
-      pn_protocol_parse(&r.p, name, strlen(name), PN_BACKEND_AUTO), 0);
+  assert_int_equal(pn_protocol_parse(&r.p, name, strlen(name), PN_BACKEND_AUTO),
+                   0);
   assert_int_equal(pn_keypair_from_private(&r.s, &r.p, rpriv, 32), 0);
   assert_int_equal(pn_handshake_init(&r.hs, &r.p, PN_INITIATOR, NULL), 0);
   assert_int_equal(pn_handshake_set_static(&r.hs, &r.s), 0);
@@ -1259,13 +1259,14 @@ static void test_handshake_payload_plain_vs_noise_layer(void **state) {
   static uint8_t wire[PN_NOISE_MAX_MSG + 64], pl[PN_NOISE_MAX_MSG];
   size_t n, pn_;
   /* Message 0 with a payload, and the first bytes of what follows. */
-  assert_int_equal(pn_handshake_write(&r.hs, (const uint8_t *)"m0", 2,
-                                      wire + 2, PN_NOISE_MAX_MSG, &n),
+  assert_int_equal(pn_handshake_write(&r.hs, (const uint8_t *)"m0", 2, wire + 2,
+                                      PN_NOISE_MAX_MSG, &n),
                    0);
   wire[0] = (uint8_t)(n >> 8);
   wire[1] = (uint8_t)n;
   memset(wire + 2 + n, 0, 8);
-  assert_int_equal(pn_engine_recv(e, id, wire, 2 + n + 8, 1), (ptrdiff_t)(2 + n));
+  assert_int_equal(pn_engine_recv(e, id, wire, 2 + n + 8, 1),
+                   (ptrdiff_t)(2 + n));
   assert_int_equal(pn_engine_recv(e, id, wire + 2 + n, 8, 1), 0);
   pn_action a;
   int saw = 0;
@@ -1288,9 +1289,8 @@ static void test_handshake_payload_plain_vs_noise_layer(void **state) {
   /* Message 1 carries the engine's payload. */
   assert_non_null(msg1);
   assert_int_equal((size_t)msg1[0] << 8 | msg1[1], msg1_len - 2);
-  assert_int_equal(pn_handshake_read(&r.hs, msg1 + 2, msg1_len - 2, pl,
-                                     sizeof pl, &pn_),
-                   0);
+  assert_int_equal(
+      pn_handshake_read(&r.hs, msg1 + 2, msg1_len - 2, pl, sizeof pl, &pn_), 0);
   assert_int_equal(pn_, sizeof mine - 1);
   assert_memory_equal(pl, mine, pn_);
   assert_int_equal(pn_engine_sent(e, id, msg1_len, 2), PN_OK);
@@ -1753,11 +1753,12 @@ static void test_random_payloads(void **state) {
   finish(&s);
 }
 
-/* ---- Express buffers ----------------------------------------------------------
- * One contiguous receive buffer and one send buffer, each lent to one
- * connection at a time; everyone else goes through the pool. Driven by hand
- * (not the simulator) to place every frame and every split exactly. Node 0
- * is the hub; nodes 1 and 2 dial it.
+/* ---- Express buffers
+ * ---------------------------------------------------------- One contiguous
+ * receive buffer and one send buffer, each lent to one connection at a time;
+ * everyone else goes through the pool. Driven by hand (not the simulator) to
+ * place every frame and every split exactly. Node 0 is the hub; nodes 1 and 2
+ * dial it.
  */
 
 typedef struct xrec {
@@ -2106,7 +2107,7 @@ static void test_express_send(void **state) {
   xh_pump(&h);
   assert_int_equal(h.nrec, 1);
   xh_expect(&h, 0, 2, 0, mb, B);
-  assert_int_equal(pn_engine_test_pool_blocks_used(h.e[0]) , 0);
+  assert_int_equal(pn_engine_test_pool_blocks_used(h.e[0]), 0);
   assert_int_equal(pn_engine_test_express(h.e[0], 1), h.hub[1]);
   /* Nothing acked: the SEND comes again, now both messages, contiguous. */
   assert_int_equal(pn_engine_sent(h.e[0], h.hub[1], 0, h.now), 0);
@@ -2166,7 +2167,7 @@ static void test_express_wipe(void **state) {
   xh_pump(&h);
   h.capture = 0;
   size_t l, o = xh_frame(&h, 1, 0, &l);
-  xh_feed(&h, 1, h.cap[1] + o, l); /* leaf 1 holds the express buffer */
+  xh_feed(&h, 1, h.cap[1] + o, l);       /* leaf 1 holds the express buffer */
   xh_feed(&h, 2, h.cap[2], h.caplen[2]); /* leaf 2 through the pool */
   xh_feed(&h, 1, h.cap[1] + l, h.caplen[1] - l);
   assert_int_equal(h.nrec, 3);
@@ -2211,8 +2212,7 @@ static void test_express_owner_goes_away(void **state) {
     } else {
       assert_int_equal(pn_engine_disconnect(h.e[0], &h.id[1], h.now), 0);
       /* The rest arrives while we close: taken, not delivered. */
-      xh_feed(&h, 1, h.cap[1] + 65537 + 20000,
-              h.caplen[1] - 65537 - 20000);
+      xh_feed(&h, 1, h.cap[1] + 65537 + 20000, h.caplen[1] - 65537 - 20000);
     }
     xh_pump(&h);
     /* Leaf 2's message, split, through the express buffer. */

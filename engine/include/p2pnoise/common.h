@@ -50,20 +50,20 @@ typedef enum pn_error {
   PN_ERR_SHUTDOWN = -11,
 
   /* Protocol names. */
-  PN_ERR_NAME_MALFORMED = -20,       /* not Noise_P_D_C_H, bad characters */
-  PN_ERR_NAME_UNKNOWN_PATTERN = -21, /* base pattern not in revision 34 */
-  PN_ERR_NAME_BAD_MODIFIER = -22,    /* unknown, repeated or out-of-range modifier */
+  PN_ERR_NAME_MALFORMED = -20,         /* not Noise_P_D_C_H, bad characters */
+  PN_ERR_NAME_UNKNOWN_PATTERN = -21,   /* base pattern not in revision 34 */
+  PN_ERR_NAME_BAD_MODIFIER = -22,      /* unknown, repeated or out-of-range */
   PN_ERR_NAME_UNKNOWN_PRIMITIVE = -23, /* DH, cipher or hash name unknown */
   PN_ERR_UNSUPPORTED = -24, /* known primitive, not available in this build */
 
   /* Noise layer. */
-  PN_ERR_DECRYPT = -30,         /* AEAD authentication failed; nonce kept */
-  PN_ERR_NONCE_EXHAUSTED = -31, /* n reached 2^64-1 */
-  PN_ERR_DH = -32,              /* DH result all zero (low-order point) */
-  PN_ERR_MSG_SIZE = -33,        /* handshake message too short, too long or > 65535 */
-  PN_ERR_MISSING_KEY = -34,     /* a static or remote static key the pattern needs */
-  PN_ERR_MISSING_PSK = -35,     /* fewer PSKs than the pattern's psk tokens */
-  PN_ERR_WRONG_TURN = -36,      /* write when a read is due, or the reverse */
+  PN_ERR_DECRYPT = -30,          /* AEAD authentication failed; nonce kept */
+  PN_ERR_NONCE_EXHAUSTED = -31,  /* n reached 2^64-1 */
+  PN_ERR_DH = -32,               /* DH result all zero (low-order point) */
+  PN_ERR_MSG_SIZE = -33,         /* handshake message too short or too long */
+  PN_ERR_MISSING_KEY = -34,      /* a static key the pattern needs is unset */
+  PN_ERR_MISSING_PSK = -35,      /* fewer PSKs than the pattern's psk tokens */
+  PN_ERR_WRONG_TURN = -36,       /* write when a read is due, or the reverse */
   PN_ERR_HANDSHAKE_FAILED = -37, /* the state is FAILED: start a new one */
 
   /* The peer broke the wire protocol (engine). */

@@ -25,15 +25,15 @@ extern "C" {
 
 /* Every limit of the Noise layer. */
 enum {
-  PN_NOISE_MAX_MSG = 65535,     /* spec section 3: a Noise message */
-  PN_NOISE_TAGLEN = 16,         /* AEAD tag */
-  PN_NOISE_KEYLEN = 32,         /* cipher key, PSK */
+  PN_NOISE_MAX_MSG = 65535, /* spec section 3: a Noise message */
+  PN_NOISE_TAGLEN = 16,     /* AEAD tag */
+  PN_NOISE_KEYLEN = 32,     /* cipher key, PSK */
   PN_NOISE_PSKLEN = 32,
-  PN_NOISE_MAX_DHLEN = 56,      /* X448 */
-  PN_NOISE_MAX_HASHLEN = 64,    /* SHA512, BLAKE2b */
-  PN_NOISE_MAX_NAME = 255,      /* spec section 8 */
-  PN_NOISE_MAX_MSGS = 4,        /* the longest pattern (X1K1, X1X1) */
-  PN_NOISE_MAX_TOKENS = 8,      /* tokens in one message, psks included */
+  PN_NOISE_MAX_DHLEN = 56,   /* X448 */
+  PN_NOISE_MAX_HASHLEN = 64, /* SHA512, BLAKE2b */
+  PN_NOISE_MAX_NAME = 255,   /* spec section 8 */
+  PN_NOISE_MAX_MSGS = 4,     /* the longest pattern (X1K1, X1X1) */
+  PN_NOISE_MAX_TOKENS = 8,   /* tokens in one message, psks included */
   PN_NOISE_MAX_PSKS = PN_NOISE_MAX_MSGS + 1 /* psk0 .. psk4 */
 };
 
@@ -102,8 +102,9 @@ typedef struct pn_protocol {
 } pn_protocol;
 
 /*
- * Parses a revision-34 protocol name, such as "Noise_XX_25519_ChaChaPoly_BLAKE2b"
- * or "Noise_XXfallback+psk0_448_AESGCM_SHA512", choosing implementations with
+ * Parses a revision-34 protocol name, such as
+ * "Noise_XX_25519_ChaChaPoly_BLAKE2b" or
+ * "Noise_XXfallback+psk0_448_AESGCM_SHA512", choosing implementations with
  * |backend|. |name| need not be NUL-terminated. Accepted: the 12 fundamental,
  * 3 one-way and 23 deferred patterns; modifiers pskN (any set, each once, in
  * ascending order, N at most the number of messages) and fallback (first,
@@ -127,7 +128,8 @@ PN_API size_t pn_protocol_dhlen(const pn_protocol *p);
 PN_API size_t pn_protocol_hashlen(const pn_protocol *p);
 /* Names of the libraries behind the protocol's DH, cipher and hash, e.g.
  * "libsodium" or "libcrypto"; for reports and benchmarks. */
-PN_API const char *pn_protocol_impl(const pn_protocol *p, int which /* 0 dh, 1 cipher, 2 hash */);
+PN_API const char *pn_protocol_impl(const pn_protocol *p,
+                                    int which /* 0 dh, 1 cipher, 2 hash */);
 
 /* ---- Key pairs ---------------------------------------------------------- */
 
@@ -252,8 +254,8 @@ enum {
 
 typedef struct pn_handshake {
   pn_symmetricstate ss;
-  const pn_protocol *proto; /* borrowed */
-  const pn_keypair *s;      /* borrowed local static */
+  const pn_protocol *proto;              /* borrowed */
+  const pn_keypair *s;                   /* borrowed local static */
   const uint8_t *psk[PN_NOISE_MAX_PSKS]; /* borrowed */
   pn_keypair e;
   uint8_t rs[PN_NOISE_MAX_DHLEN];
@@ -273,7 +275,8 @@ PN_API int pn_handshake_needs(const pn_handshake *hs);
 /* The local static key pair, borrowed: it must outlive |hs| (an engine keeps
  * one and never re-derives the public key). PN_ERR_INVALID_ARGUMENT if its DH
  * differs from the protocol's; PN_ERR_INVALID_STATE after start. */
-PN_API int pn_handshake_set_static(pn_handshake *hs, const pn_keypair *s) PN_WUR;
+PN_API int pn_handshake_set_static(pn_handshake *hs,
+                                   const pn_keypair *s) PN_WUR;
 /* The remote static public key known in advance (pre-message), DHLEN bytes.
  * PN_ERR_INVALID_ARGUMENT if the pattern has no such pre-message. */
 PN_API int pn_handshake_set_remote_static(pn_handshake *hs, const uint8_t *pub,
