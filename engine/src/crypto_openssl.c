@@ -395,18 +395,6 @@ static int pn_ossl_seal_parts(int c, const uint8_t k[32], const uint8_t iv[12],
   return PN_OK;
 }
 
-static int pn_ossl_seal(int c, const uint8_t k[32], const uint8_t iv[12],
-                        const uint8_t *ad, size_t adlen, const uint8_t *in,
-                        size_t inlen, uint8_t *out) {
-  return pn_ossl_seal_parts(c, k, iv, ad, adlen, in, inlen, NULL, 0, out);
-}
-
-static int pn_ossl_seal2(int c, const uint8_t k[32], const uint8_t iv[12],
-                         const uint8_t *hdr, size_t hdrlen, const uint8_t *body,
-                         size_t bodylen, uint8_t *out) {
-  return pn_ossl_seal_parts(c, k, iv, NULL, 0, hdr, hdrlen, body, bodylen, out);
-}
-
 static int pn_ossl_open(int c, const uint8_t k[32], const uint8_t iv[12],
                         const uint8_t *ad, size_t adlen, const uint8_t *in,
                         size_t inlen, uint8_t *out) {
@@ -440,36 +428,6 @@ fail:
   return rc;
 }
 
-static int pn_ossl_chachapoly_encrypt_iv(const uint8_t k[32],
-                                         const uint8_t iv[12],
-                                         const uint8_t *ad, size_t adlen,
-                                         const uint8_t *in, size_t inlen,
-                                         uint8_t *out) {
-  return pn_ossl_seal(PN_OSSL_CHACHAPOLY, k, iv, ad, adlen, in, inlen, out);
-}
-
-static int pn_ossl_chachapoly_decrypt_iv(const uint8_t k[32],
-                                         const uint8_t iv[12],
-                                         const uint8_t *ad, size_t adlen,
-                                         const uint8_t *in, size_t inlen,
-                                         uint8_t *out) {
-  return pn_ossl_open(PN_OSSL_CHACHAPOLY, k, iv, ad, adlen, in, inlen, out);
-}
-
-static int pn_ossl_aesgcm_encrypt_iv(const uint8_t k[32], const uint8_t iv[12],
-                                     const uint8_t *ad, size_t adlen,
-                                     const uint8_t *in, size_t inlen,
-                                     uint8_t *out) {
-  return pn_ossl_seal(PN_OSSL_AESGCM, k, iv, ad, adlen, in, inlen, out);
-}
-
-static int pn_ossl_aesgcm_decrypt_iv(const uint8_t k[32], const uint8_t iv[12],
-                                     const uint8_t *ad, size_t adlen,
-                                     const uint8_t *in, size_t inlen,
-                                     uint8_t *out) {
-  return pn_ossl_open(PN_OSSL_AESGCM, k, iv, ad, adlen, in, inlen, out);
-}
-
 /* Noise section 12: 32 zero bits, then n little-endian (ChaChaPoly) or
  * big-endian (AESGCM). */
 static void pn_ossl_nonce(uint8_t iv[12], uint64_t n, int big_endian) {
@@ -478,60 +436,44 @@ static void pn_ossl_nonce(uint8_t iv[12], uint64_t n, int big_endian) {
     iv[big_endian ? 11 - i : 4 + i] = (uint8_t)(n >> (8 * i));
 }
 
-static int pn_ossl_chachapoly_encrypt(const uint8_t k[32], uint64_t n,
-                                      const uint8_t *ad, size_t adlen,
-                                      const uint8_t *in, size_t inlen,
-                                      uint8_t *out) {
-  uint8_t iv[12];
-  pn_ossl_nonce(iv, n, 0);
-  return pn_ossl_chachapoly_encrypt_iv(k, iv, ad, adlen, in, inlen, out);
-}
+/* The ops of cipher C (nonce byte order BE), each a call into the shared
+ * seal and open with the cipher's index. */
+#define PN_OSSL_OPS(name, C, BE)                                               \
+  static int name##_enc_iv(const uint8_t k[32], const uint8_t iv[12],          \
+                           const uint8_t *ad, size_t adlen, const uint8_t *in, \
+                           size_t inlen, uint8_t *out) {                       \
+    return pn_ossl_seal_parts(C, k, iv, ad, adlen, in, inlen, NULL, 0, out);   \
+  }                                                                            \
+  static int name##_dec_iv(const uint8_t k[32], const uint8_t iv[12],          \
+                           const uint8_t *ad, size_t adlen, const uint8_t *in, \
+                           size_t inlen, uint8_t *out) {                       \
+    return pn_ossl_open(C, k, iv, ad, adlen, in, inlen, out);                  \
+  }                                                                            \
+  static int name##_enc(const uint8_t k[32], uint64_t n, const uint8_t *ad,    \
+                        size_t adlen, const uint8_t *in, size_t inlen,         \
+                        uint8_t *out) {                                        \
+    uint8_t iv[12];                                                            \
+    pn_ossl_nonce(iv, n, BE);                                                  \
+    return name##_enc_iv(k, iv, ad, adlen, in, inlen, out);                    \
+  }                                                                            \
+  static int name##_dec(const uint8_t k[32], uint64_t n, const uint8_t *ad,    \
+                        size_t adlen, const uint8_t *in, size_t inlen,         \
+                        uint8_t *out) {                                        \
+    uint8_t iv[12];                                                            \
+    pn_ossl_nonce(iv, n, BE);                                                  \
+    return name##_dec_iv(k, iv, ad, adlen, in, inlen, out);                    \
+  }                                                                            \
+  static int name##_enc2(const uint8_t k[32], uint64_t n, const uint8_t *hdr,  \
+                         size_t hdrlen, const uint8_t *body, size_t bodylen,   \
+                         uint8_t *out) {                                       \
+    uint8_t iv[12];                                                            \
+    pn_ossl_nonce(iv, n, BE);                                                  \
+    return pn_ossl_seal_parts(C, k, iv, NULL, 0, hdr, hdrlen, body, bodylen,   \
+                              out);                                            \
+  }
 
-static int pn_ossl_chachapoly_encrypt2(const uint8_t k[32], uint64_t n,
-                                       const uint8_t *hdr, size_t hdrlen,
-                                       const uint8_t *body, size_t bodylen,
-                                       uint8_t *out) {
-  uint8_t iv[12];
-  pn_ossl_nonce(iv, n, 0);
-  return pn_ossl_seal2(PN_OSSL_CHACHAPOLY, k, iv, hdr, hdrlen, body, bodylen,
-                       out);
-}
-
-static int pn_ossl_chachapoly_decrypt(const uint8_t k[32], uint64_t n,
-                                      const uint8_t *ad, size_t adlen,
-                                      const uint8_t *in, size_t inlen,
-                                      uint8_t *out) {
-  uint8_t iv[12];
-  pn_ossl_nonce(iv, n, 0);
-  return pn_ossl_chachapoly_decrypt_iv(k, iv, ad, adlen, in, inlen, out);
-}
-
-static int pn_ossl_aesgcm_encrypt(const uint8_t k[32], uint64_t n,
-                                  const uint8_t *ad, size_t adlen,
-                                  const uint8_t *in, size_t inlen,
-                                  uint8_t *out) {
-  uint8_t iv[12];
-  pn_ossl_nonce(iv, n, 1);
-  return pn_ossl_aesgcm_encrypt_iv(k, iv, ad, adlen, in, inlen, out);
-}
-
-static int pn_ossl_aesgcm_encrypt2(const uint8_t k[32], uint64_t n,
-                                   const uint8_t *hdr, size_t hdrlen,
-                                   const uint8_t *body, size_t bodylen,
-                                   uint8_t *out) {
-  uint8_t iv[12];
-  pn_ossl_nonce(iv, n, 1);
-  return pn_ossl_seal2(PN_OSSL_AESGCM, k, iv, hdr, hdrlen, body, bodylen, out);
-}
-
-static int pn_ossl_aesgcm_decrypt(const uint8_t k[32], uint64_t n,
-                                  const uint8_t *ad, size_t adlen,
-                                  const uint8_t *in, size_t inlen,
-                                  uint8_t *out) {
-  uint8_t iv[12];
-  pn_ossl_nonce(iv, n, 1);
-  return pn_ossl_aesgcm_decrypt_iv(k, iv, ad, adlen, in, inlen, out);
-}
+PN_OSSL_OPS(pn_ossl_chachapoly, PN_OSSL_CHACHAPOLY, 0)
+PN_OSSL_OPS(pn_ossl_aesgcm, PN_OSSL_AESGCM, 1)
 
 /* Wipes this thread's cached copies of |k|: the key bytes and, by loading a
  * zero key, the context's key schedule. Other threads' copies go when they
@@ -553,19 +495,19 @@ static void pn_ossl_forget(const uint8_t k[32]) {
 static const pn_cipher_ops pn_ossl_cipher_ops[PN_OSSL_NCIPHERS] = {
     {.id = PN_CIPHER_CHACHAPOLY,
      .impl = "libcrypto",
-     .encrypt = pn_ossl_chachapoly_encrypt,
-     .decrypt = pn_ossl_chachapoly_decrypt,
-     .encrypt_iv = pn_ossl_chachapoly_encrypt_iv,
-     .decrypt_iv = pn_ossl_chachapoly_decrypt_iv,
-     .encrypt2 = pn_ossl_chachapoly_encrypt2,
+     .encrypt = pn_ossl_chachapoly_enc,
+     .decrypt = pn_ossl_chachapoly_dec,
+     .encrypt_iv = pn_ossl_chachapoly_enc_iv,
+     .decrypt_iv = pn_ossl_chachapoly_dec_iv,
+     .encrypt2 = pn_ossl_chachapoly_enc2,
      .forget = pn_ossl_forget},
     {.id = PN_CIPHER_AESGCM,
      .impl = "libcrypto",
-     .encrypt = pn_ossl_aesgcm_encrypt,
-     .decrypt = pn_ossl_aesgcm_decrypt,
-     .encrypt_iv = pn_ossl_aesgcm_encrypt_iv,
-     .decrypt_iv = pn_ossl_aesgcm_decrypt_iv,
-     .encrypt2 = pn_ossl_aesgcm_encrypt2,
+     .encrypt = pn_ossl_aesgcm_enc,
+     .decrypt = pn_ossl_aesgcm_dec,
+     .encrypt_iv = pn_ossl_aesgcm_enc_iv,
+     .decrypt_iv = pn_ossl_aesgcm_dec_iv,
+     .encrypt2 = pn_ossl_aesgcm_enc2,
      .forget = pn_ossl_forget},
 };
 
