@@ -1,5 +1,5 @@
 /*
- * Self-test of the fuzzing AEAD (engine/src/crypto_fuzz.c), built on its own
+ * Self-test of the fuzzing AEAD (engine/crypto/crypto_fuzz.c), built on its own
  * with PN_FUZZING_AEAD by tests/fuzz.cmake: the harnesses rely on it catching
  * damage, wrong keys and wrong nonces, and on Rekey changing the key.
  */

@@ -374,11 +374,6 @@ static const pn_peer_id *route_key(const void *ctx, uint32_t idx) {
   return &e->conns[idx].id;
 }
 
-int pn_peer_id_equal(const pn_peer_id *a, const pn_peer_id *b) {
-  if (!a || !b || a->len != b->len || a->len > PN_PEER_ID_MAX) return 0;
-  return memcmp(a->key, b->key, a->len) == 0;
-}
-
 static void list_push(pn_engine *e, list *l, int which, uint32_t i) {
   link *k = which ? &e->conns[i].peer : &e->conns[i].q;
   k->next = NIL;

@@ -17,7 +17,7 @@ foreach(entry ${pn_fuzz_replay_list})
   add_executable(${t} ${PROJECT_SOURCE_DIR}/fuzz/fuzz_${name}.c
                       ${PROJECT_SOURCE_DIR}/fuzz/standalone_main.c)
   target_include_directories(${t} PRIVATE ${PROJECT_SOURCE_DIR}/fuzz
-                             ${PROJECT_SOURCE_DIR}/engine/src)
+                             ${PN_ENGINE_INTERNAL_DIRS})
   target_link_libraries(${t} PRIVATE p2pnoise)
   foreach(kind corpus regressions)
     set(dir ${PROJECT_SOURCE_DIR}/fuzz/${kind}/${name})
@@ -29,13 +29,13 @@ foreach(entry ${pn_fuzz_replay_list})
   endforeach()
 endforeach()
 
-# The transparent AEAD itself (engine/src/crypto_fuzz.c), compiled on its own
+# The transparent AEAD itself (engine/crypto/crypto_fuzz.c), compiled on its own
 # with PN_FUZZING_AEAD: round trip, tamper and nonce detection, rekey.
 add_executable(fuzz_aead_selftest ${PROJECT_SOURCE_DIR}/fuzz/aead_selftest.c
-                                  ${PROJECT_SOURCE_DIR}/engine/src/crypto_fuzz.c)
+                                  ${PROJECT_SOURCE_DIR}/engine/crypto/crypto_fuzz.c)
 target_compile_definitions(fuzz_aead_selftest PRIVATE PN_FUZZING_AEAD=1)
 target_include_directories(fuzz_aead_selftest PRIVATE
-                           ${PROJECT_SOURCE_DIR}/engine/src
+                           ${PROJECT_SOURCE_DIR}/engine/crypto
                            ${PROJECT_SOURCE_DIR}/engine/include)
 add_test(NAME fuzz_aead_selftest COMMAND fuzz_aead_selftest)
 set_tests_properties(fuzz_aead_selftest PROPERTIES LABELS "fuzz;quick")

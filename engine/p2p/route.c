@@ -3,6 +3,12 @@
 
 #include "route.h"
 
+/* see engine.h; here because the table is its main user */
+int pn_peer_id_equal(const pn_peer_id *a, const pn_peer_id *b) {
+  if (!a || !b || a->len != b->len || a->len > PN_PEER_ID_MAX) return 0;
+  return memcmp(a->key, b->key, a->len) == 0;
+}
+
 uint32_t pn_route_size(uint32_t capacity) {
   uint32_t n = 8;
   while (n < 2 * (uint64_t)capacity)

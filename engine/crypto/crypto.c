@@ -10,22 +10,6 @@
 #include "crypto.h"
 #include "crypto_fuzz.h"
 
-/* ---- Initialisation ----------------------------------------------------- */
-
-static pthread_once_t pn_init_once = PTHREAD_ONCE_INIT;
-static int pn_init_result = PN_ERR_CRYPTO;
-
-static void pn_crypto_init_once(void) {
-  /* sodium_init also detects the CPU features AESGCM depends on. */
-  pn_init_result = sodium_init() < 0 ? PN_ERR_CRYPTO : PN_OK;
-}
-
-int pn_crypto_init(void) {
-  if (pthread_once(&pn_init_once, pn_crypto_init_once) != 0)
-    return PN_ERR_CRYPTO;
-  return pn_init_result;
-}
-
 int pn_backend_available(pn_backend backend) {
   if (pn_crypto_init() != PN_OK) return 0;
   switch (backend) {
@@ -304,22 +288,4 @@ void pn_hkdf(const pn_hash_ops *h, const uint8_t *ck, const uint8_t *ikm,
   memcpy(o2, t[1], hl);
   if (nout == 3 && o3) memcpy(o3, t[2], hl);
   pn_wipe(&w, sizeof w);
-}
-
-/* ---- Helpers ------------------------------------------------------------ */
-
-int pn_random_default(void *user, uint8_t *buf, size_t len) {
-  (void)user;
-  /* randombytes_buf works before sodium_init, but init pins the source. */
-  if (pn_crypto_init() != PN_OK) return PN_ERR_CRYPTO;
-  if (len) randombytes_buf(buf, len);
-  return 0;
-}
-
-void pn_wipe(void *p, size_t len) {
-  if (p && len) sodium_memzero(p, len);
-}
-
-int pn_is_zero(const uint8_t *p, size_t len) {
-  return sodium_is_zero(p, len);
 }

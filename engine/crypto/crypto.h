@@ -2,7 +2,7 @@
  * The one internal interface to the crypto libraries. Each primitive is a
  * table of functions; pn_crypto_{dh,cipher,hash}() pick an implementation by
  * backend, so each primitive can come from the fastest well-kept library the
- * build has. Only crypto_sodium.c and crypto_openssl.c include a library.
+ * build has. Only the files of this folder include a crypto library.
  */
 #ifndef PN_CRYPTO_H
 #define PN_CRYPTO_H
@@ -82,6 +82,12 @@ void pn_hmac(const pn_hash_ops *h, const uint8_t *key, size_t keylen,
  * (it is read only to make the temporary key). */
 void pn_hkdf(const pn_hash_ops *h, const uint8_t *ck, const uint8_t *ikm,
              size_t ikmlen, int nout, uint8_t *o1, uint8_t *o2, uint8_t *o3);
+
+enum { PN_SIPHASH_KEYLEN = 16 };
+
+/* SipHash-2-4 of |in| under a secret |key| (the routing table's hash). */
+uint64_t pn_siphash(const uint8_t key[PN_SIPHASH_KEYLEN], const uint8_t *in,
+                    size_t len);
 
 /* Fills |buf| from libsodium's CSPRNG. 0. */
 int pn_random_default(void *user, uint8_t *buf, size_t len);

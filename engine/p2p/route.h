@@ -9,7 +9,7 @@
 
 #include <p2pnoise/engine.h>
 
-#include "engine_crypto.h"
+#include "crypto.h"
 
 /* The key of the entry for slot |idx|. */
 typedef const pn_peer_id *(*pn_route_key_fn)(const void *ctx, uint32_t idx);
