@@ -1,5 +1,5 @@
 # Install rules: the engine library (static and shared), the reference
-# driver (static), the headers, the p2pnoise command, a pkg-config file and
+# driver (static, unless PN_LIB_ONLY), the headers, the p2pnoise command, a pkg-config file and
 # a CMake package config exporting p2pnoise::p2pnoise (static),
 # p2pnoise::p2pnoise_shared and p2pnoise::io. Included from the top level.
 include_guard(GLOBAL)
@@ -8,15 +8,22 @@ include(CMakePackageConfigHelpers)
 
 set(PN_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/p2pnoise)
 
-install(TARGETS p2pnoise p2pnoise_shared p2pnoise_io EXPORT p2pnoiseTargets
+set(pn_install_targets p2pnoise p2pnoise_shared)
+set(pn_install_headers ${PROJECT_SOURCE_DIR}/engine/include/p2pnoise)
+if(TARGET p2pnoise_io)
+  list(APPEND pn_install_targets p2pnoise_io)
+  list(APPEND pn_install_headers ${PROJECT_SOURCE_DIR}/io/include/p2pnoise)
+  set_target_properties(p2pnoise_io PROPERTIES EXPORT_NAME io)
+endif()
+install(TARGETS ${pn_install_targets} EXPORT p2pnoiseTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-set_target_properties(p2pnoise_io PROPERTIES EXPORT_NAME io)
-install(TARGETS p2pnoise_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-install(DIRECTORY ${PROJECT_SOURCE_DIR}/engine/include/p2pnoise
-                  ${PROJECT_SOURCE_DIR}/io/include/p2pnoise
+if(TARGET p2pnoise_cli)
+  install(TARGETS p2pnoise_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+endif()
+install(DIRECTORY ${pn_install_headers}
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.h")
 
 install(EXPORT p2pnoiseTargets NAMESPACE p2pnoise:: DESTINATION ${PN_CMAKE_DIR})
@@ -43,9 +50,15 @@ configure_file(${CMAKE_CURRENT_LIST_DIR}/p2pnoise.pc.in ${PROJECT_BINARY_DIR}/p2
                @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/p2pnoise.pc
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+if(TARGET p2pnoise_io)
+  configure_file(${CMAKE_CURRENT_LIST_DIR}/p2pnoise-io.pc.in
+                 ${PROJECT_BINARY_DIR}/p2pnoise-io.pc @ONLY)
+  install(FILES ${PROJECT_BINARY_DIR}/p2pnoise-io.pc
+          DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+endif()
 
 # A test: install into a temporary prefix, build a consumer both ways.
-if(PN_BUILD_TESTS)
+if(PN_BUILD_TESTS AND TARGET p2pnoise_io)
   add_test(NAME install_consumer
            COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/install_test.sh ${PROJECT_BINARY_DIR}
                    ${CMAKE_C_COMPILER} "${PN_SANITIZE}")

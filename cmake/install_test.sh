@@ -42,6 +42,20 @@ export PKG_CONFIG_PATH="$LIBDIR/pkgconfig"
 "$CC" $FLAGS -o "$T/c_pc" "$T/src/consumer.c" $(pkg-config --cflags --libs p2pnoise) \
   -Wl,-rpath,"$(cd "$LIBDIR" && pwd)"
 "$T/c_pc"
+# The driver through its own pkg-config file.
+cat >"$T/src/io_consumer.c" <<'C'
+#include <p2pnoise/io.h>
+#include <stdio.h>
+int main(void) {
+  pn_time t = pn_io_now();
+  printf("io consumer: clock at %llu ns\n", (unsigned long long)t);
+  return t ? 0 : 1;
+}
+C
+# shellcheck disable=SC2046
+"$CC" $FLAGS -o "$T/io_pc" "$T/src/io_consumer.c" $(pkg-config --cflags --libs p2pnoise-io) \
+  -Wl,-rpath,"$(cd "$LIBDIR" && pwd)"
+"$T/io_pc"
 # 2. find_package, static and shared
 cat >"$T/src/CMakeLists.txt" <<'C'
 cmake_minimum_required(VERSION 3.20)
@@ -57,4 +71,4 @@ cmake -S "$T/src" -B "$T/b" -DCMAKE_C_COMPILER="$CC" -DCMAKE_PREFIX_PATH="$T/pre
 cmake --build "$T/b" >/dev/null
 "$T/b/c_static"
 "$T/b/c_shared"
-echo "install: pkg-config and find_package consumers built and ran"
+echo "install: pkg-config (engine, driver) and find_package consumers built and ran"
