@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /*
  * p2pnoise benchmarks. Every figure is a ratio against a reference timed in
  * the same run (raw libsodium or libcrypto doing the unavoidable work), so the

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /* Shared by the benchmark's sections. */
 #ifndef PN_BENCH_H
 #define PN_BENCH_H

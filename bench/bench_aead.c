@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /*
  * Raw AEAD encrypt+decrypt of one message, from each library, used as the
  * reference of the transport figures; and the Noise layer's CipherState doing

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /* Raw AEAD references, shared by the AEAD and transport sections. */
 #ifndef PN_BENCH_AEAD_H
 #define PN_BENCH_AEAD_H

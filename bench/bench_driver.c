@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /*
  * The reference driver over loopback TCP: one connection's throughput and
  * handshakes per second, as ratios of the same work done by two engines in

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /*
  * The engine measured in memory: two engines wired back to back (handshakes,
  * transport throughput), and one hub engine with many idle peers (memory,

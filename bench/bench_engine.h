@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /* Two engines wired back to back in memory, shared by the engine sections. */
 #ifndef PN_BENCH_ENGINE_H
 #define PN_BENCH_ENGINE_H

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /*
  * Handshakes per second, both parties in one process, against the floor: the
  * raw libsodium cost of the key generations and DH operations the pattern

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /*
  * One hub engine with N established, idle peers: its memory, and the cost of
  * one message and one tick as N grows. The peers are XX initiators driven

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+# SPDX-FileCopyrightText: 2026 The p2pnoise authors
 # Compiler warnings and sanitizers, applied target by target (never with
 # directory-wide add_compile_options, which would reach an embedding project).
 include_guard(GLOBAL)

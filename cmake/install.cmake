@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+# SPDX-FileCopyrightText: 2026 The p2pnoise authors
 # Install rules: the engine library (static and shared), the reference
 # driver (static, unless PN_LIB_ONLY), the headers, the p2pnoise command, a pkg-config file and
 # a CMake package config exporting p2pnoise::p2pnoise (static),

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
+# SPDX-FileCopyrightText: 2026 The p2pnoise authors
 # Installs the build into a temporary prefix and builds a small consumer
 # against the installed copy, through pkg-config (shared library) and through
 # find_package (static, then shared).  Usage: install_test.sh BUILD_DIR CC [SANITIZE]

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /*
  * The engine embedded in an epoll loop, with nothing but the engine's public
  * API (no p2pnoise io library): two engines in one process, a listener and

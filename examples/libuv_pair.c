@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /*
  * The engine embedded in libuv, with nothing but the engine's public API:
  * two engines in one process on a uv loop, a uv_tcp listener and a dialler

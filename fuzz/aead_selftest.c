@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /*
  * Self-test of the fuzzing AEAD (engine/crypto/crypto_fuzz.c), built on its own
  * with PN_FUZZING_AEAD by tests/fuzz.cmake: the harnesses rely on it catching

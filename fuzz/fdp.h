@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /*
  * A small FuzzedDataProvider for the harnesses, in C. Unlike LLVM's, every
  * value is taken from the front in input order, so a seed writer can produce

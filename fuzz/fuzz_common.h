@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /* Shared by every harness and the standalone replayer. */
 #ifndef PN_FUZZ_COMMON_H
 #define PN_FUZZ_COMMON_H

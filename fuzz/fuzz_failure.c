@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /*
  * Harness 6: allocation, RNG and authorization failures where the engine
  * can meet them.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /*
  * Engines wired by in-harness links, for the engine harnesses (fuzz_engine,
  * fuzz_pair, fuzz_failure). Unlike tests/sim.c, nothing here is random: the

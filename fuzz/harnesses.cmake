@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+# SPDX-FileCopyrightText: 2026 The p2pnoise authors
 # Reads fuzz/harnesses.txt into a list of "name:max_len:builds" entries.
 function(pn_fuzz_harnesses out)
   set(file ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/harnesses.txt)

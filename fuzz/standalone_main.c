@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /*
  * The replayer: runs a harness over files and folders of inputs without any
  * fuzzing engine, so corpora and regression inputs replay under any compiler

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
+# SPDX-FileCopyrightText: 2026 The p2pnoise authors
 # Set-up, build and run the demo. From a fresh clone:
 #   ./scripts/demo.sh
 set -eu

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
+# SPDX-FileCopyrightText: 2026 The p2pnoise authors
 # Installs every Debian 12 package p2pnoise needs to build, test, fuzz and benchmark.
 # Idempotent; run as root on a fresh machine. Set PN_DEPS_MINIMAL=1 for the build-only set.
 set -eu

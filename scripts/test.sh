@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
+# SPDX-FileCopyrightText: 2026 The p2pnoise authors
 # Set-up, build and run every test through ctest. From a fresh clone:
 #   ./scripts/test.sh
 # Environment (all optional): CC, BUILD_DIR (default build), BUILD_TYPE,

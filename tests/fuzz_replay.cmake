@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+# SPDX-FileCopyrightText: 2026 The p2pnoise authors
 # Fuzzing (issue 5): every harness is also built with the standalone replayer
 # (fuzz/standalone_main.c), and ctest replays its checked-in seed corpus and
 # every crash input ever kept, under whatever compiler and sanitizers this

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+# SPDX-FileCopyrightText: 2026 The p2pnoise authors
 # A cmake -P script: proves the library's layers point one way.
 #   cmake -DNM=nm -DORDER="crypto|noise|p2p" -DOBJS_<layer>="a.o|b.o"
 #         -DSRC=engine/ -P layers.cmake

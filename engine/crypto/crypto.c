@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /*
  * Backend dispatch, HMAC and HKDF (Noise spec 4.3), and the small helpers the
  * rest of the library uses instead of calling libsodium directly.

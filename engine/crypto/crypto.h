@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /*
  * The one internal interface to the crypto libraries. Each primitive is a
  * table of functions; pn_crypto_{dh,cipher,hash}() pick an implementation by

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /*
  * The fuzzing AEAD (see crypto_fuzz.h). ENCRYPT copies the plaintext and
  * appends a 16-byte checksum of (k, nonce, ad, plaintext): a cheap,

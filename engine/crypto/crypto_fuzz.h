@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /*
  * The fuzzing AEAD: a transparent stand-in for ChaChaPoly and AESGCM, so a
  * fuzzer can write valid ciphertexts and reach post-handshake states (as

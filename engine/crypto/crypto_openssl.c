@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /*
  * The libcrypto (OpenSSL 3) backend: X25519, X448, ChaCha20-Poly1305,
  * AES-256-GCM, SHA-256, SHA-512, BLAKE2s-256 and BLAKE2b-512.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /*
  * The libsodium backend: X25519, ChaCha20-Poly1305 (IETF), AES-256-GCM (only
  * with hardware support), SHA-256, SHA-512 and BLAKE2b. libsodium has neither

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /*
  * The bottom of the crypto layer: library initialisation, memory hygiene,
  * randomness and SipHash. Everything else in the library depends on it and

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /* CipherState (spec 5.1). The nonce layout lives in the cipher op. */
 #include <string.h>
 

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /*
  * HandshakeState (spec 5.3), driven by the token program of a pn_protocol.
  * Any error after a message started to be processed moves the state to the

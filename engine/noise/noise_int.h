@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /* Noise layer internals the engine uses. */
 #ifndef PN_NOISE_INT_H
 #define PN_NOISE_INT_H

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /*
  * Protocol names (spec section 8) and the handshake patterns of revision 34
  * (sections 7.4, 7.5, 18.1) as data, with the psk (9.4) and fallback (10.2)

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /*
  * The only allocation in the engine: one block at creation, released at
  * destruction. Kept in its own file so the symbol test can prove every

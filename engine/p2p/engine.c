@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /*
  * The sans-IO engine (engine.h): connections, handshakes through the Noise
  * layer, framing, chunking with overflow, routing, limits, timers.

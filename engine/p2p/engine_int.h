@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /* Engine internals shared by engine.c, engine_alloc.c and the tests. */
 #ifndef PN_ENGINE_INT_H
 #define PN_ENGINE_INT_H

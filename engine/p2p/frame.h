@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /*
  * Wire framing (PROTOCOL.md): every Noise message travels as
  * u16 big-endian length || message; in the framed profile a transport

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /*
  * The shared, budgeted pool of fixed-size blocks and the byte queues built
  * on it. Blocks are chained through a next-index array, so a queue costs

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /*
  * The routing table: peer id -> connection slot, open addressing with
  * linear probing and backward-shift deletion (no tombstones, so lookups

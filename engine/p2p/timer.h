@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /*
  * Deadlines: a binary min-heap of connection slots keyed by time, with a
  * position index for O(log n) update and removal. The key may be earlier

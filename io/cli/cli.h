@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /* Helpers shared by the p2pnoise command's subcommands. */
 #ifndef P2PNOISE_CLI_H
 #define P2PNOISE_CLI_H

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /*
  * `p2pnoise demo`: five engines in one process, each behind the reference
  * driver on its own loopback sockets, all turned by one poll loop

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /* Helpers of the p2pnoise command: key files, flags, output. */
 #define _GNU_SOURCE
 

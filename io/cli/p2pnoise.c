@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /*
  * The p2pnoise command: keys, a node, the demo, and serve/connect for
  * talking to other Noise implementations (see `p2pnoise --help`).

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /*
  * The reference driver (see io.h). Everything protocol-related is the
  * engine's; this file only moves bytes, keeps sockets and reads the clock.

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
+# SPDX-FileCopyrightText: 2026 The p2pnoise authors
 # The p2pnoise command line: --help everywhere, exit codes, one-line errors
 # on bad flags and bad key files, key file permissions.
 # Usage: cli_test.sh PATH/TO/p2pnoise

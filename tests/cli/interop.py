@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+# SPDX-FileCopyrightText: 2026 The p2pnoise authors
 """Interop: p2pnoise (plain profile) against dissononce, an independent Noise
 implementation in Python (Debian python3-dissononce), over loopback.
 

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
+# SPDX-FileCopyrightText: 2026 The p2pnoise authors
 # Runs interop.py with a Python that can import dissononce (the Debian
 # package installs it for the system interpreter, which may not be the
 # python3 first on PATH). Exit 77 (skip) when there is none.

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
+# SPDX-FileCopyrightText: 2026 The p2pnoise authors
 # `p2pnoise node` end to end: two processes on loopback, handshake payloads
 # each way, a line typed on one arrives on the other, stdin EOF shuts down
 # gracefully, SIGTERM too.

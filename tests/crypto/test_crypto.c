@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /*
  * The crypto layer: HMAC against RFC 4231, HMAC and HKDF against separate
  * constructions, every backend against the others, in-place AEAD, tag

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /*
  * Wycheproof (C2SP) vectors through the project's own crypto wrappers, for
  * every backend that supplies the primitive: X25519, ChaCha20-Poly1305 and

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /* A small harness for the io tests: real sockets on loopback, bounded loops,
  * nodes that count their events. */
 #ifndef PN_IOTEST_H

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /* Dialling: redial with backoff until a listener appears, and the dial
  * timeout against a listener whose accept queue is full (the kernel drops
  * the SYNs, so connect() never finishes). */

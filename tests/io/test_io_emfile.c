@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /* EMFILE on accept: with the descriptor limit reached, pending connections
  * are taken off the queue and closed (the driver gives up a reserve
  * descriptor to do it) instead of leaving poll() to wake at once forever.

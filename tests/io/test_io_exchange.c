@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /* Two nodes over real loopback sockets (IPv4, then IPv6 when available)
  * exchange messages of every interesting size from 1 byte to max_message,
  * both directions at once, and check each byte. */

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /* A flood of 200 connections against a peer limit of 16 and a handshake
  * limit of 4: 176 silent TCP connections and 24 real nodes that redial with
  * backoff. Exactly 16 peers are admitted, never more; the rest are refused

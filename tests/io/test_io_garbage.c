@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /* Hostile connections never disturb other peers: while a good peer streams
  * numbered messages, one connection sends garbage, one a truncated frame and
  * then nothing, and one a real node writing one byte at a time. The good

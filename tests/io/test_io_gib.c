@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /* 1 GiB each way through two nodes over loopback, byte-exact (ctest label
  * "long"). Messages of 1 MiB; the sender stops at backpressure (OVERFLOW or
  * a full pool) and goes on after the loop turns. */

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /* Eight nodes in a full mesh over loopback: every node broadcasts once and
  * every other node receives that broadcast exactly once. */
 #include "iotest.h"

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /*
  * Failure paths of the Noise layer: tampering, truncation, misuse, nonce
  * exhaustion, rekey, missing keys, low-order keys, wiping, and the protocol

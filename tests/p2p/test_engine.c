@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /*
  * Engine scenarios through the deterministic simulator (sim.h): every
  * scenario and ancestor regression of the engine issue, each ending with a

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /*
  * Scale: one engine with 10,000 established, idle peers (XX clients driven
  * through the Noise layer directly). Measures the memory per idle peer and

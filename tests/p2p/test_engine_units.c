@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /*
  * Unit tests of the engine's modules: the block pool and byte queues, the
  * routing table, the deadline heap and the frame arithmetic. Each is

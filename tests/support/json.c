@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /*
  * A small strict JSON reader (RFC 8259) for the test-vector runners. One
  * document lives in an arena of large blocks, so a 10 MB vector file costs a

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /* A small JSON reader for test vectors (tests only; not part of the library). */
 #ifndef PN_TEST_JSON_H
 #define PN_TEST_JSON_H

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /* See sim.h. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /*
  * A deterministic simulator for engine tests: N engines, a virtual clock,
  * and a network of stream links that split, coalesce and delay bytes, all

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /* Helpers shared by the tests. */
 #ifndef PN_TESTUTIL_H
 #define PN_TESTUTIL_H

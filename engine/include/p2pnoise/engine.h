@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /*
  * p2pnoise engine: a sans-IO peer-to-peer engine over the Noise layer.
  *

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /*
  * p2pnoise Noise layer: the Noise Protocol Framework, revision 34.
  *

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /*
  * p2pnoise io: the reference driver. A thin layer over the engine's public
  * API (engine.h), in the relationship BearSSL's ssl_io.c has to its engine:

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /* A deliberate sans-IO violation: the symbol check must fail on this
  * archive, which proves the check can fail at all. Never linked. */
 #define _POSIX_C_SOURCE 200809L
