@@ -6,7 +6,8 @@
  * ratios hold on a noisy shared machine. Subject and reference are measured
  * in alternating rounds and each keeps its best round.
  *
- *   bench [--quick] [--section handshakes|aead|transport|memory|driver]...
+ *   bench [--quick] [--section
+ * handshakes|aead|transport|memory|driver|attack]...
  *
  * Prints a readable table, then one "name value" line per figure.
  */
@@ -141,11 +142,10 @@ static void machine(void) {
 static const struct {
   const char *name;
   void (*run)(void);
-} sections[] = {{"handshakes", bench_handshakes},
-                {"aead", bench_aead},
-                {"transport", bench_transport},
-                {"memory", bench_memory_scale},
-                {"driver", bench_driver}};
+} sections[] = {
+    {"handshakes", bench_handshakes}, {"aead", bench_aead},
+    {"transport", bench_transport},   {"memory", bench_memory_scale},
+    {"driver", bench_driver},         {"attack", bench_attack}};
 enum { NSECTIONS = sizeof sections / sizeof sections[0] };
 
 int main(int argc, char **argv) {
@@ -161,7 +161,7 @@ int main(int argc, char **argv) {
     }
     if (!ok) {
       fprintf(stderr, "usage: bench [--quick] [--section "
-                      "handshakes|aead|transport|memory|driver]...\n");
+                      "handshakes|aead|transport|memory|driver|attack]...\n");
       return 2;
     }
   }

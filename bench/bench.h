@@ -20,5 +20,6 @@ void bench_die(const char *what, int rc);
 
 void bench_handshakes(void);
 void bench_aead(void);
+void bench_attack(void);
 
 #endif

@@ -11,6 +11,10 @@
  * direction in pieces of its choosing (coalescing several sends), lets time
  * pass, and may flip one byte in flight.
  *
+ * With flag 64 one more link, the victim, is served promptly by the harness
+ * and must deliver every message in the step it was sent and stay up,
+ * whatever the other links do (pa_victim).
+ *
  * Checks, on top of those of fuzz_net.h: every MESSAGE is the next one sent
  * on that connection in that direction, with the bytes sent (never lost,
  * duplicated, reordered or altered). Once the network is drained, every
@@ -139,6 +143,9 @@ static int pa_benign(int reason, int remote) {
   case PN_REASON_IDLE_TIMEOUT:
   case PN_REASON_TRANSPORT_CLOSED:
   case PN_REASON_MEMORY_PRESSURE: /* the pool was short */
+  case PN_REASON_SEND_TIMEOUT:    /* the harness stalled a side's writes */
+  case PN_REASON_RECEIVE_STALLED: /* ... or its reads */
+  case PN_REASON_REKEY_FLOOD:     /* the harness asked for many rekeys */
     return 1;
   case PN_REASON_REMOTE_CLOSED:
     return pa_benign(remote, 0) && remote != PN_REASON_TRANSPORT_CLOSED;
@@ -168,6 +175,42 @@ static void pa_send(fz_net *net, int li, int side, size_t len) {
            rc != PN_ERR_MSG_TOO_LARGE)
     fz_fail("send: %s", pn_strerror(rc));
   fz_poll(net, node, 0);
+}
+
+/* The victim link (flag 64): served promptly by the harness, one small
+ * message each way per step, never touched by the input's operations. What
+ * the other links do (floods, stalls, large messages, a small pool) must
+ * never make it fail or stall: each message arrives in the step it was
+ * sent, and the link stays up. */
+static int pa_conn_up(fz_net *net, int li, int side) {
+  fz_link *l = &net->l[li];
+  fz_rec *r =
+      l->conn[side] ? fz_find(&net->n[l->node[side]], l->conn[side]) : NULL;
+  return r && r->connected;
+}
+
+static void pa_victim(fz_net *net, int vl) {
+  for (int s = 0; s < 2; s++)
+    if (pa_conn_up(net, vl, s)) {
+      uint32_t before = pa.dir[vl][s].sent;
+      pa_send(net, vl, s, 100);
+      if (pa.dir[vl][s].sent == before) fz_fail("victim: send refused");
+    }
+  for (int k = 0; k < 8; k++)
+    for (int s = 0; s < 2; s++) {
+      fz_writable(net, vl, s);
+      fz_ack(net, vl, s, SIZE_MAX);
+      fz_deliver(net, vl, s, SIZE_MAX);
+    }
+  for (int s = 0; s < 2; s++) {
+    if (pa.end_reason[vl][s])
+      fz_fail("victim: side %d ended for reason %d (remote %d)", s,
+              pa.end_reason[vl][s], pa.end_remote[vl][s]);
+    if (!pa_conn_up(net, vl, s)) fz_fail("victim: handshake stalled");
+    if (pa.dir[vl][s].got != pa.dir[vl][s].sent)
+      fz_fail("victim: %u of %u messages from side %d arrived",
+              pa.dir[vl][s].got, pa.dir[vl][s].sent, s);
+  }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -243,6 +286,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       fz_fail("conn_open");
     fz_poll_all(&net);
   }
+  /* The victim: anonymous patterns only, so it is a peer of its own. */
+  int vl = -1;
+  if ((flags & 64) && proto != 3) {
+    vl = fz_link_new(&net, 0, 1);
+    if (fz_open(&net, 0, vl, 0, NULL) != PN_OK ||
+        fz_open(&net, 1, vl, 1, NULL) != PN_OK)
+      fz_fail("conn_open");
+    fz_poll_all(&net);
+  }
   /* Corruption: one byte of one direction of one link. */
   int corrupt = (flags & 0x80) != 0;
   if (corrupt) {
@@ -309,6 +361,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       }
       break;
     }
+    if (vl >= 0) pa_victim(&net, vl);
   }
 
   /* Drain without time: every message sent on an intact, live connection
@@ -374,7 +427,7 @@ int pn_fuzz_write_seeds(const char *dir) {
     pn_fdw w = {0};
     int proto = i % PA_NPROTOS, nlinks = proto == 3 ? 1 : 3;
     int flags = (i / 4) % 2 /* plain */ | (i % 3 == 0 ? 4 | 8 | 16 : 0) |
-                (i >= 9 ? 0x80 : 0);
+                (i >= 9 ? 0x80 : 0) | (i % 2 ? 64 : 0) /* a victim */;
     pn_fdw_range(&w, 0, 255, (uint64_t)flags);
     pn_fdw_range(&w, 0, PA_NPROTOS - 1, (uint64_t)proto);
     if (proto != 3) pn_fdw_range(&w, 1, 3, 3);

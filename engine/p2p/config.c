@@ -10,6 +10,25 @@ static size_t align_up(size_t n) {
   return (n + PN_ENGINE_ALIGN - 1) & ~(size_t)(PN_ENGINE_ALIGN - 1);
 }
 
+static uint64_t blocks_for(uint64_t bytes, uint32_t block) {
+  return (bytes + block - 1) / block;
+}
+
+/* One maximal frame, wherever it starts in a block. */
+static uint32_t close_reserve_blocks(uint32_t block) {
+  return (uint32_t)blocks_for(PN_FRAME_MAX_WIRE, block) + 1;
+}
+
+uint32_t pn_hs_blocks_max(const pn_settings *st) {
+  uint64_t msg = PN_FRAME_LEN + pn_frame_handshake_max(&st->proto);
+  /* In: one partial message at a time. Out: every message it writes may
+   * still be queued, with every payload of ours. A queue starts at a
+   * block's start when empty, so whole blocks bound each. */
+  uint64_t in = msg + st->hsp_in;
+  uint64_t out = (uint64_t)st->proto.nmsgs * msg + st->hsp_out;
+  return (uint32_t)(blocks_for(in, st->block) + blocks_for(out, st->block));
+}
+
 int pn_settle(const pn_engine_config *cfg, pn_settings *st) {
   /* Version 1 is the only layout so far (engine.h, "ABI"). */
   if (!cfg || cfg->version != PN_ENGINE_CONFIG_VERSION)
@@ -84,8 +103,10 @@ int pn_settle(const pn_engine_config *cfg, pn_settings *st) {
   if (st->block < PN_ENGINE_MIN_POOL_BLOCK ||
       st->block > PN_ENGINE_MAX_POOL_BLOCK)
     return PN_ERR_INVALID_ARGUMENT;
-  uint64_t reserve = (PN_FRAME_MAX_WIRE + st->block - 1) / st->block + 1;
-  uint64_t need = reserve + (wire_max + st->block - 1) / st->block + 1;
+  /* The pool must hold both reserves and one maximal message. */
+  uint64_t need = close_reserve_blocks(st->block) +
+                  (uint64_t)st->max_hs * pn_hs_blocks_max(st) +
+                  (wire_max + st->block - 1) / st->block + 1;
   uint64_t dbudget = PN_ENGINE_DEFAULT_POOL_BUDGET;
   if (dbudget < 4 * need * st->block) dbudget = 4 * need * st->block;
   st->budget = cfg->pool_budget ? cfg->pool_budget : dbudget;
@@ -100,7 +121,8 @@ void pn_plan(const pn_settings *st, int profile, pn_layout *l) {
   l->route_size = pn_route_size(c);
   l->ev_cap = 3 * c + 8;
   l->nblocks = (uint32_t)(st->budget / st->block);
-  l->reserve = (PN_FRAME_MAX_WIRE + st->block - 1) / st->block + 1;
+  l->close_reserve = close_reserve_blocks(st->block);
+  l->hs_reserve = st->max_hs * pn_hs_blocks_max(st);
 #define PLACE(field, bytes)                                                    \
   do {                                                                         \
     l->field = off;                                                            \

@@ -31,12 +31,15 @@ typedef struct pn_layout {
   size_t conns, free_conns, hss, route, heap, pos, ev, pool_next, rxs, txs,
       hsp_out, hsp_in, deliver, xrx, xtx, pool, total;
   size_t xrx_cap, xtx_cap;
-  uint32_t route_size, ev_cap, nblocks, reserve;
+  uint32_t route_size, ev_cap, nblocks, close_reserve, hs_reserve;
 } pn_layout;
 
 /* |cfg| with defaults applied and checked: 0 or the error pn_engine_init
  * gives. */
 int pn_settle(const pn_engine_config *cfg, pn_settings *st);
+/* Pool blocks one handshake can make the engine hold (its partial frame in,
+ * its messages out). */
+uint32_t pn_hs_blocks_max(const pn_settings *st);
 /* The layout for settled |st|. */
 void pn_plan(const pn_settings *st, int profile, pn_layout *l);
 

@@ -8,6 +8,7 @@
 #include "establish.h"
 #include "event.h"
 #include "express.h"
+#include "flow.h"
 #include "frame.h"
 #include "rx.h"
 #include "timers.h"
@@ -37,6 +38,7 @@ pn_conn *pn_conn_alloc(pn_engine *e, pn_dir dir, void *user, uint32_t hs) {
   c->gen = gen;
   c->hs = hs;
   c->state = CS_HANDSHAKE;
+  c->flags = CF_HS_CLASS;
   c->dir = (uint8_t)dir;
   c->user = user;
   c->q.prev = c->q.next = c->peer.prev = c->peer.next = PN_NIL;
@@ -132,6 +134,8 @@ size_t pn_conn_held(const pn_engine *e, const pn_conn *c) {
 void pn_conn_unroute(pn_engine *e, pn_conn *c) {
   if (!pn_conn_routed(c)) return;
   (void)pn_route_remove(&e->route, &c->id);
+  /* A broadcast walking the list goes on past |c|. */
+  if (e->bcast_next == pn_conn_slot(e, c)) e->bcast_next = c->peer.next;
   pn_list_unlink(e, &e->peers, PN_LIST_PEER, pn_conn_slot(e, c));
   e->npeers--;
 }
@@ -147,8 +151,8 @@ void pn_conn_release(pn_engine *e, pn_conn *c) {
   pn_conn_unlist_hold(e, c);
   pn_heap_remove(&e->timers, i);
   pn_hs_release(e, c);
-  pn_bq_clear(&e->pool, &c->rxq);
-  pn_bq_clear(&e->pool, &c->txq);
+  pn_flow_clear(e, c, &c->rxq);
+  pn_flow_clear(e, c, &c->txq);
   if (e->xtx_own == i) pn_xtx_release(e);
   pn_rx_reasm_drop(e, c, 0);
   pn_cipherstate_wipe(&c->tx);
@@ -198,6 +202,22 @@ void pn_conn_begin_close(pn_engine *e, pn_conn *c, int reason, int drain) {
   }
   pn_timers_close_started(e, c, reason);
   pn_conn_closing_progress(e, c);
+}
+
+void pn_conn_drop(pn_engine *e, pn_conn *c, int reason) {
+  pn_conn_report(e, c, reason, 0);
+  pn_conn_unroute(e, c);
+  pn_hs_release(e, c);
+  c->reason = (uint16_t)reason;
+  /* Its memory comes back now: only the SEND in flight stays, which the
+   * driver may still be reading. Output dropped from the middle of the
+   * stream leaves no CLOSE frame possible: the transport just closes. */
+  pn_rx_reasm_drop(e, c, 0);
+  c->rx_state = RXS_IDLE;
+  pn_flow_clear(e, c, &c->rxq);
+  size_t keep = pn_xtx_queued(e, c) ? 0 : c->inflight;
+  pn_flow_truncate(e, c, &c->txq, keep);
+  pn_conn_close_now(e, c);
 }
 
 void pn_conn_report(pn_engine *e, pn_conn *c, int reason, int remote_reason) {

@@ -52,6 +52,10 @@ void pn_conn_report(pn_engine *e, pn_conn *c, int reason, int remote_reason);
 void pn_conn_begin_close(pn_engine *e, pn_conn *c, int reason, int drain);
 /* pn_conn_report, then pn_conn_begin_close. */
 void pn_conn_fail(pn_engine *e, pn_conn *c, int reason, int remote_reason);
+/* Ends |c| at once for |reason| (pool pressure, output that never moves):
+ * reports it, frees what it holds but the SEND in flight and closes its
+ * transport, with no CLOSE frame (its output could not reach the peer). */
+void pn_conn_drop(pn_engine *e, pn_conn *c, int reason);
 /* Queues the CLOSE action: the driver is to close the transport. */
 void pn_conn_close_now(pn_engine *e, pn_conn *c);
 /* A closing connection whose output is flushed and whose exchange of CLOSE

@@ -120,7 +120,9 @@ int pn_engine_init(pn_engine **pe, void *mem, size_t memlen,
   e->ev = (pn_evq_ent *)(base + l.ev);
   e->ev_cap = l.ev_cap;
   pn_pool_init(&e->pool, base + l.pool, (uint32_t *)(base + l.pool_next),
-               st.block, l.nblocks, l.reserve);
+               st.block, l.nblocks);
+  e->close_reserve = l.close_reserve;
+  e->hs_reserve = l.hs_reserve;
   e->rxs = base + l.rxs;
   e->txs = base + l.txs;
   e->deliver = base + l.deliver;
@@ -134,6 +136,8 @@ int pn_engine_init(pn_engine **pe, void *mem, size_t memlen,
   e->sendq.head = e->sendq.tail = PN_NIL;
   e->closeq.head = e->closeq.tail = PN_NIL;
   e->peers.head = e->peers.tail = PN_NIL;
+  e->bcast_next = PN_NIL;
+  e->reasm_lead = PN_NIL;
   e->held.head = e->held.tail = PN_NIL;
   e->resumeq.head = e->resumeq.tail = PN_NIL;
   *pe = e;

@@ -17,6 +17,7 @@
  *   event.c     the event queue and pn_engine_poll (event.h)
  *   route.c     the routing table (route.h)
  *   pool.c      the block pool and byte queues (pool.h)
+ *   flow.c      who may hold how much of the pool (flow.h)
  *   view.c      read-only views
  *   alloc.c     pn_engine_new / pn_engine_free, the one allocation
  */
@@ -75,7 +76,8 @@ enum pn_conn_flag {
   CF_SENDQ = 1 << 6,       /* in the send list */
   CF_TX_BLOCKED = 1 << 7,  /* a partial write: no SEND until writable */
   CF_REKEY_WANT = 1 << 8,  /* a rekey waits for room in the pool */
-  CF_REKEY_REPLY = 1 << 9  /* ... and asks the peer to rekey too */
+  CF_REKEY_REPLY = 1 << 9, /* ... and asks the peer to rekey too */
+  CF_HS_CLASS = 1 << 10    /* its pool blocks count as a handshake's */
 };
 
 /* Why the driver holds input of a connection back (pn_engine_recv took
@@ -119,6 +121,9 @@ typedef struct pn_conn {
   pn_cipherstate tx;
   uint64_t bytes_out, msgs_out, tx_since_rekey;
   pn_bq txq;
+  uint32_t blocks;        /* pool blocks its queues hold (flow.c) */
+  uint32_t rekey_left;    /* queued bytes up to the end of our last REKEY */
+  pn_time tx_progress_at; /* output queued or acked last (send_timeout) */
   /* Receiving. */
   uint8_t hdr[2];
   uint8_t rx_state;
@@ -133,6 +138,8 @@ typedef struct pn_conn {
   pn_bq rxq, reasm;
   uint64_t bytes_in, msgs_in;
   uint32_t rekeys_out, rekeys_in;
+  pn_time rx_progress_at; /* the last chunk of a message (recv_timeout) */
+  pn_time rekey_tat;      /* the peer's REKEY rate (flow.c) */
   /* The rest. */
   uint8_t hash[PN_NOISE_MAX_HASHLEN];
   pn_time opened, since, close_at;
@@ -193,10 +200,15 @@ struct pn_engine {
   pn_route route;
   pn_heap timers;
   pn_pool pool;
-  uint32_t hs_reserve; /* pool blocks only handshakes may take */
+  /* Pool blocks kept for CLOSE frames and finishing frames, and for
+   * handshakes (flow.h); blocks handshakes hold; connections past their
+   * handshake that hold any. */
+  uint32_t close_reserve, hs_reserve, hs_blocks, nholders;
+  uint32_t reasm_lead; /* the reassembly that goes first (flow.c) */
   pn_evq_ent *ev;
   uint32_t ev_cap, ev_head, ev_len;
   pn_list sendq, closeq, peers;
+  uint32_t bcast_next; /* the peer a broadcast sends to next, or PN_NIL */
   /* Connections whose input the driver holds back, and those whose RESUME
    * waits to be polled; pool_frees when the held ones waiting for room
    * were last looked at. */

@@ -7,6 +7,7 @@
 #include "dup.h"
 #include "establish.h"
 #include "event.h"
+#include "flow.h"
 #include "frame.h"
 #include "rx.h"
 #include "timers.h"
@@ -78,6 +79,7 @@ static void establish(pn_engine *e, pn_conn *c) {
   if (!reason && c->id.anonymous && e->hss[c->hs].has_expected)
     reason = PN_REASON_UNEXPECTED_KEY;
   pn_hs_release(e, c);
+  pn_flow_handshake_done(e, c);
   c->flags |= CF_KEYS;
   c->state = CS_OPEN;
   pn_timers_session_started(e, c);
@@ -118,7 +120,7 @@ static void hs_advance(pn_engine *e, pn_conn *c) {
     const uint8_t *pay = e->hsp_out[hs->msg];
     size_t plen = e->hsp_out_len[hs->msg];
     size_t need = PN_FRAME_LEN + pn_handshake_overhead(hs) + plen, len;
-    if (pn_bq_reserve(&e->pool, &c->txq, need, 0) != 0) {
+    if (pn_flow_reserve(e, c, &c->txq, need, 0) != PN_OK) {
       pn_conn_fail(e, c, PN_REASON_MEMORY_PRESSURE, 0);
       return;
     }
@@ -129,8 +131,9 @@ static void hs_advance(pn_engine *e, pn_conn *c) {
       return;
     }
     pn_put16(e->txs, (uint32_t)len);
+    int was_idle = !c->txq.len && !c->inflight;
     pn_bq_append(&e->pool, &c->txq, e->txs, PN_FRAME_LEN + len);
-    pn_timers_any_frame_queued(e, c);
+    pn_timers_any_frame_queued(e, c, was_idle);
     pn_tx_want_send(e, c);
   }
   if (pn_handshake_action(hs) == PN_HS_SPLIT) establish(e, c);

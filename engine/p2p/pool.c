@@ -11,12 +11,11 @@ size_t pn_pool_meta_size(uint32_t nblocks) {
 }
 
 void pn_pool_init(pn_pool *p, uint8_t *mem, uint32_t *next, uint32_t block,
-                  uint32_t nblocks, uint32_t reserve) {
+                  uint32_t nblocks) {
   p->mem = mem;
   p->next = next;
   p->block = block;
   p->nblocks = nblocks;
-  p->reserve = reserve < nblocks ? reserve : nblocks;
   for (uint32_t i = 0; i < nblocks; i++)
     next[i] = i + 1 < nblocks ? i + 1 : PN_POOL_NIL;
   p->free_head = nblocks ? 0 : PN_POOL_NIL;
@@ -38,13 +37,17 @@ void pn_bq_init(pn_bq *q, int secret) {
   q->off = q->len = q->cap = 0;
 }
 
-int pn_bq_reserve(pn_pool *p, pn_bq *q, size_t n, int privileged) {
-  if (q->cap - q->len >= n) return PN_OK;
+uint32_t pn_bq_want(const pn_pool *p, const pn_bq *q, size_t n) {
+  if (q->cap - q->len >= n) return 0;
   size_t missing = n - (q->cap - q->len);
   size_t want = (missing + p->block - 1) / p->block;
-  size_t avail = privileged              ? p->nfree
-                 : p->nfree > p->reserve ? p->nfree - p->reserve
-                                         : 0;
+  return want > UINT32_MAX ? UINT32_MAX : (uint32_t)want;
+}
+
+int pn_bq_reserve(pn_pool *p, pn_bq *q, size_t n, uint32_t keep) {
+  size_t want = pn_bq_want(p, q, n);
+  if (!want) return PN_OK;
+  size_t avail = p->nfree > keep ? p->nfree - keep : 0;
   if (want > avail) return PN_ERR_OVERFLOW;
   if ((uint64_t)q->cap + want * p->block > UINT32_MAX) return PN_ERR_OVERFLOW;
   for (size_t k = 0; k < want; k++) {
@@ -147,6 +150,39 @@ void pn_bq_consume(pn_pool *p, pn_bq *q, size_t n) {
   q->off = (uint32_t)(n % p->block);
   /* An empty queue keeps no blocks: an idle connection costs nothing. */
   if (!q->len) pn_bq_clear(p, q);
+}
+
+void pn_bq_truncate(pn_pool *p, pn_bq *q, size_t keep) {
+  if (keep >= q->len) return;
+  if (!keep) {
+    pn_bq_clear(p, q);
+    return;
+  }
+  /* The block holding the last kept byte ends the chain; the room left in
+   * it stays the queue's. */
+  size_t end = q->off + keep; /* bytes from the head block's start */
+  size_t nkeep = (end + p->block - 1) / p->block;
+  uint32_t b = q->head;
+  for (size_t i = 1; i < nkeep; i++)
+    b = p->next[b];
+  uint32_t rest = p->next[b];
+  p->next[b] = PN_POOL_NIL;
+  if (rest != PN_POOL_NIL) {
+    pn_bq tail;
+    pn_bq_init(&tail, q->secret);
+    tail.head = rest;
+    tail.tail = q->tail;
+    free_head_blocks(p, &tail, SIZE_MAX);
+  }
+  q->tail = b;
+  q->len = (uint32_t)keep;
+  q->cap = (uint32_t)(nkeep * p->block - q->off);
+  q->wblk = (end % p->block) ? b : PN_POOL_NIL;
+  if (!(end % p->block)) {
+    /* The kept bytes fill their last block: the next byte needs a new one,
+     * which the queue no longer has. */
+    q->cap = q->len;
+  }
 }
 
 void pn_bq_clear(pn_pool *p, pn_bq *q) {

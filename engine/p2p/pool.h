@@ -3,11 +3,9 @@
 /*
  * The shared, budgeted pool of fixed-size blocks and the byte queues built
  * on it. Blocks are chained through a next-index array, so a queue costs
- * four integers while empty and nothing is allocated after creation. A
- * few blocks are kept back as a reserve that only privileged requests (a
- * connection finishing a message it already holds) may take, so a pool
- * exhausted by partial frames cannot stall the connections that would free
- * it.
+ * four integers while empty and nothing is allocated after creation. Who
+ * may take how much is the engine's policy (flow.h): a reservation says
+ * how many blocks it must leave free.
  */
 #ifndef PN_POOL_H
 #define PN_POOL_H
@@ -24,8 +22,7 @@ typedef struct pn_pool {
   uint32_t nblocks;
   uint32_t free_head;
   uint32_t nfree;
-  uint32_t reserve; /* blocks only privileged requests may take */
-  uint64_t frees;   /* times blocks were freed: a waiter's cue */
+  uint64_t frees; /* times blocks were freed: a waiter's cue */
 } pn_pool;
 
 /* A FIFO of bytes: data from |off| in |head| for |len| bytes, in blocks
@@ -42,7 +39,7 @@ typedef struct pn_bq {
 /* Bytes of bookkeeping for |nblocks| blocks. */
 size_t pn_pool_meta_size(uint32_t nblocks);
 void pn_pool_init(pn_pool *p, uint8_t *mem, uint32_t *next, uint32_t block,
-                  uint32_t nblocks, uint32_t reserve);
+                  uint32_t nblocks);
 size_t pn_pool_in_use(const pn_pool *p);
 
 /* Blocks |q| holds. */
@@ -52,9 +49,11 @@ static inline uint32_t pn_bq_blocks(const pn_pool *p, const pn_bq *q) {
 
 /* An empty queue; |secret| if it will hold plaintext. */
 void pn_bq_init(pn_bq *q, int secret);
-/* Makes room for |n| more bytes (cap >= len + n), all or nothing: PN_OK, or
- * PN_ERR_OVERFLOW when the pool cannot give it. */
-int pn_bq_reserve(pn_pool *p, pn_bq *q, size_t n, int privileged);
+/* The blocks |q| needs for |n| more bytes (0 if it has the room). */
+uint32_t pn_bq_want(const pn_pool *p, const pn_bq *q, size_t n);
+/* Makes room for |n| more bytes (cap >= len + n), all or nothing, leaving
+ * at least |keep| blocks free: PN_OK, or PN_ERR_OVERFLOW. */
+int pn_bq_reserve(pn_pool *p, pn_bq *q, size_t n, uint32_t keep);
 /* Appends |n| bytes within the reserved room (cap - len >= n). */
 void pn_bq_append(pn_pool *p, pn_bq *q, const uint8_t *d, size_t n);
 /* The first contiguous span: *len bytes at the returned pointer (over
@@ -65,6 +64,8 @@ const uint8_t *pn_bq_front(const pn_pool *p, const pn_bq *q, size_t *len);
 void pn_bq_peek(const pn_pool *p, const pn_bq *q, uint8_t *out, size_t n);
 /* Drops the first |n| bytes; frees blocks emptied. */
 void pn_bq_consume(pn_pool *p, pn_bq *q, size_t n);
+/* Keeps the first |keep| bytes (keep <= len), freeing the blocks after. */
+void pn_bq_truncate(pn_pool *p, pn_bq *q, size_t keep);
 /* Frees everything (wiping the bytes of a secret queue). */
 void pn_bq_clear(pn_pool *p, pn_bq *q);
 

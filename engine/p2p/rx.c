@@ -9,13 +9,14 @@
 #include "establish.h"
 #include "event.h"
 #include "express.h"
+#include "flow.h"
 #include "frame.h"
 #include "rx.h"
 #include "timers.h"
 #include "tx.h"
 
 void pn_rx_reasm_drop(pn_engine *e, pn_conn *c, int keep_frame) {
-  pn_bq_clear(&e->pool, &c->reasm);
+  pn_flow_clear(e, c, &c->reasm);
   pn_xrx_drop(e, c, keep_frame);
 }
 
@@ -74,16 +75,18 @@ static int rx_first_chunk(pn_engine *e, pn_conn *c, const pn_tframe *f) {
   if (f->total > e->max_message) {
     c->discard_left = (uint32_t)(f->total - f->len);
     if (c->discard_left) c->rx_state = RXS_DISCARD;
+    c->rx_progress_at = e->now;
     return overflow_in(e, c, f->total);
   }
   if (f->len == f->total) return deliver(e, c, f->data, f->len);
   c->reasm_total = f->total;
   if (!pn_xrx_start_message(e, c, f->data, f->len)) {
-    if (pn_bq_reserve(&e->pool, &c->reasm, f->total, 0) != 0)
+    if (pn_flow_reserve_rx(e, c, &c->reasm, f->len, c->rxq.len > 0) != PN_OK)
       return PN_RX_STALL;
     pn_bq_append(&e->pool, &c->reasm, f->data, f->len);
   }
   c->rx_state = RXS_REASM;
+  c->rx_progress_at = e->now;
   return PN_RX_OK;
 }
 
@@ -93,6 +96,7 @@ static int rx_more_chunk(pn_engine *e, pn_conn *c, const pn_tframe *f) {
       return protocol_error(e, c);
     c->discard_left -= (uint32_t)f->len;
     if (!c->discard_left) c->rx_state = RXS_IDLE;
+    c->rx_progress_at = e->now;
     return PN_RX_OK;
   }
   if (c->rx_state != RXS_REASM) return protocol_error(e, c);
@@ -101,6 +105,10 @@ static int rx_more_chunk(pn_engine *e, pn_conn *c, const pn_tframe *f) {
   if (!express) have = c->reasm.len;
   if (!pn_frame_more_fits(f->len, c->reasm_total - have))
     return protocol_error(e, c);
+  if (!express &&
+      pn_flow_reserve_rx(e, c, &c->reasm, f->len, c->rxq.len > 0) != PN_OK)
+    return PN_RX_STALL;
+  c->rx_progress_at = e->now;
   if (express) {
     const uint8_t *msg = pn_xrx_add(e, f->data, f->len, c->reasm_total);
     if (!msg) return PN_RX_OK;
@@ -113,7 +121,7 @@ static int rx_more_chunk(pn_engine *e, pn_conn *c, const pn_tframe *f) {
   size_t total = c->reasm.len;
   pn_bq_peek(&e->pool, &c->reasm, e->deliver, total);
   if (total > e->deliver_hw) e->deliver_hw = total;
-  pn_bq_clear(&e->pool, &c->reasm);
+  pn_flow_clear(e, c, &c->reasm);
   return deliver(e, c, e->deliver, total);
 }
 
@@ -135,12 +143,20 @@ static int rx_transport(pn_engine *e, pn_conn *c, uint8_t *pt, size_t n) {
   case PN_FT_CLOSE:
     return remote_close(e, c, f.reason);
   case PN_FT_REKEY:
+    /* Only requests cost the engine more than a message does. */
+    if ((f.flags & PN_REKEY_FLAG_REPLY) && !pn_flow_peer_rekey_ok(e, c)) {
+      pn_conn_fail(e, c, PN_REASON_REKEY_FLOOD, 0);
+      return PN_RX_CLOSED;
+    }
     if (pn_cipherstate_rekey(&c->rx) != PN_OK) {
       pn_conn_fail(e, c, PN_REASON_LOCAL_FAILURE, 0);
       return PN_RX_CLOSED;
     }
     c->rekeys_in++;
-    if ((f.flags & PN_REKEY_FLAG_REPLY) && pn_conn_routed(c))
+    /* At most one reply pending: a request while our last REKEY is still
+     * queued (or waits for room) is answered by that one. */
+    if ((f.flags & PN_REKEY_FLAG_REPLY) && pn_conn_routed(c) &&
+        !c->rekey_left && !(c->flags & CF_REKEY_WANT))
       pn_tx_rekey(e, c, 0);
     return PN_RX_OK;
   default:
@@ -241,8 +257,7 @@ static int keep_partial(pn_engine *e, pn_conn *c, const uint8_t *p,
     pn_xrx_partial_add(e, avail);
     return 0;
   }
-  if (pn_bq_reserve(&e->pool, &c->rxq, need, c->rx_state == RXS_REASM) != 0)
-    return -1;
+  if (pn_flow_reserve_rx(e, c, &c->rxq, need, 0) != PN_OK) return -1;
   pn_bq_append(&e->pool, &c->rxq, p, avail);
   return 0;
 }
@@ -278,7 +293,7 @@ static size_t take(pn_engine *e, pn_conn *c, const uint8_t *data, size_t len) {
     }
     r = whole_frame(e, c, data + taken, c->frame_len);
     if (r == PN_RX_STALL) break;
-    if (have) pn_bq_clear(&e->pool, &c->rxq);
+    if (have) pn_flow_clear(e, c, &c->rxq);
     taken += need;
     c->hdr_len = 0;
     if (c->state != CS_FREE && c->state != CS_DEAD) pn_timers_resched(e, c);

@@ -1,8 +1,14 @@
 /* SPDX-License-Identifier: MIT
  * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /* Test hooks (test_hooks.h): compiled into the test library only. */
+#include <string.h>
+
 #include "conn.h"
+#include "flow.h"
+#include "frame.h"
 #include "test_hooks.h"
+#include "timers.h"
+#include "tx.h"
 
 int pn_engine_test_set_tx_nonce(pn_engine *e, const pn_peer_id *peer,
                                 uint64_t n) {
@@ -47,4 +53,25 @@ pn_conn_id pn_engine_test_express(const pn_engine *e, int tx) {
 
 pn_time pn_engine_test_deadline(const pn_engine *e) {
   return pn_heap_next(&e->timers);
+}
+
+int pn_engine_test_send_raw(pn_engine *e, const pn_peer_id *peer,
+                            const uint8_t *pt, size_t len) {
+  pn_conn *c = pn_peer_conn(e, peer);
+  if (!c) return PN_ERR_NOT_FOUND;
+  if (len > PN_FRAME_MAX_PLAIN) return PN_ERR_INVALID_ARGUMENT;
+  size_t out;
+  int rc =
+      pn_flow_reserve(e, c, &c->txq, PN_FRAME_LEN + len + PN_NOISE_TAGLEN, 0);
+  if (rc != PN_OK) return rc;
+  memcpy(e->txs + PN_FRAME_LEN, pt, len);
+  rc = pn_cipherstate_encrypt(&c->tx, NULL, 0, e->txs + PN_FRAME_LEN, len,
+                              e->txs + PN_FRAME_LEN, PN_NOISE_MAX_MSG, &out);
+  if (rc != PN_OK) return rc;
+  pn_put16(e->txs, (uint32_t)out);
+  int was_idle = !pn_tx_queued(e, c) && !c->inflight;
+  pn_bq_append(&e->pool, &c->txq, e->txs, PN_FRAME_LEN + out);
+  pn_timers_any_frame_queued(e, c, was_idle);
+  pn_tx_want_send(e, c);
+  return PN_OK;
 }

@@ -14,6 +14,11 @@ int pn_engine_test_set_tx_nonce(pn_engine *e, const pn_peer_id *peer,
                                 uint64_t n);
 int pn_engine_test_set_rx_nonce(pn_engine *e, const pn_peer_id *peer,
                                 uint64_t n);
+/* Encrypts and queues the transport payload |pt| (|len| bytes, any type,
+ * well-formed or not) to |peer| as the next frame: a hostile peer in a
+ * test. PN_ERR_OVERFLOW without room. */
+int pn_engine_test_send_raw(pn_engine *e, const pn_peer_id *peer,
+                            const uint8_t *pt, size_t len);
 /* Sizes of the per-connection structures. */
 size_t pn_engine_test_conn_struct_size(void);
 size_t pn_engine_test_hs_struct_size(void);

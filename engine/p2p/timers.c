@@ -8,7 +8,13 @@
  * - Idle timeout: an established peer from which nothing authenticated
  *   arrived for idle_timeout is closed (IDLE_TIMEOUT).
  * - Keepalive: when nothing was queued to a peer for keepalive_interval, a
- *   KEEPALIVE frame is (framed profile).
+ *   KEEPALIVE frame is (framed profile); not while output waits, which
+ *   proves liveness once it moves.
+ * - Send progress: output queued to a peer that sees no byte acknowledged
+ *   for send_timeout closes it (SEND_TIMEOUT).
+ * - Receive progress: a chunked message that gets no chunk for
+ *   recv_timeout closes the peer (RECEIVE_STALLED). A peer's KEEPALIVE
+ *   resets the idle timer only, never these two.
  * - Rekey: a sending key older than rekey_interval is replaced, after a
  *   REKEY frame (framed profile); the message count is checked per send.
  * - Close linger: a closing connection whose CLOSE exchange has not ended
@@ -30,6 +36,10 @@ static pn_time min_t(pn_time a, pn_time b) {
   return a < b ? a : b;
 }
 
+static int output_waits(const pn_engine *e, const pn_conn *c) {
+  return c->inflight || pn_tx_queued(e, c);
+}
+
 static pn_time conn_deadline(const pn_engine *e, const pn_conn *c) {
   switch (c->state) {
   case CS_HANDSHAKE:
@@ -40,7 +50,11 @@ static pn_time conn_deadline(const pn_engine *e, const pn_conn *c) {
     if (e->profile == PN_PROFILE_FRAMED) {
       d = min_t(d, pn_time_add(c->last_tx, e->keepalive));
       d = min_t(d, pn_time_add(c->last_rekey, e->rekey_interval));
+      if (c->rx_state != RXS_IDLE)
+        d = min_t(d, pn_time_add(c->rx_progress_at, e->recv_timeout));
     }
+    if (output_waits(e, c))
+      d = min_t(d, pn_time_add(c->tx_progress_at, e->send_timeout));
     if (c->state == CS_SUPERSEDED) d = min_t(d, c->dup_at);
     return d;
   }
@@ -63,10 +77,16 @@ void pn_timers_handshake_started(pn_engine *e, pn_conn *c) {
 
 void pn_timers_session_started(pn_engine *e, pn_conn *c) {
   c->since = c->last_rx = c->last_tx = c->last_rekey = e->now;
+  c->tx_progress_at = e->now;
 }
 
-void pn_timers_any_frame_queued(pn_engine *e, pn_conn *c) {
+void pn_timers_any_frame_queued(pn_engine *e, pn_conn *c, int was_idle) {
   c->last_tx = e->now;
+  if (was_idle) c->tx_progress_at = e->now;
+}
+
+void pn_timers_output_acked(pn_engine *e, pn_conn *c) {
+  c->tx_progress_at = e->now; /* a later deadline: caught up lazily */
 }
 
 void pn_timers_authenticated_received(pn_engine *e, pn_conn *c) {
@@ -114,7 +134,17 @@ static void peer_timers(pn_engine *e, pn_conn *c) {
     pn_conn_fail(e, c, PN_REASON_DUPLICATE, PN_REASON_DUPLICATE);
     return;
   }
+  if (output_waits(e, c) &&
+      pn_time_add(c->tx_progress_at, e->send_timeout) <= now) {
+    pn_conn_drop(e, c, PN_REASON_SEND_TIMEOUT);
+    return;
+  }
   if (e->profile != PN_PROFILE_FRAMED) return;
+  if (c->rx_state != RXS_IDLE &&
+      pn_time_add(c->rx_progress_at, e->recv_timeout) <= now) {
+    pn_conn_fail(e, c, PN_REASON_RECEIVE_STALLED, 0);
+    return;
+  }
   if (pn_time_add(c->last_rekey, e->rekey_interval) <= now) {
     if (!pn_tx_nonces_left(c, 1)) {
       pn_conn_fail(e, c, PN_REASON_KEY_EXHAUSTED, 0);
@@ -123,8 +153,11 @@ static void peer_timers(pn_engine *e, pn_conn *c) {
     pn_tx_rekey(e, c, 0);
     if (!pn_conn_routed(c)) return;
   }
-  /* Every frame queued above counts as sent: no keepalive needed then. */
-  if (pn_time_add(c->last_tx, e->keepalive) <= now) {
+  /* Every frame queued above counts as sent: no keepalive needed then,
+   * nor while output waits. */
+  if (pn_time_add(c->last_tx, e->keepalive) <= now && output_waits(e, c)) {
+    c->last_tx = now;
+  } else if (pn_time_add(c->last_tx, e->keepalive) <= now) {
     if (!pn_tx_nonces_left(c, 1)) {
       pn_conn_fail(e, c, PN_REASON_KEY_EXHAUSTED, 0);
       return;

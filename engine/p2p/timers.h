@@ -12,7 +12,11 @@
 
 void pn_timers_handshake_started(pn_engine *e, pn_conn *c);
 void pn_timers_session_started(pn_engine *e, pn_conn *c);
-void pn_timers_any_frame_queued(pn_engine *e, pn_conn *c);
+/* A frame was queued to |c|; |was_idle| if nothing was queued or in
+ * flight before it (the send-progress timer starts). */
+void pn_timers_any_frame_queued(pn_engine *e, pn_conn *c, int was_idle);
+/* Some of |c|'s output was acknowledged: progress. */
+void pn_timers_output_acked(pn_engine *e, pn_conn *c);
 void pn_timers_authenticated_received(pn_engine *e, pn_conn *c);
 void pn_timers_key_rotated(pn_engine *e, pn_conn *c);
 /* Closing began for |reason|: linger bounds it (a duplicate waits longer,

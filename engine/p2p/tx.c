@@ -7,6 +7,7 @@
 #include "crypto.h"
 #include "event.h"
 #include "express.h"
+#include "flow.h"
 #include "frame.h"
 #include "timers.h"
 #include "tx.h"
@@ -42,6 +43,7 @@ static int put_frame(pn_engine *e, pn_conn *c, uint8_t *f, size_t hdr,
                      const uint8_t *body, size_t n) {
   size_t out;
   uint8_t *p = f + PN_FRAME_LEN;
+  int was_idle = !pn_tx_queued(e, c) && !c->inflight;
   int rc = body ? pn_cipherstate_encrypt2(&c->tx, p, hdr, body, n, p,
                                           PN_NOISE_MAX_MSG, &out)
                 : pn_cipherstate_encrypt(&c->tx, NULL, 0, p, hdr + n, p,
@@ -52,7 +54,7 @@ static int put_frame(pn_engine *e, pn_conn *c, uint8_t *f, size_t hdr,
     pn_bq_append(&e->pool, &c->txq, f, PN_FRAME_LEN + out);
   else
     pn_xtx_added(e, PN_FRAME_LEN + out);
-  pn_timers_any_frame_queued(e, c);
+  pn_timers_any_frame_queued(e, c, was_idle);
   return PN_OK;
 }
 
@@ -62,8 +64,8 @@ static int put_frame(pn_engine *e, pn_conn *c, uint8_t *f, size_t hdr,
  * must always be able to say goodbye. */
 static int control_frame(pn_engine *e, pn_conn *c, size_t len) {
   int privileged = e->txs[PN_FRAME_LEN] == PN_FT_CLOSE;
-  if (pn_bq_reserve(&e->pool, &c->txq, pn_frame_control_wire(len),
-                    privileged) != 0) {
+  if (pn_flow_reserve(e, c, &c->txq, pn_frame_control_wire(len), privileged) !=
+      PN_OK) {
     pn_wipe(e->txs, PN_FRAME_LEN + len);
     return PN_ERR_OVERFLOW;
   }
@@ -101,6 +103,8 @@ void pn_tx_rekey(pn_engine *e, pn_conn *c, int flags) {
     return;
   }
   c->flags &= ~(uint32_t)(CF_REKEY_WANT | CF_REKEY_REPLY);
+  /* Pending until every byte up to its end is acked. */
+  c->rekey_left = (uint32_t)(pn_tx_queued(e, c));
   pn_timers_key_rotated(e, c);
   c->tx_since_rekey = 0;
   if (pn_cipherstate_rekey(&c->tx) != PN_OK)
@@ -137,7 +141,7 @@ static int send_msg(pn_engine *e, pn_conn *c, const uint8_t *msg, size_t len) {
   /* Straight into the express send buffer when it can take it; otherwise
    * through e->txs into the pool queue. */
   uint8_t *x = pn_xtx_claim(e, c, wire);
-  if (!x && pn_bq_reserve(&e->pool, &c->txq, wire, 0) != 0)
+  if (!x && pn_flow_reserve(e, c, &c->txq, wire, 0) != PN_OK)
     return overflow_out(e, c, PN_REASON_MEMORY_PRESSURE, len);
   size_t off = 0;
   for (uint64_t i = 0; i < chunks; i++) {
@@ -190,11 +194,14 @@ ptrdiff_t pn_engine_broadcast(pn_engine *e, const uint8_t *msg, size_t len,
   uint32_t i = e->peers.head;
   while (i != PN_NIL) {
     pn_conn *c = &e->conns[i];
-    uint32_t next = c->peer.next; /* a failure may unlink c */
+    /* A send may unlink |c| or, under pool pressure, any other peer:
+     * unrouting moves bcast_next on past it. */
+    e->bcast_next = c->peer.next;
     if (send_msg(e, c, msg, len) == PN_OK) n++;
     if (pn_conn_routed(c)) pn_timers_resched(e, c);
-    i = next;
+    i = e->bcast_next;
   }
+  e->bcast_next = PN_NIL;
   return n;
 }
 
@@ -211,10 +218,12 @@ int pn_engine_sent(pn_engine *e, pn_conn_id id, size_t n, pn_time now) {
   if (pn_xtx_queued(e, c))
     pn_xtx_ack(e, n);
   else
-    pn_bq_consume(&e->pool, &c->txq, n);
+    pn_flow_consume(e, c, &c->txq, n);
   /* Short of the whole SEND: the transport is full until writable. */
   if (n < c->inflight) c->flags |= CF_TX_BLOCKED;
   c->inflight = 0;
+  c->rekey_left = n < c->rekey_left ? c->rekey_left - (uint32_t)n : 0;
+  if (n) pn_timers_output_acked(e, c);
   if (!pn_tx_queued(e, c)) c->flags &= ~(uint32_t)CF_OVF_EPISODE;
   if ((c->flags & CF_REKEY_WANT) && pn_conn_routed(c))
     pn_tx_rekey(e, c, (c->flags & CF_REKEY_REPLY) ? PN_REKEY_FLAG_REPLY : 0);

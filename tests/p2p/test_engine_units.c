@@ -32,13 +32,17 @@ static void test_pool_queue(void **state) {
   static uint8_t mem[BLOCK * NB];
   uint32_t next[NB];
   pn_pool p;
-  pn_pool_init(&p, mem, next, BLOCK, NB, RES);
+  pn_pool_init(&p, mem, next, BLOCK, NB);
   pn_bq q;
   pn_bq_init(&q, 1);
-  /* The reserve is for privileged requests only. */
-  assert_int_equal(pn_bq_reserve(&p, &q, (NB - RES) * BLOCK + 1, 0),
+  /* A reservation leaves the blocks it is told to keep. */
+  assert_int_equal(pn_bq_want(&p, &q, (NB - RES) * BLOCK + 1), NB - RES + 1);
+  assert_int_equal(pn_bq_reserve(&p, &q, (NB - RES) * BLOCK + 1, RES),
                    PN_ERR_OVERFLOW);
-  assert_int_equal(pn_bq_reserve(&p, &q, (NB - RES) * BLOCK + 1, 1), 0);
+  assert_int_equal(pn_pool_in_use(&p), 0);
+  assert_int_equal(pn_bq_reserve(&p, &q, (NB - RES) * BLOCK + 1, RES - 1), 0);
+  assert_int_equal(p.nfree, RES - 1);
+  assert_int_equal(pn_bq_want(&p, &q, (NB - RES) * BLOCK + 1), 0);
   pn_bq_clear(&p, &q);
   assert_int_equal(pn_pool_in_use(&p), 0);
 
@@ -48,7 +52,15 @@ static void test_pool_queue(void **state) {
   uint64_t s = 12345;
   uint8_t ctr = 0;
   for (int it = 0; it < 20000; it++) {
-    if (rnd(&s) % 2) {
+    if (rnd(&s) % 16 == 0 && mlen) {
+      /* Keep a prefix: the rest's blocks go back, appends carry on. */
+      size_t keep = rnd(&s) % (mlen + 1);
+      pn_bq_truncate(&p, &q, keep);
+      mlen = keep;
+      assert_int_equal(pn_bq_blocks(&p, &q) * (size_t)BLOCK,
+                       pn_pool_in_use(&p));
+      assert_true(q.cap >= q.len);
+    } else if (rnd(&s) % 2) {
       size_t n = rnd(&s) % 700;
       uint8_t buf[700];
       for (size_t i = 0; i < n; i++)
@@ -249,12 +261,12 @@ static void test_pool_spans_and_wipe(void **state) {
   static uint8_t mem[BLOCK * NB];
   uint32_t next[NB];
   pn_pool p;
-  pn_pool_init(&p, mem, next, BLOCK, NB, 2);
+  pn_pool_init(&p, mem, next, BLOCK, NB);
   uint8_t buf[5 * BLOCK], zero[BLOCK] = {0};
   for (size_t i = 0; i < sizeof buf; i++)
     buf[i] = (uint8_t)(i * 7 + 1);
   for (int secret = 0; secret < 2; secret++) {
-    pn_pool_init(&p, mem, next, BLOCK, NB, 2);
+    pn_pool_init(&p, mem, next, BLOCK, NB);
     for (int round = 0; round < 3; round++) {
       pn_bq q;
       pn_bq_init(&q, secret);
@@ -283,7 +295,7 @@ static void test_pool_spans_and_wipe(void **state) {
     }
     memset(mem, 0, sizeof mem);
   }
-  pn_pool_init(&p, mem, next, BLOCK, NB, 2);
+  pn_pool_init(&p, mem, next, BLOCK, NB);
   /* Interleaved queues: spans stop where the next block is another's. */
   pn_bq a, b;
   pn_bq_init(&a, 0);

@@ -56,27 +56,31 @@
  * (PROTOCOL.md, "Express buffers").
  *
  * **Resource model.** Every byte a peer makes the engine hold is charged to
- * its connection, and each has a bound and a time limit:
+ * its connection, and each kind has a bound and a time limit:
  *
- * | held for a peer                   | bound               | time limit   |
- * |-----------------------------------|---------------------|--------------|
- * | a partial frame                   | one frame (64 KiB)  | idle_timeout |
- * | a chunked message being reassembled| max_message, taken as chunks arrive |
- * recv_timeout per chunk | | queued output (messages, keepalive, close, rekey
- * and its reply) | send_queue | send_timeout without progress | | REKEY replies
- * it provokes         | one pending         | peer_rekey_limit per minute | | a
- * handshake                       | one message each way| handshake_timeout |
+ * - a partial frame: one frame (64 KiB), for idle_timeout;
+ * - a chunked message being reassembled: max_message, taken chunk by chunk
+ *   as it arrives (never the declared total up front), for recv_timeout
+ *   per chunk;
+ * - queued output: send_queue for messages, plus at most one KEEPALIVE, one
+ *   REKEY and one CLOSE frame, for send_timeout without progress;
+ * - REKEY replies it provokes: one pending, and peer_rekey_limit requests
+ *   a minute;
+ * - a handshake: one partial message in, its messages out, for
+ *   handshake_timeout.
  *
  * The shared pool keeps a reserve sized from max_handshakes that only
  * handshakes may use, so established peers can never take the capacity
- * newcomers need. When the pool runs short, the connections holding the
- * most are acted on, not whoever asks next: a connection over its fair
- * share is held back (its input waits for a RESUME, a send to it follows
- * the overflow policy with an OVERFLOW event), and one under its share that
- * needs room makes the largest holder over its share close with
+ * newcomers need, and a small close reserve for CLOSE frames. When the pool
+ * runs short, the connections holding the most are acted on, not whoever
+ * asks next: one over its fair share (the rest of the pool divided by the
+ * connections holding any) is held back (its input waits for a RESUME, a
+ * send to it follows the overflow policy with an OVERFLOW event of reason
+ * PN_REASON_MEMORY_PRESSURE), and one within its share that needs room
+ * makes the largest holder over its share close with
  * PN_REASON_MEMORY_PRESSURE. A KEEPALIVE proves liveness, never progress:
  * it resets the idle timer but neither progress timer. PROTOCOL.md
- * ("Resource model") gives the figures.
+ * ("Memory") gives the details.
  *
  * **Borrowed output.** Pointers in an action (SEND bytes, MESSAGE bytes,
  * the handshake hash) are valid until the next call into the engine other
@@ -250,7 +254,7 @@ typedef enum pn_reason {
                                          RNG) */
   PN_REASON_MEMORY_PRESSURE = 21,   /**< the pool ran short and this
                                          connection held the most */
-  PN_REASON_REKEY_FLOOD = 22,       /**< REKEY frames faster than
+  PN_REASON_REKEY_FLOOD = 22,       /**< rekey requests faster than
                                          peer_rekey_limit */
   PN_REASON_SEND_TIMEOUT = 23,      /**< output unacknowledged for
                                          send_timeout */
@@ -340,8 +344,9 @@ typedef struct pn_engine_config {
   /** Rekey after this many messages sent on one key (0: default,
    *  UINT64_MAX: off). */
   uint64_t rekey_messages;
-  /** REKEY frames accepted from a peer per minute (burst included) before
-   *  it is closed (PN_REASON_REKEY_FLOOD); 0: default, UINT32_MAX: off. */
+  /** REKEY frames asking for a reply accepted from a peer per minute
+   *  (burst included) before it is closed (PN_REASON_REKEY_FLOOD); 0:
+   *  default, UINT32_MAX: off. */
   uint32_t peer_rekey_limit;
   pn_rng rng;                /**< fill NULL: libsodium */
   pn_authorize_fn authorize; /**< NULL: accept every peer */
