@@ -134,7 +134,7 @@ static void wait_go(far *f) {
 /* Only receives, past many idle timeouts, then says it is alive. */
 static void idle_recv(far *f) {
   uint8_t b[8];
-  note(f, 0, pn_sio_recv(f->s, b, sizeof b, PN_SEC));
+  note(f, 0, pn_sio_recv(f->s, b, sizeof b, 2500 * PN_MSEC));
   note(f, 1, pn_sio_send(f->s, "alive", 5, T));
   note(f, 2, pn_sio_recv(f->s, b, sizeof b, T));
 }
@@ -370,7 +370,7 @@ static void test_timers_run_inside_recv(void **state) {
   uint8_t buf[16];
   pn_engine_config_default(&c);
   c.keepalive_interval = 10 * PN_MSEC;
-  c.idle_timeout = 400 * PN_MSEC;
+  c.idle_timeout = PN_SEC;
   pn_sio *s = pair(&f, &c, &c, idle_recv);
   (void)state;
   /* Both sides sit in recv for longer than the idle timeout: keepalives
@@ -391,10 +391,11 @@ static void test_idle_timeout_ends(void **state) {
   uint8_t buf[16];
   pn_engine_config_default(&c);
   c.keepalive_interval = PN_TIME_NEVER;
+  pn_engine_config fc = c; /* the far side's idle timer is the default */
   c.idle_timeout = 50 * PN_MSEC;
-  pn_sio *s = pair(&f, &c, &c, echo);
+  pn_sio *s = pair(&f, &c, &fc, echo);
   (void)state;
-  /* No keepalives: the idle timer ends the connection inside recv. */
+  /* No keepalives: our idle timer ends the connection inside recv. */
   assert_int_equal(pn_sio_recv(s, buf, sizeof buf, 10 * T), PN_ERR_NOT_FOUND);
   assert_int_equal(pn_sio_reason(s), PN_REASON_IDLE_TIMEOUT);
   assert_non_null(
