@@ -156,6 +156,8 @@ int pn_sio_listen(const char *hostport, int *fd, unsigned *port) PN_WUR;
  *         system call failed, e.g. ECONNREFUSED; the host did not resolve
  *         (EADDRNOTAVAIL); the timeout passed (ETIMEDOUT)
  * @retval PN_ERR_MISSING_KEY the pattern needs `expect` and it is NULL
+ * @retval PN_ERR_DH, PN_ERR_MISSING_PSK and the other errors of
+ *         pn_engine_conn_open(): a key or PSK the pattern rejects
  * @retval PN_ERR_HANDSHAKE_FAILED the handshake failed or the peer left
  *         during it; pn_sio_reason() says why (UNEXPECTED_KEY,
  *         HANDSHAKE_FAILED, HANDSHAKE_TIMEOUT, TRANSPORT_CLOSED,
@@ -182,6 +184,8 @@ int pn_sio_connect(pn_sio *s, const char *hostport, const pn_peer_id *expect,
  * @retval PN_ERR_INVALID_STATE `s` has a connection (pn_sio_errno() 0);
  *         accept() failed (errno); the timeout passed (ETIMEDOUT)
  * @retval PN_ERR_MISSING_KEY the pattern needs `expect` and it is NULL
+ * @retval PN_ERR_DH, PN_ERR_MISSING_PSK and the other errors of
+ *         pn_engine_conn_open(): a key or PSK the pattern rejects
  * @retval PN_ERR_HANDSHAKE_FAILED as pn_sio_connect(); the listening socket
  *         is fine, call again for the next connection
  * @retval PN_ERR_FATAL or below: the engine failed
@@ -205,6 +209,8 @@ int pn_sio_accept(pn_sio *s, int listen_fd, const pn_peer_id *expect,
  * @retval PN_ERR_INVALID_STATE `s` has a connection (pn_sio_errno() 0), a
  *         system call failed (errno), the timeout passed (ETIMEDOUT)
  * @retval PN_ERR_MISSING_KEY the pattern needs `expect` and it is NULL
+ * @retval PN_ERR_DH, PN_ERR_MISSING_PSK and the other errors of
+ *         pn_engine_conn_open(): a key or PSK the pattern rejects
  * @retval PN_ERR_HANDSHAKE_FAILED as pn_sio_connect()
  * @retval PN_ERR_FATAL or below: the engine failed
  */
