@@ -14,8 +14,9 @@ int main(int argc, char **argv) {
   char reply[4096];
   const char *msg = argc > 3 ? argv[3] : "hello from sio_client";
   int pin = argc > 2 && strcmp(argv[2], "-");
-  int rc = argc < 2 ? PN_ERR_INVALID_ARGUMENT : pn_sio_new(&s, NULL);
-  if (!rc && pin) rc = pn_io_unhex(argv[2], key.key, key.len);
+  int rc = argc < 2 || (pin && pn_io_unhex(argv[2], key.key, key.len))
+               ? PN_ERR_INVALID_ARGUMENT
+               : pn_sio_new(&s, NULL);
   if (!rc) rc = pn_sio_connect(s, argv[1], pin ? &key : NULL, 5 * PN_SEC);
   if (!rc) rc = pn_sio_send(s, msg, strlen(msg), 5 * PN_SEC);
   ptrdiff_t n = rc ? rc : pn_sio_recv(s, reply, sizeof reply, 5 * PN_SEC);

@@ -411,8 +411,9 @@ static int step(pn_sio *s, pn_time until) {
   if (wake != PN_TIME_NEVER) {
     pn_time d = wake > now ? wake - now : 0;
     ms = d / PN_MSEC > 60000 ? 60000 : (int)((d + PN_MSEC - 1) / PN_MSEC);
-  } else if (!rd && !wr) {
-    return fail(s, PN_ERR_INTERNAL, 0, "nothing to wait for");
+  } else if (!rd && !wr) { /* no timer, no socket: it would sleep forever */
+    errno = EDEADLK;
+    return sys_fail(s, "wait");
   }
   if (poll(&p, 1, ms) < 0 && errno != EINTR) return sys_fail(s, "poll");
   now = now_ns();
@@ -439,12 +440,15 @@ static int run(pn_sio *s, pn_time until, int (*done)(const pn_sio *),
                const char *what) {
   int rc, looked = 0;
   for (;;) {
-    if ((rc = drain(s)) < 0 || (rc = feed(s)) < 0) return rc;
+    if ((rc = drain(s)) < 0 || (rc = feed(s)) < 0) break;
     if (done(s)) return PN_OK;
     if (looked && now_ns() >= until) return timed_out(s, what);
-    if ((rc = step(s, until)) < 0) return rc;
+    if ((rc = step(s, until)) < 0) break;
     looked = 1;
   }
+  /* step names its own failures; the engine's (all fatal) are named here. */
+  return rc <= PN_ERR_FATAL ? fail(s, rc, 0, "%s: the engine failed", what)
+                            : rc;
 }
 
 static int flushed(const pn_sio *s) {
@@ -718,7 +722,7 @@ static const char *reason_text(const pn_sio *s) {
 static int abandon(pn_sio *s, int rc) {
   int r2 = transport_closed(s);
   s->state = S_IDLE;
-  return r2 <= PN_ERR_FATAL ? r2 : rc;
+  return r2 <= PN_ERR_FATAL ? fail(s, r2, 0, "the engine failed") : rc;
 }
 
 int pn_sio_handshake(pn_sio *s, int fd, pn_dir dir, const pn_peer_id *expect,
@@ -789,7 +793,7 @@ int pn_sio_send(pn_sio *s, const void *msg, size_t len, pn_time timeout) {
     return PN_ERR_MSG_TOO_LARGE;
   }
   /* Events already in (a close, a message) come first. */
-  if ((rc = drain(s)) < 0) return rc;
+  if ((rc = drain(s)) < 0) return fail(s, rc, 0, "send: the engine failed");
   if (s->state != S_OPEN) return no_conn(s, "send");
   for (;;) {
     rc = pn_engine_send(s->e, &s->peer.id, msg, len, now_ns());
@@ -807,7 +811,7 @@ int pn_sio_send(pn_sio *s, const void *msg, size_t len, pn_time timeout) {
   if (s->tx_dead) {
     int err = s->err_no;
     rc = transport_closed(s);
-    if (rc <= PN_ERR_FATAL) return rc;
+    if (rc <= PN_ERR_FATAL) return fail(s, rc, 0, "send: the engine failed");
     return fail(s, PN_ERR_INVALID_STATE, err, "send: write: %s", strerror(err));
   }
   /* Ended with the message not all written: it may not have arrived. */
@@ -863,7 +867,7 @@ int pn_sio_close(pn_sio *s, pn_time timeout) {
   s->park.full = 0;
   if (s->state == S_OPEN) {
     r = pn_engine_disconnect(s->e, &s->peer.id, now_ns());
-    if (r <= PN_ERR_FATAL) return r;
+    if (r <= PN_ERR_FATAL) return fail(s, r, 0, "close: the engine failed");
   }
   if (s->conn) {
     rc = run(s, until, conn_gone, "close");
@@ -871,7 +875,8 @@ int pn_sio_close(pn_sio *s, pn_time timeout) {
     if (s->tx_dead && !rc)
       rc = fail(s, PN_ERR_INVALID_STATE, s->err_no, "close: write: %s",
                 strerror(s->err_no));
-    if (s->conn && (r = transport_closed(s)) <= PN_ERR_FATAL) return r;
+    if (s->conn && (r = transport_closed(s)) <= PN_ERR_FATAL)
+      return fail(s, r, 0, "close: the engine failed");
   }
   close_fd(s);
   s->state = S_IDLE;
