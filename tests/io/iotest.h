@@ -32,6 +32,8 @@ struct tnode {
   int connected, disconnected, closed, overflows;
   uint64_t rejected[32]; /* by reason */
   uint64_t messages;
+  uint64_t refused, dial_failed, accept_failed; /* driver notices */
+  int last_dial_err;
   tnode_msg_fn on_msg;
   void *user;
 };
@@ -65,6 +67,17 @@ static void tnode_event(void *user, pn_io *io, const pn_action *a) {
   }
 }
 
+static void tnode_notice(void *user, pn_io *io, const pn_io_notice *nt) {
+  tnode *n = user;
+  (void)io;
+  if (nt->type == PN_IO_REFUSED) n->refused++;
+  if (nt->type == PN_IO_ACCEPT_FAILED) n->accept_failed++;
+  if (nt->type == PN_IO_DIAL_FAILED) {
+    n->dial_failed++;
+    n->last_dial_err = nt->err;
+  }
+}
+
 /* |c| may be NULL (defaults); |ic| may be NULL. */
 static inline void tnode_init(tnode *n, const pn_engine_config *c,
                               const pn_io_config *ic) {
@@ -91,6 +104,7 @@ static inline void tnode_init(tnode *n, const pn_engine_config *c,
   else
     memset(&icfg, 0, sizeof icfg);
   icfg.on_event = tnode_event;
+  icfg.on_notice = tnode_notice;
   icfg.user = n;
   CHECK(pn_io_new(&n->io, n->e, &icfg) == 0);
   pn_engine_local_id(n->e, &n->id);

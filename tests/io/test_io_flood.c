@@ -89,7 +89,7 @@ int main(void) {
   }
   pn_time t_raw = pn_io_now() - t0;
   CHECK(server.rejected[PN_REASON_HANDSHAKE_TIMEOUT] >= 1);
-  CHECK(pn_io_refused(server.io) >= 1); /* over a limit, at once */
+  CHECK(server.refused >= 1); /* over a limit, at once */
 
   /* The real nodes keep redialling until the limit is full. */
   until = pn_io_now() + 10 * PN_SEC;
@@ -123,7 +123,7 @@ int main(void) {
   printf("  admitted %zu (max ever %zu); refused: at open (conn or "
          "handshake limit) %llu, peer limit %llu, handshake timeout %llu\n",
          pn_engine_peer_count(server.e), max_peers_seen,
-         (unsigned long long)pn_io_refused(server.io),
+         (unsigned long long)server.refused,
          (unsigned long long)server.rejected[PN_REASON_PEER_LIMIT],
          (unsigned long long)server.rejected[PN_REASON_HANDSHAKE_TIMEOUT]);
   printf("  every silent connection closed within %.2f s\n",
