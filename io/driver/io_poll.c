@@ -54,7 +54,7 @@ static void take(pn_io *io, int ms) {
 int poller_wait(pn_io *const *ios, size_t n, int ms) {
   if (n == 1) {
     take(ios[0], ms);
-    ios[0]->st.wakeups++;
+    ios[0]->st.wakeups += ios[0]->nev > 0;
     return PN_OK;
   }
   struct pollfd p[IO_MAX_GROUP];
@@ -66,7 +66,7 @@ int poller_wait(pn_io *const *ios, size_t n, int ms) {
     ios[k]->nev = ios[k]->evpos = 0;
     if (r > 0 && p[k].revents) {
       take(ios[k], 0);
-      ios[k]->st.wakeups++;
+      ios[k]->st.wakeups += ios[k]->nev > 0;
     }
   }
   return PN_OK;
@@ -157,7 +157,7 @@ static int poll_one(pn_io *io, int ms) {
   int r = poll(s->p, (nfds_t)s->n, ms);
   io->nev = r > 0 ? s->n : 0;
   io->evpos = 0;
-  io->st.wakeups++;
+  io->st.wakeups += r > 0;
   return r > 0;
 }
 

@@ -497,7 +497,13 @@ static int dispatch(pn_io *io, io_src *s, unsigned ev, pn_time now) {
   }
   io_conn *c = (io_conn *)s;
   if (c->dead) return PN_OK;
-  if (c->state == C_CONNECTING) return io_conn_connected(io, c, now);
+  if (c->state == C_CONNECTING) {
+    if (now >= c->dial_deadline) { /* over its time, whatever came since */
+      io_dial_failed(io, c, ETIMEDOUT, now);
+      return PN_OK;
+    }
+    return io_conn_connected(io, c, now);
+  }
   if (ev & (IO_WR | IO_HUP) && c->wblocked) {
     set_wblocked(io, c, 0);
     io_set_interest(io, c);

@@ -78,7 +78,7 @@ typedef void (*pn_io_notice_fn)(void *user, pn_io *io, const pn_io_notice *n);
 
 /* Counters, for tests and benchmarks. */
 typedef struct pn_io_stats {
-  uint64_t wakeups;  /* waits that returned */
+  uint64_t wakeups;  /* waits that found a source ready */
   uint64_t reads;    /* recv() calls */
   uint64_t writes;   /* send() calls */
   uint64_t accepts;  /* connections accepted */
