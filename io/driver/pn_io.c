@@ -155,6 +155,9 @@ unsigned pn_io_port(const pn_io *io, size_t i) {
 void pn_io_stop(pn_io *io) {
   io->stop_req = 1;
 }
+int pn_io_stopping(const pn_io *io) {
+  return io->stop_req || io->stopped || io->closed || g_signals;
+}
 size_t pn_io_conn_count(const pn_io *io) {
   return io->nc;
 }

@@ -144,6 +144,8 @@ void pn_io_dial_cancel(pn_io *io, int handle);
  * every connection; pn_io_run returns after its CLOSED event. Safe from
  * an event handler. */
 void pn_io_stop(pn_io *io);
+/* 1 once a stop was asked (pn_io_stop, a signal) or the engine closed. */
+int pn_io_stopping(const pn_io *io);
 /* 1 once the engine reported CLOSED (or failed fatally). */
 int pn_io_done(const pn_io *io);
 
