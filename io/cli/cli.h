@@ -9,18 +9,45 @@
 
 #include <p2pnoise/io.h>
 
-/* Exit codes of the p2pnoise command (documented in `p2pnoise --help`). */
+/* Exit codes of the p2pnoise command, one meaning each (CLI_EXIT_HELP). */
 enum {
-  CLI_OK = 0,      /* success */
-  CLI_FAIL = 1,    /* runtime failure: network, handshake, timeout */
-  CLI_USAGE = 2,   /* bad command line */
-  CLI_KEYFILE = 3, /* unreadable or malformed key file */
-  CLI_DATA = 4     /* a message file could not be read */
+  CLI_OK = 0,       /* success */
+  CLI_FAIL = 1,     /* network: listen or dial failed, timeout, lost */
+  CLI_USAGE = 2,    /* bad command line */
+  CLI_KEYFILE = 3,  /* unreadable or malformed key file */
+  CLI_DATA = 4,     /* a message file could not be read */
+  CLI_TOOBIG = 5,   /* a message is larger than the limit */
+  CLI_PROTOCOL = 6, /* a protocol this build or the engine cannot run */
+  CLI_SESSION = 7   /* handshake rejected or session failed */
 };
+#define CLI_EXIT_HELP                                                          \
+  "exit status: 0 ok\n"                                                        \
+  "             1 network failure (listen, dial, timeout, connection lost)\n"  \
+  "             2 bad command line\n"                                          \
+  "             3 bad key file\n"                                              \
+  "             4 unreadable message file\n"                                   \
+  "             5 message larger than the limit\n"                             \
+  "             6 protocol not supported (one-way or fallback pattern,\n"      \
+  "               primitive missing from this build)\n"                        \
+  "             7 handshake rejected or session failed (authentication,\n"     \
+  "               decryption, protocol violation)\n"
 
-/* One-line error on stderr: "p2pnoise: ...". Returns |code|. */
+/* One-line error on stderr: "p2pnoise: ...", control characters escaped.
+ * Returns |code|. */
 int cli_err(int code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* ---- Flags: "--name value", "--name=value", "-x value" ------------------- */
+typedef struct flagdef {
+  const char *name;
+  int has_arg;
+} flagdef;
+/* 1 with |name|, |val| set; 0 at an operand or "--" (|pos| past "--");
+ * -1 on error (printed). */
+int cli_next_flag(int argc, char **argv, int *pos, const flagdef *defs,
+                  const char *shorts[][2], const char **name, const char **val);
+/* Checks a HOST:PORT option value; 0, or CLI_USAGE after the error. */
+int cli_check_addr(const char *opt, const char *addr, int listen);
 
 /* Key files: one line of lowercase hex, the raw private key (64 digits for
  * 25519, 112 for 448), optional '#' comment lines before it. */
@@ -68,6 +95,8 @@ int cli_engine_flag(cli_engine_opts *o, const char *name, const char *val);
   "                          writes it; repeatable\n"                          \
   "  --max-hs-payload BYTES  largest handshake payload accepted (at most\n"    \
   "                          4096)\n"
+/* CLI_PROTOCOL (after the error) if the engine cannot run |name|. */
+int cli_protocol_check(const pn_protocol *p, const char *name);
 /* Builds an engine from the options (loading or generating the key). */
 int cli_engine_new(cli_engine_opts *o, pn_engine **e);
 
@@ -75,21 +104,29 @@ int cli_engine_new(cli_engine_opts *o, pn_engine **e);
 double cli_elapsed(void);
 /* Short peer id: the first 4 bytes in hex (8 digits) or "anon:xxxxxxxx". */
 const char *cli_short_id(const pn_peer_id *id, char buf[24]);
-/* Prints |p|,|n| as text if printable, else as hex, into |f|. */
-void cli_print_bytes(FILE *f, const uint8_t *p, size_t n, size_t max);
+/* Prints all of |p|,|n| into |f|: "hex:..." with |hex|, else a quoted
+ * string with '"', '\\' and every byte outside printable ASCII escaped. */
+void cli_print_bytes(FILE *f, const uint8_t *p, size_t n, int hex);
+/* 1 if a peer that ended with |reason| failed (not a clean close). */
+int cli_reason_failed(int reason);
+/* A notice from the driver as one line (text or JSON) on |f|. */
+void cli_print_notice(FILE *f, const pn_io_notice *nt, int json);
 
-/* An engine event with its members side by side, for printing. */
-typedef struct cli_event {
-  pn_event_type type;
-  pn_peer_id peer;
-  pn_dir dir;
-  pn_reason reason;
-  int remote_reason;
-  const uint8_t *data; /* message, payload, or the handshake hash */
-  size_t len;
-  uint64_t size; /* overflow size, handshake payload index */
-} cli_event;
-void cli_event_flatten(const pn_event *ev, cli_event *out);
+/* Connected peers sorted by key, to find one by a hex prefix. */
+typedef struct cli_peers {
+  pn_peer_id *v;
+  size_t n, cap;
+} cli_peers;
+int cli_peers_add(cli_peers *ps, const pn_peer_id *id);
+void cli_peers_del(cli_peers *ps, const pn_peer_id *id);
+void cli_peers_free(cli_peers *ps);
+/* The peer whose hex key starts with |hex|: 0, -1 none, -2 ambiguous. A
+ * whole key is looked up in the engine's routing table. */
+int cli_peers_find(const cli_peers *ps, const pn_engine *e, const char *hex,
+                   pn_peer_id *out);
+
+int cli_node(int argc, char **argv);
+int cli_interop(int argc, char **argv, int serve);
 
 int cli_demo(int argc, char **argv);
 

@@ -60,61 +60,72 @@ static size_t frames_for(size_t total) {
 
 static void on_event(void *user, pn_io *io, const pn_action *a) {
   demo_node *n = user;
-  cli_event fe;
-  cli_event_flatten(&a->event, &fe);
-  const cli_event *ev = &fe;
-  const char *p = ev->peer.len ? peer_name(&ev->peer) : "";
+  const pn_event *ev = &a->event;
+  const pn_peer_id *peer =
+      ev->type == PN_EVENT_PEER_CONNECTED      ? &ev->connected.peer
+      : ev->type == PN_EVENT_PEER_DISCONNECTED ? &ev->disconnected.peer
+      : ev->type == PN_EVENT_MESSAGE           ? &ev->message.peer
+      : ev->type == PN_EVENT_OVERFLOW          ? &ev->overflow.peer
+      : ev->type == PN_EVENT_REJECTED          ? &ev->rejected.peer
+                                               : NULL;
+  const char *p = peer && peer->len ? peer_name(peer) : "";
   char sid[24], hh[2 * PN_NOISE_MAX_HASHLEN + 1];
   (void)io;
   switch (ev->type) {
   case PN_EVENT_LISTENING:
     line(n, "listening", "", "127.0.0.1:%u", pn_io_port(n->io, 0));
     break;
-  case PN_EVENT_PEER_CONNECTED:
+  case PN_EVENT_PEER_CONNECTED: {
+    const pn_event_connected *c = &ev->connected;
     n->connected++;
-    pn_io_hex(ev->data, ev->len < 6 ? ev->len : 6, hh);
+    pn_io_hex(c->hash, c->hash_len < 6 ? c->hash_len : 6, hh);
     line(n, "connected", p, "%-8s  id %s  handshake hash %s...",
-         ev->dir == PN_DIR_INBOUND ? "inbound" : "outbound",
-         cli_short_id(&ev->peer, sid), hh);
+         c->dir == PN_DIR_INBOUND ? "inbound" : "outbound",
+         cli_short_id(&c->peer, sid), hh);
     break;
-  case PN_EVENT_PEER_DISCONNECTED:
+  }
+  case PN_EVENT_PEER_DISCONNECTED: {
+    const pn_event_disconnected *d = &ev->disconnected;
     n->disconnected++;
-    if (ev->remote_reason)
-      line(n, "disconnected", p, "%s (%s)", pn_reason_str(ev->reason),
-           pn_reason_str(ev->remote_reason));
+    if (d->remote_reason)
+      line(n, "disconnected", p, "%s (%s)", pn_reason_str(d->reason),
+           pn_reason_str(d->remote_reason));
     else
-      line(n, "disconnected", p, "%s", pn_reason_str(ev->reason));
+      line(n, "disconnected", p, "%s", pn_reason_str(d->reason));
     break;
-  case PN_EVENT_MESSAGE:
+  }
+  case PN_EVENT_MESSAGE: {
+    const pn_event_message *m = &ev->message;
     n->messages++;
-    if (ev->len > 1024) {
-      uint8_t *want = big_message(ev->len);
-      int same = want && memcmp(want, ev->data, ev->len) == 0;
+    if (m->len > 1024) {
+      uint8_t *want = big_message(m->len);
+      int same = want && memcmp(want, m->data, m->len) == 0;
       free(want);
       line(n, "message", p, "%zu bytes (%.1f KiB, %zu chunks), content %s",
-           ev->len, (double)ev->len / 1024, frames_for(ev->len),
+           m->len, (double)m->len / 1024, frames_for(m->len),
            same ? "verified" : "DAMAGED");
       if (!same) exit(CLI_FAIL);
     } else {
       printf("  %+7.3fs  %-6s %-13s %-6s \"%.*s\"\n", cli_elapsed(), n->name,
-             "message", p, (int)ev->len, (const char *)ev->data);
+             "message", p, (int)m->len, (const char *)m->data);
     }
     break;
+  }
   case PN_EVENT_OVERFLOW:
     n->overflows++;
     line(n, "overflow", p, "%llu-byte message over max_message, discarded",
-         (unsigned long long)ev->size);
+         (unsigned long long)ev->overflow.size);
     break;
   case PN_EVENT_REJECTED:
     n->rejected++;
-    line(n, "rejected", p, "%s", pn_reason_str(ev->reason));
+    line(n, "rejected", p, "%s", pn_reason_str(ev->rejected.reason));
     break;
   case PN_EVENT_CLOSED:
     line(n, "closed", "", "engine shut down");
     break;
   case PN_EVENT_HANDSHAKE_PAYLOAD: /* the demo sends none */
-    line(n, "hs-payload", "", "message %llu, %zu bytes",
-         (unsigned long long)ev->size, ev->len);
+    line(n, "hs-payload", "", "message %u, %zu bytes",
+         ev->handshake_payload.index, ev->handshake_payload.len);
     break;
   }
   fflush(stdout);

@@ -10,17 +10,80 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 int cli_err(int code, const char *fmt, ...) {
+  char buf[2048];
   va_list ap;
-  fputs("p2pnoise: ", stderr);
   va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
+  vsnprintf(buf, sizeof buf, fmt, ap);
   va_end(ap);
+  fputs("p2pnoise: ", stderr);
+  /* What the user typed is echoed: never a raw control character. */
+  for (const unsigned char *p = (const unsigned char *)buf; *p; p++)
+    if (*p < 0x20 || *p == 0x7f)
+      fprintf(stderr, "\\x%02x", *p);
+    else
+      fputc(*p, stderr);
   fputc('\n', stderr);
   return code;
+}
+
+int cli_next_flag(int argc, char **argv, int *pos, const flagdef *defs,
+                  const char *shorts[][2], const char **name,
+                  const char **val) {
+  static char buf[64];
+  if (*pos >= argc) return 0;
+  const char *a = argv[*pos];
+  if (a[0] != '-' || a[1] == 0) return 0;
+  if (!strcmp(a, "--")) {
+    (*pos)++;
+    return 0;
+  }
+  (*pos)++;
+  const char *n = NULL, *eq = NULL;
+  if (a[1] == '-') {
+    n = a + 2;
+    eq = strchr(n, '=');
+  } else {
+    for (size_t i = 0; shorts && shorts[i][0]; i++)
+      if (!strcmp(a + 1, shorts[i][0])) n = shorts[i][1];
+    if (!strcmp(a, "-h")) n = "help";
+    if (!n) return cli_err(-1, "unknown option '%s' (see --help)", a);
+  }
+  size_t nl = eq ? (size_t)(eq - n) : strlen(n);
+  if (nl >= sizeof buf) return cli_err(-1, "unknown option '%s'", a);
+  memcpy(buf, n, nl);
+  buf[nl] = 0;
+  if (!strcmp(buf, "help")) {
+    *name = "help";
+    *val = NULL;
+    return 1;
+  }
+  for (size_t i = 0; defs[i].name; i++) {
+    if (strcmp(defs[i].name, buf)) continue;
+    *name = defs[i].name;
+    if (!defs[i].has_arg) {
+      if (eq) return cli_err(-1, "option '--%s' takes no value", buf);
+      *val = NULL;
+    } else if (eq) {
+      *val = eq + 1;
+    } else if (*pos < argc) {
+      *val = argv[(*pos)++];
+    } else {
+      return cli_err(-1, "option '--%s' needs a value", buf);
+    }
+    return 1;
+  }
+  return cli_err(-1, "unknown option '%s' (see --help)", a);
+}
+
+int cli_check_addr(const char *opt, const char *addr, int listen) {
+  const char *why = pn_io_addr_check(addr, listen);
+  if (!why) return 0;
+  return cli_err(CLI_USAGE, "%s '%s': %s", opt, addr, why);
 }
 
 static const char *dh_proto(size_t len) {
@@ -214,7 +277,11 @@ int cli_engine_new(cli_engine_opts *o, pn_engine **e) {
   pn_protocol p;
   const char *name = o->protocol ? o->protocol : o->cfg.protocol;
   int rc = pn_protocol_parse(&p, name, strlen(name), PN_BACKEND_AUTO);
+  if (rc == PN_ERR_UNSUPPORTED)
+    return cli_err(CLI_PROTOCOL, "--protocol %s: not supported by this build",
+                   name);
   if (rc) return cli_err(CLI_USAGE, "--protocol %s: %s", name, pn_strerror(rc));
+  if ((rc = cli_protocol_check(&p, name))) return rc;
   if (o->key_file) {
     if ((rc = cli_key_load(o->key_file, o->priv, &o->priv_len))) return rc;
     if (o->priv_len != pn_protocol_dhlen(&p))
@@ -236,7 +303,37 @@ int cli_engine_new(cli_engine_opts *o, pn_engine **e) {
   o->cfg.handshake_payloads = o->hsp_list;
   o->cfg.nhandshake_payloads = PN_NOISE_MAX_MSGS;
   rc = pn_engine_new(e, &o->cfg, pn_io_now());
-  if (rc) return cli_err(CLI_USAGE, "engine: %s", pn_strerror(rc));
+  if (rc == PN_ERR_NOMEM)
+    return cli_err(CLI_FAIL, "out of memory for the engine (--max-conns?)");
+  if (rc)
+    return cli_err(CLI_USAGE,
+                   "these settings do not make an engine (%s): check the "
+                   "--max-* values against each other and --protocol's "
+                   "needs (a PSK pattern needs PSKs)",
+                   pn_strerror(rc));
+  return CLI_OK;
+}
+
+int cli_protocol_check(const pn_protocol *p, const char *name) {
+  /* The pattern is what follows "Noise_" up to '_'; one-way patterns are
+   * N, K, X with modifiers (Npsk0...). */
+  const char *pat = strchr(name, '_');
+  pn_handshake hs;
+  if (pat && (pat[1] == 'N' || pat[1] == 'K' || pat[1] == 'X') &&
+      (pat[2] == '_' || !strncmp(pat + 2, "psk", 3)))
+    return cli_err(CLI_PROTOCOL,
+                   "--protocol %s: one-way pattern %c (the engine runs "
+                   "interactive patterns only)",
+                   name, pat[1]);
+  if (pn_handshake_init(&hs, p, PN_INITIATOR, NULL) == PN_OK) {
+    int needs = pn_handshake_needs(&hs);
+    pn_handshake_wipe(&hs);
+    if (needs & PN_NEED_REMOTE_EPHEMERAL)
+      return cli_err(CLI_PROTOCOL,
+                     "--protocol %s: a fallback pattern runs only after a "
+                     "failed IK (Noise Pipes), not on its own",
+                     name);
+  }
   return CLI_OK;
 }
 
@@ -256,59 +353,166 @@ const char *cli_short_id(const pn_peer_id *id, char buf[24]) {
   return buf;
 }
 
-void cli_print_bytes(FILE *f, const uint8_t *p, size_t n, size_t max) {
-  int text = 1;
-  for (size_t i = 0; i < n && text; i++)
-    text = p[i] >= 0x20 && p[i] < 0x7f;
-  size_t m = n < max ? n : max;
-  if (text) {
-    fprintf(f, "\"%.*s\"", (int)m, (const char *)p);
-  } else {
+void cli_print_bytes(FILE *f, const uint8_t *p, size_t n, int hex) {
+  if (hex) {
     fputs("hex:", f);
-    for (size_t i = 0; i < m; i++)
+    for (size_t i = 0; i < n; i++)
       fprintf(f, "%02x", p[i]);
+    return;
   }
-  if (m < n) fprintf(f, "...");
+  fputc('"', f);
+  for (size_t i = 0; i < n; i++) {
+    if (p[i] == '"' || p[i] == '\\')
+      fprintf(f, "\\%c", p[i]);
+    else if (p[i] == '\n')
+      fputs("\\n", f);
+    else if (p[i] == '\t')
+      fputs("\\t", f);
+    else if (p[i] == '\r')
+      fputs("\\r", f);
+    else if (p[i] < 0x20 || p[i] >= 0x7f)
+      fprintf(f, "\\x%02x", p[i]);
+    else
+      fputc(p[i], f);
+  }
+  fputc('"', f);
 }
 
-void cli_event_flatten(const pn_event *ev, cli_event *out) {
-  memset(out, 0, sizeof *out);
-  out->type = ev->type;
-  switch (ev->type) {
-  case PN_EVENT_PEER_CONNECTED:
-    out->peer = ev->connected.peer;
-    out->dir = ev->connected.dir;
-    out->data = ev->connected.hash;
-    out->len = ev->connected.hash_len;
-    break;
-  case PN_EVENT_PEER_DISCONNECTED:
-    out->peer = ev->disconnected.peer;
-    out->dir = ev->disconnected.dir;
-    out->reason = ev->disconnected.reason;
-    out->remote_reason = ev->disconnected.remote_reason;
-    break;
-  case PN_EVENT_MESSAGE:
-    out->peer = ev->message.peer;
-    out->data = ev->message.data;
-    out->len = ev->message.len;
-    break;
-  case PN_EVENT_OVERFLOW:
-    out->peer = ev->overflow.peer;
-    out->reason = ev->overflow.reason;
-    out->size = ev->overflow.size;
-    break;
-  case PN_EVENT_REJECTED:
-    out->peer = ev->rejected.peer;
-    out->dir = ev->rejected.dir;
-    out->reason = ev->rejected.reason;
-    break;
-  case PN_EVENT_HANDSHAKE_PAYLOAD:
-    out->dir = ev->handshake_payload.dir;
-    out->data = ev->handshake_payload.data;
-    out->len = ev->handshake_payload.len;
-    out->size = ev->handshake_payload.index;
-    break;
+int cli_reason_failed(int reason) {
+  switch (reason) {
+  case PN_REASON_NONE:
+  case PN_REASON_LOCAL:
+  case PN_REASON_REMOTE_CLOSED:
+  case PN_REASON_TRANSPORT_CLOSED:
+  case PN_REASON_SHUTDOWN:
+    return 0;
   default:
-    break;
+    return 1;
   }
+}
+
+void cli_print_notice(FILE *f, const pn_io_notice *nt, int json) {
+  static const char *names[] = {"", "dial-failed", "refused", "accept-failed"};
+  const char *what = nt->type <= 3 ? names[nt->type] : "notice";
+  const char *why = nt->err     ? strerror(nt->err)
+                    : nt->error ? pn_strerror(nt->error)
+                                : "";
+  pn_time now = pn_io_now();
+  if (json) {
+    fprintf(f, "{\"t\":%.3f,\"event\":\"%s\"", cli_elapsed(), what);
+    if (nt->addr && nt->addr[0]) fprintf(f, ",\"addr\":\"%s\"", nt->addr);
+    if (nt->err) fprintf(f, ",\"errno\":%d", nt->err);
+    fprintf(f, ",\"error\":\"%s\"", why);
+    if (nt->type == PN_IO_DIAL_FAILED) {
+      if (nt->retry_at == PN_TIME_NEVER)
+        fprintf(f, ",\"retry\":false");
+      else
+        fprintf(
+            f, ",\"retry_ms\":%llu",
+            (unsigned long long)((nt->retry_at > now ? nt->retry_at - now : 0) /
+                                 PN_MSEC));
+    }
+    fprintf(f, "}\n");
+  } else {
+    fprintf(f, "%8.3fs  %-12s %s (%s)", cli_elapsed(), what,
+            nt->addr && nt->addr[0] ? nt->addr : "-", why);
+    if (nt->type == PN_IO_DIAL_FAILED) {
+      if (nt->retry_at == PN_TIME_NEVER)
+        fprintf(f, " no redial");
+      else
+        fprintf(f, " redial in %.3fs",
+                (double)(nt->retry_at > now ? nt->retry_at - now : 0) / 1e9);
+    }
+    fprintf(f, "\n");
+  }
+  fflush(f);
+}
+
+static int id_cmp(const pn_peer_id *a, const pn_peer_id *b) {
+  size_t n = a->len < b->len ? a->len : b->len;
+  int c = memcmp(a->key, b->key, n);
+  return c ? c : (int)a->len - (int)b->len;
+}
+
+/* The first index whose id is not below |id|. */
+static size_t lower(const cli_peers *ps, const pn_peer_id *id) {
+  size_t lo = 0, hi = ps->n;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (id_cmp(&ps->v[mid], id) < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+int cli_peers_add(cli_peers *ps, const pn_peer_id *id) {
+  if (ps->n == ps->cap) {
+    size_t cap = ps->cap ? 2 * ps->cap : 16;
+    pn_peer_id *v = realloc(ps->v, cap * sizeof *v);
+    if (!v) return -1;
+    ps->v = v;
+    ps->cap = cap;
+  }
+  size_t i = lower(ps, id);
+  memmove(ps->v + i + 1, ps->v + i, (ps->n - i) * sizeof *ps->v);
+  ps->v[i] = *id;
+  ps->n++;
+  return 0;
+}
+
+void cli_peers_del(cli_peers *ps, const pn_peer_id *id) {
+  size_t i = lower(ps, id);
+  if (i < ps->n && id_cmp(&ps->v[i], id) == 0) {
+    memmove(ps->v + i, ps->v + i + 1, (ps->n - i - 1) * sizeof *ps->v);
+    ps->n--;
+  }
+}
+
+void cli_peers_free(cli_peers *ps) {
+  free(ps->v);
+  memset(ps, 0, sizeof *ps);
+}
+
+/* 1 if the key of |id| starts with the |n| hex digits of |hex|. */
+static int hex_prefix(const pn_peer_id *id, const char *hex, size_t n) {
+  char h[2 * PN_PEER_ID_MAX + 1];
+  pn_io_hex(id->key, id->len, h);
+  return n <= 2 * (size_t)id->len && !strncasecmp(h, hex, n);
+}
+
+int cli_peers_find(const cli_peers *ps, const pn_engine *e, const char *hex,
+                   pn_peer_id *out) {
+  size_t n = strlen(hex);
+  pn_peer_id key;
+  pn_peer_info pi;
+  memset(&key, 0, sizeof key);
+  if (!n || n > 2 * PN_PEER_ID_MAX) return -1;
+  for (size_t i = 0; i < n; i++)
+    if (!isxdigit((unsigned char)hex[i])) return -1;
+  /* The prefix as bytes, padded with zeros: the lowest key it matches. */
+  char pad[2 * PN_PEER_ID_MAX + 1];
+  size_t len = ps->n ? ps->v[0].len : (n + 1) / 2;
+  if (n > 2 * len) return -1;
+  memset(pad, '0', 2 * len);
+  pad[2 * len] = 0;
+  memcpy(pad, hex, n);
+  if (pn_io_unhex(pad, key.key, len)) return -1;
+  key.len = (uint8_t)len;
+  if (n == 2 * len) { /* a whole key: the engine's routing table */
+    for (int anon = 0; anon < 2; anon++) {
+      key.anonymous = (uint8_t)anon;
+      if (pn_engine_peer(e, &key, &pi) == PN_OK) {
+        *out = pi.id;
+        return 0;
+      }
+    }
+    return -1;
+  }
+  size_t i = lower(ps, &key);
+  if (i >= ps->n || !hex_prefix(&ps->v[i], hex, n)) return -1;
+  if (i + 1 < ps->n && hex_prefix(&ps->v[i + 1], hex, n)) return -2;
+  *out = ps->v[i];
+  return 0;
 }

@@ -47,7 +47,7 @@ expect 2 1 -- "$P" connect --hs-payload 4:00 127.0.0.1:1
 expect 2 1 -- "$P" connect --hs-payload 1:abc 127.0.0.1:1
 expect 2 1 -- "$P" connect --hs-payload "1:$(head -c 4097 /dev/zero | od -An -v -tx1 | tr -d ' \n')" 127.0.0.1:1
 expect 2 1 -- "$P" serve --listen 127.0.0.1:0 --max-hs-payload 4097
-expect 2 1 -- "$P" selftest --protocol Noise_XXfallback_25519_ChaChaPoly_SHA256
+expect 6 1 -- "$P" selftest --protocol Noise_XXfallback_25519_ChaChaPoly_SHA256
 expect 2 1 -- "$P" keygen
 expect 2 1 -- "$P" keygen --dh 999 "$T/k"
 expect 2 1 -- "$P" demo extra

@@ -225,7 +225,10 @@ def case_connect(p2pnoise, name, keyfile, ourpub):
     assert result["got"][2] == b"\x00\x01binary\xff" * 100
     assert got["handshake-hash"][0] == result["hash"].hex(), "hashes differ"
     assert got["remote-static"][0] == kp.public.data.hex(), "key differs"
-    assert got["received"][0] == '"re: hello from p2pnoise"', got["received"]
+    # "received LEN TEXT": the length, then all of it, escaped.
+    assert got["received"][0] == '23 "re: hello from p2pnoise"', got["received"][0]
+    assert got["received"][2].startswith('904 "re: \\x00\\x01binary\\xff'), \
+        got["received"][2][:40]
     check_payloads(result["hsp"], got.get("handshake-payload", []), True,
                    2 if "_IK_" in name else 3)
     return result["hash"].hex()

@@ -32,8 +32,8 @@ static void on_msg(tnode *n, const pn_event_message *ev) {
   s->recvd++;
 }
 
-int main(int argc, char **argv) {
-  if (argc > 1) total = (uint32_t)atoi(argv[1]); /* smaller runs by hand */
+static void test_gib(void **state) {
+  (void)state;
   CHECK(pn_crypto_init() == 0);
   pn_io_install_signals();
   static uint8_t buf[MSG];
@@ -80,5 +80,10 @@ int main(int argc, char **argv) {
   tnode_free(&a);
   tnode_free(&b);
   free(want);
-  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc > 1) total = (uint32_t)atoi(argv[1]); /* smaller runs by hand */
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_gib)};
+  return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -38,7 +38,8 @@ static int all_done(void) {
   return 1;
 }
 
-int main(void) {
+static void test_mesh(void **state) {
+  (void)state;
   pn_io *ios[N];
   unsigned port[N];
   int baseline = count_fds();
@@ -77,5 +78,6 @@ int main(void) {
   printf("mesh: %d nodes, %d broadcasts, each delivered exactly once to the "
          "%d others\n",
          N, N, N - 1);
-  return 0;
 }
+
+IOTEST_MAIN(test_mesh)

@@ -7,14 +7,19 @@
  * sleeps until the engine's deadline or socket readiness. It never decides
  * protocol: handshakes, limits, timers and routing all stay in the engine.
  *
- * One poll() loop, no threads, CLOCK_MONOTONIC. Sockets are non-blocking so
- * that one slow peer cannot stall the others (two peers both blocked in a
- * large write would deadlock). TCP over IPv4 and IPv6, listen and dial, a
- * dial timeout and optional redial with exponential backoff. Handles partial
- * writes, EINTR, connection reset, half-close (after EOF the bytes already
- * read go to the engine and its replies are written before the transport
- * counts as closed), EMFILE on accept (a reserve descriptor is given
- * up to accept and shed the connection, so there is no busy loop), SIGPIPE
+ * One epoll loop on Linux (poll() elsewhere, or with -DPN_IO_POLL=ON), no
+ * threads, CLOCK_MONOTONIC. A wakeup costs O(ready sockets) and allocates
+ * nothing; one read buffer serves every connection, and bytes the engine
+ * holds back are copied aside only until its RESUME. Sockets are
+ * non-blocking so that one slow peer cannot stall the others (two peers
+ * both blocked in a large write would deadlock). Input moves again only on
+ * the engine's RESUME, output on socket writability: no polling timer. TCP over
+ * IPv4 and IPv6, listen and dial, a dial timeout and optional redial with
+ * exponential backoff. Handles partial writes, EINTR, connection reset,
+ * half-close (after EOF the bytes already read go to the engine and its replies
+ * are written before the transport counts as closed), EMFILE on accept (a
+ * reserve descriptor is given up to accept and shed the connection, so there is
+ * no busy loop; accept pauses until a descriptor is freed), SIGPIPE
  * (MSG_NOSIGNAL, and ignored), and SIGINT/SIGTERM as a graceful engine
  * shutdown that flushes queued messages.
  *
@@ -47,14 +52,51 @@ typedef void (*pn_io_event_fn)(void *user, pn_io *io, const pn_action *a);
 #define PN_IO_DEFAULT_REDIAL_MAX   (30 * PN_SEC)
 enum { PN_IO_DEFAULT_RX_BUF = 64 * 1024, PN_IO_MAX_LISTENERS = 8 };
 
+/* What the driver itself tells the application (not engine events). */
+typedef enum pn_io_notice_type {
+  /* A dial attempt failed (every address tried): |addr|, |err| (errno) or
+   * |error| (the engine refused to open it), |retry_at|. */
+  PN_IO_DIAL_FAILED = 1,
+  /* An inbound connection the engine refused at open (|error|:
+   * PN_ERR_CONN_LIMIT, PN_ERR_HANDSHAKE_LIMIT...), closed at once. */
+  PN_IO_REFUSED = 2,
+  /* accept() failed for want of descriptors (|err| EMFILE or ENFILE): the
+   * pending connection was shed. Once per episode. */
+  PN_IO_ACCEPT_FAILED = 3
+} pn_io_notice_type;
+
+typedef struct pn_io_notice {
+  pn_io_notice_type type;
+  int handle;       /* dial handle (DIAL_FAILED), else 0 */
+  const char *addr; /* "host:port" dialled, or the remote's (borrowed) */
+  int err;          /* errno, or 0 */
+  int error;        /* a pn_error, or 0 */
+  pn_time retry_at; /* next dial attempt; PN_TIME_NEVER: none */
+} pn_io_notice;
+
+typedef void (*pn_io_notice_fn)(void *user, pn_io *io, const pn_io_notice *n);
+
+/* Counters, for tests and benchmarks. */
+typedef struct pn_io_stats {
+  uint64_t wakeups;  /* waits that found a source ready */
+  uint64_t reads;    /* recv() calls */
+  uint64_t writes;   /* send() calls */
+  uint64_t accepts;  /* connections accepted */
+  size_t held;       /* bytes copied aside for connections now */
+  size_t mem;        /* driver heap now: tables, read buffer, held bytes */
+  size_t conn_bytes; /* heap per live connection (struct and table slot) */
+} pn_io_stats;
+
 typedef struct pn_io_config {
   pn_io_event_fn on_event; /* NULL: events are dropped */
   void *user;
   pn_time dial_timeout; /* per dial attempt */
   pn_time redial_min;   /* first backoff step, doubled after each failure */
   pn_time redial_max;
-  size_t rx_buf;    /* per-connection read buffer */
-  size_t max_write; /* largest single write (0: no cap); for tests */
+  size_t rx_buf;             /* the shared read buffer (at least 64 KiB) */
+  size_t max_write;          /* largest single write (0: no cap); for tests */
+  int backlog;               /* listen backlog (0: SOMAXCONN) */
+  pn_io_notice_fn on_notice; /* NULL: notices are dropped */
   /* The initiator's static key for every inbound connection, for patterns
    * that know it in advance (KN, KK, KX); NULL: none. Copied. */
   const pn_peer_id *inbound_expect;
@@ -75,19 +117,24 @@ pn_engine *pn_io_engine(const pn_io *io);
 /* The errno of the last failed system call (listen, dial). */
 int pn_io_errno(const pn_io *io);
 
-/* Listens on "HOST:PORT" ("127.0.0.1:0", "[::1]:7000", "[::]:7000",
+/* Listens on "HOST:PORT" (port 0..65535; "127.0.0.1:0", "[::1]:7000",
+ * "[::]:7000",
  * ":7000" for every IPv4 address; one socket per call, IPV6_V6ONLY). Port 0
  * picks one: pn_io_port() tells which. The first listener makes the engine
  * report LISTENING. */
 int pn_io_listen(pn_io *io, const char *hostport) PN_WUR;
+/* NULL if |hostport| is a valid address to listen on (|listen| 1, port
+ * 0..65535, host optional) or to dial (port 1..65535), else a short reason
+ * ("no ':PORT' (HOST:PORT)"...). */
+const char *pn_io_addr_check(const char *hostport, int listen);
 /* The local port of listener |i| (0 if none). */
 unsigned pn_io_port(const pn_io *io, size_t i);
 
-/* Dials "HOST:PORT" (numeric or a name). |expect| (optional) is the peer's
- * static key, as pn_engine_conn_open takes it. With |redial|, a failed dial
- * or a lost connection is dialled again after a backoff (redial_min, doubled
- * up to redial_max, reset by a handshake that completes). Returns a dial
- * handle >= 1 or a negative error. */
+/* Dials "HOST:PORT" (numeric or a name; port 1..65535). |expect| (optional) is
+ * the peer's static key, as pn_engine_conn_open takes it. With |redial|, a
+ * failed dial or a lost connection is dialled again after a backoff
+ * (redial_min, doubled up to redial_max, reset by a handshake that completes).
+ * Returns a dial handle >= 1 or a negative error. */
 int pn_io_dial(pn_io *io, const char *hostport, const pn_peer_id *expect,
                int redial) PN_WUR;
 /* Stops redialling |handle| (the connection, if any, is left alone). */
@@ -97,6 +144,8 @@ void pn_io_dial_cancel(pn_io *io, int handle);
  * every connection; pn_io_run returns after its CLOSED event. Safe from
  * an event handler. */
 void pn_io_stop(pn_io *io);
+/* 1 once a stop was asked (pn_io_stop, a signal) or the engine closed. */
+int pn_io_stopping(const pn_io *io);
 /* 1 once the engine reported CLOSED (or failed fatally). */
 int pn_io_done(const pn_io *io);
 
@@ -118,12 +167,18 @@ int pn_io_flush(pn_io *io) PN_WUR;
 typedef void (*pn_io_fd_fn)(void *user, pn_io *io, int fd);
 void pn_io_watch(pn_io *io, int fd, pn_io_fd_fn fn, void *user);
 
-/* Inbound connections the engine refused at open (over max_conns or
- * max_handshakes), closed at once. */
-uint64_t pn_io_refused(const pn_io *io);
-
-/* Live transport connections (sockets) and pending dials. */
+/* Live transport connections (sockets), pending dials included. */
 size_t pn_io_conn_count(const pn_io *io);
+/* Dials still going: connecting, connected, or a redial scheduled. */
+size_t pn_io_dialing(const pn_io *io);
+/* Connections whose output waits for the socket: 0 means every SEND the
+ * engine gave is in the kernel (pn_io_flush first). */
+size_t pn_io_blocked(const pn_io *io);
+void pn_io_stats_get(const pn_io *io, pn_io_stats *out);
+
+/* Raises the soft RLIMIT_NOFILE towards |want| descriptors (up to the hard
+ * limit); returns the soft limit now. */
+size_t pn_io_raise_nofile(size_t want);
 
 /* Formats |id| as lowercase hex into |buf| (2*len+1 bytes); returns buf. */
 char *pn_io_hex(const uint8_t *p, size_t n, char *buf);
