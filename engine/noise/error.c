@@ -51,6 +51,8 @@ const char *pn_strerror(int err) {
     return "handshake has failed";
   case PN_ERR_SHUTDOWN:
     return "the engine is shut down";
+  case PN_ERR_TIMEOUT:
+    return "timed out";
   case PN_ERR_FATAL:
     return "fatal error";
   case PN_ERR_NOMEM:

@@ -90,6 +90,11 @@ int cli_engine_flag(cli_engine_opts *o, const char *name, const char *val);
   "  --handshake-timeout MS  (10000)   --idle-timeout MS (60000)\n"            \
   "  --keepalive MS          (15000)   0 turns a timer off\n"                  \
   "  --overflow POLICY       reject|disconnect when a peer's queue is full\n"  \
+  "  --pool BYTES            shared buffer pool, k/M suffixes (16M)\n"         \
+  "  --send-queue BYTES      bytes queued to one peer (4M)\n"                  \
+  "  --send-timeout MS       (30000) output not acknowledged: peer closed\n"   \
+  "  --recv-timeout MS       (30000) a message that stops arriving\n"          \
+  "  --rekey-limit N         rekey requests a peer may make a minute (60)\n"   \
   "  --hs-payload N:HEX      payload of handshake message N (0-based, as\n"    \
   "                          the pattern counts), sent when this side\n"       \
   "                          writes it; repeatable\n"                          \

@@ -261,6 +261,18 @@ int cli_engine_flag(cli_engine_opts *o, const char *name, const char *val) {
     return flag_ms(name, val, &c->idle_timeout);
   if (!strcmp(name, "keepalive"))
     return flag_ms(name, val, &c->keepalive_interval);
+  if (!strcmp(name, "pool") || !strcmp(name, "send-queue")) {
+    uint64_t *out = name[0] == 'p' ? &c->pool_budget : &c->send_queue;
+    if (cli_parse_u64(val, out) || !*out)
+      return cli_err(-1, "--%s: not a size: '%s'", name, val);
+    return 1;
+  }
+  if (!strcmp(name, "send-timeout"))
+    return flag_ms(name, val, &c->send_timeout);
+  if (!strcmp(name, "recv-timeout"))
+    return flag_ms(name, val, &c->recv_timeout);
+  if (!strcmp(name, "rekey-limit"))
+    return flag_u32(name, val, &c->peer_rekey_limit);
   if (!strcmp(name, "overflow")) {
     if (!strcmp(val, "reject"))
       c->overflow = PN_OVERFLOW_REJECT;

@@ -106,7 +106,7 @@ static int sys_fail(pn_sio *s, const char *what) {
 }
 
 static int timed_out(pn_sio *s, const char *what) {
-  return fail(s, PN_ERR_INVALID_STATE, ETIMEDOUT, "%s: timed out", what);
+  return fail(s, PN_ERR_TIMEOUT, ETIMEDOUT, "%s: timed out", what);
 }
 
 /* ---- Setup --------------------------------------------------------------- */

@@ -50,6 +50,8 @@ typedef enum pn_error {
   PN_ERR_MSG_TOO_LARGE = -9,
   /* The engine is shutting down or closed. */
   PN_ERR_SHUTDOWN = -11,
+  /* A blocking call's time limit passed (io layer); nothing was lost. */
+  PN_ERR_TIMEOUT = -12,
 
   /* Protocol names. */
   PN_ERR_NAME_MALFORMED = -20,         /* not Noise_P_D_C_H, bad characters */

@@ -38,9 +38,10 @@
  * | code                    | meaning here                                  |
  * |-------------------------|-----------------------------------------------|
  * | PN_ERR_INVALID_ARGUMENT | a NULL pointer, a bad `host:port`, a bad key  |
- * | PN_ERR_INVALID_STATE    | a system call failed or the timeout passed:   |
- * |                         | pn_sio_errno() is the errno (ETIMEDOUT for a  |
- * |                         | timeout); 0 for a call in the wrong phase     |
+ * | PN_ERR_TIMEOUT          | the timeout passed (pn_sio_errno() is         |
+ * |                         | ETIMEDOUT); nothing is lost                   |
+ * | PN_ERR_INVALID_STATE    | a system call failed: pn_sio_errno() is the   |
+ * |                         | errno; 0 for a call in the wrong phase        |
  * | PN_ERR_NOT_FOUND        | no connection: never made, closed, or lost;   |
  * |                         | pn_sio_reason() says why it ended             |
  * | PN_ERR_HANDSHAKE_FAILED | the handshake failed; pn_sio_reason() says    |
@@ -154,7 +155,8 @@ int pn_sio_listen(const char *hostport, int *fd, unsigned *port) PN_WUR;
  *         `hostport`, `expect` of the wrong length
  * @retval PN_ERR_INVALID_STATE `s` has a connection (pn_sio_errno() 0); a
  *         system call failed, e.g. ECONNREFUSED; the host did not resolve
- *         (EADDRNOTAVAIL); the timeout passed (ETIMEDOUT)
+ *         (EADDRNOTAVAIL)
+ * @retval PN_ERR_TIMEOUT the timeout passed
  * @retval PN_ERR_MISSING_KEY the pattern needs `expect` and it is NULL
  * @retval PN_ERR_DH, PN_ERR_MISSING_PSK and the other errors of
  *         pn_engine_conn_open(): a key or PSK the pattern rejects
@@ -182,7 +184,8 @@ int pn_sio_connect(pn_sio *s, const char *hostport, const pn_peer_id *expect,
  * @retval PN_ERR_INVALID_ARGUMENT NULL `s`, a negative `listen_fd`,
  *         `expect` of the wrong length
  * @retval PN_ERR_INVALID_STATE `s` has a connection (pn_sio_errno() 0);
- *         accept() failed (errno); the timeout passed (ETIMEDOUT)
+ *         accept() failed (errno)
+ * @retval PN_ERR_TIMEOUT the timeout passed
  * @retval PN_ERR_MISSING_KEY the pattern needs `expect` and it is NULL
  * @retval PN_ERR_DH, PN_ERR_MISSING_PSK and the other errors of
  *         pn_engine_conn_open(): a key or PSK the pattern rejects
@@ -207,7 +210,8 @@ int pn_sio_accept(pn_sio *s, int listen_fd, const pn_peer_id *expect,
  * @retval PN_ERR_INVALID_ARGUMENT NULL `s`, a negative `fd`, a bad `dir`,
  *         `expect` of the wrong length
  * @retval PN_ERR_INVALID_STATE `s` has a connection (pn_sio_errno() 0), a
- *         system call failed (errno), the timeout passed (ETIMEDOUT)
+ *         system call failed (errno)
+ * @retval PN_ERR_TIMEOUT the timeout passed
  * @retval PN_ERR_MISSING_KEY the pattern needs `expect` and it is NULL
  * @retval PN_ERR_DH, PN_ERR_MISSING_PSK and the other errors of
  *         pn_engine_conn_open(): a key or PSK the pattern rejects
@@ -234,7 +238,8 @@ int pn_sio_handshake(pn_sio *s, int fd, pn_dir dir, const pn_peer_id *expect,
  * @retval PN_ERR_OVERFLOW the engine's queue still has no room for it when
  *         everything before it is written (the pool is short)
  * @retval PN_ERR_INVALID_STATE writing failed (errno; the connection is
- *         lost), the timeout passed (ETIMEDOUT; the message is queued)
+ *         lost)
+ * @retval PN_ERR_TIMEOUT the timeout passed (the message is queued)
  * @retval PN_ERR_NONCE_EXHAUSTED the key is used up; the connection ends
  * @retval PN_ERR_FATAL or below: the engine failed
  */
@@ -260,8 +265,8 @@ int pn_sio_send(pn_sio *s, const void *msg, size_t len, pn_time timeout) PN_WUR;
  *         says why (REMOTE_CLOSED: the peer closed; TRANSPORT_CLOSED: the
  *         socket closed without a close frame, the normal end in the plain
  *         profile; IDLE_TIMEOUT, AUTH_FAILED...)
- * @retval PN_ERR_INVALID_STATE the timeout passed (ETIMEDOUT; nothing is
- *         lost), a system call failed (errno)
+ * @retval PN_ERR_TIMEOUT the timeout passed (nothing is lost)
+ * @retval PN_ERR_INVALID_STATE a system call failed (errno)
  * @retval PN_ERR_FATAL or below: the engine failed
  */
 ptrdiff_t pn_sio_recv(pn_sio *s, void *buf, size_t cap, pn_time timeout) PN_WUR;
@@ -279,8 +284,9 @@ ptrdiff_t pn_sio_recv(pn_sio *s, void *buf, size_t cap, pn_time timeout) PN_WUR;
  * @param timeout how long to wait for the close frame to be written
  * @return 0 or an error (the socket is closed either way)
  * @retval PN_ERR_INVALID_ARGUMENT NULL `s`
- * @retval PN_ERR_INVALID_STATE the timeout passed before the close frame
- *         was written (ETIMEDOUT), writing failed (errno)
+ * @retval PN_ERR_TIMEOUT the timeout passed before the close frame was
+ *         written
+ * @retval PN_ERR_INVALID_STATE writing failed (errno)
  * @retval PN_ERR_FATAL or below: the engine failed
  */
 int pn_sio_close(pn_sio *s, pn_time timeout);
