@@ -25,6 +25,10 @@ const char *pn_strerror(int err) {
     return "send queue full";
   case PN_ERR_MSG_TOO_LARGE:
     return "message too large";
+  case PN_ERR_POOL_EXHAUSTED:
+    return "buffer pool exhausted";
+  case PN_ERR_SHUTDOWN:
+    return "engine is shutting down";
   case PN_ERR_NAME_MALFORMED:
     return "malformed protocol name";
   case PN_ERR_NAME_UNKNOWN_PATTERN:
@@ -53,6 +57,16 @@ const char *pn_strerror(int err) {
     return "handshake has failed";
   case PN_ERR_PROTOCOL:
     return "protocol violation";
+  case PN_ERR_IO:
+    return "file access failed";
+  case PN_ERR_BAD_HEX:
+    return "not hexadecimal";
+  case PN_ERR_KEY_LENGTH:
+    return "wrong key length";
+  case PN_ERR_KEYFILE:
+    return "not a key file";
+  case PN_ERR_FATAL:
+    return "fatal error";
   case PN_ERR_NOMEM:
     return "out of memory";
   case PN_ERR_CRYPTO:

@@ -4,6 +4,7 @@
 # uses (an Unreleased section first, then releases newest first, each
 # "## [X.Y.Z] - YYYY-MM-DD"), and its newest release is VERSION, the CMake
 # project version. Run: cmake -DVERSION=0.1.0 -DFILE=CHANGELOG.md -P this.
+cmake_minimum_required(VERSION 3.21)
 file(STRINGS ${FILE} heads REGEX "^## ")
 if(NOT heads)
   message(FATAL_ERROR "${FILE}: no '## ' sections")

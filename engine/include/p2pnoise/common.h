@@ -71,6 +71,12 @@ typedef enum pn_error {
   /* The peer broke the wire protocol (engine). */
   PN_ERR_PROTOCOL = -40,
 
+  /* Keys, hex and key files (keys.h). */
+  PN_ERR_IO = -50,         /* a file cannot be opened, read or written */
+  PN_ERR_BAD_HEX = -51,    /* not hex: odd length, a non-hex character */
+  PN_ERR_KEY_LENGTH = -52, /* a key of the wrong length */
+  PN_ERR_KEYFILE = -53,    /* not a key file (empty, binary, too large) */
+
   /* Fatal: the object must be freed. */
   PN_ERR_FATAL = -500,
   PN_ERR_NOMEM = -501,
