@@ -8,6 +8,8 @@
 
 #include "cli.h"
 
+#include <p2pnoise/keys.h>
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,13 +131,12 @@ static int cmd_keygen(int argc, char **argv) {
     return cli_err(CLI_USAGE, "keygen takes one FILE (see --help)");
   const char *pname = strcmp(dh, "448") ? "Noise_XX_25519_ChaChaPoly_SHA256"
                                         : "Noise_XX_448_ChaChaPoly_SHA256";
-  pn_protocol p;
   pn_keypair kp;
-  if (pn_protocol_parse(&p, pname, strlen(pname), PN_BACKEND_AUTO))
+  r = pn_keypair_generate_for(&kp, pname, NULL);
+  if (r == PN_ERR_UNSUPPORTED)
     return cli_err(CLI_FAIL, "DH %s is not available in this build", dh);
-  if (pn_keypair_generate(&kp, &p, NULL))
-    return cli_err(CLI_FAIL, "key generation failed");
-  size_t len = pn_protocol_dhlen(&p);
+  if (r) return cli_err(CLI_FAIL, "key generation failed");
+  size_t len = pn_keypair_len(&kp);
   r = cli_key_save(argv[pos], kp.priv, len);
   if (r == CLI_OK) {
     char hex[2 * PN_NOISE_MAX_DHLEN + 1];

@@ -69,6 +69,8 @@ expect 3 1 -- "$P" pubkey "$T/bad2"
 expect 3 1 -- "$P" pubkey "$T/empty"
 head -c 100000 /dev/urandom >"$T/binary"
 expect 3 1 -- "$P" pubkey "$T/binary"
+expect 3 1 -- "$P" pubkey "$T"                 # a directory
+expect 3 1 -- "$P" pubkey /dev/zero            # endless: the read is bounded
 expect 3 1 -- "$P" node --key "$T/bad1" --listen 127.0.0.1:0
 expect 3 1 -- "$P" connect --key "$T/empty" 127.0.0.1:1
 expect 4 1 -- "$P" connect -f "$T/missing" 127.0.0.1:1
