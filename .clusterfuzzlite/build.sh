@@ -69,17 +69,19 @@ deps+=(-ldl -pthread)
 incs=(-I"$root/fuzz")
 for d in "$root"/engine/*/; do incs+=(-I"$d"); done
 
-# The library, built by CMake with exactly the given flags (build type None:
-# no -O or -DNDEBUG of our own), once per crypto mode.
-build_lib() { # mode (real|aead) -> prints the archive
+# The library and the engine's test hooks (which harnesses use to reach
+# states such as nonce exhaustion; never installed), built by CMake with
+# exactly the given flags (build type None: no -O or -DNDEBUG of our own),
+# once per crypto mode. No tests: cmocka is not needed.
+build_lib() { # mode (real|aead) -> prints the archives, in link order
   local mode=$1 dir=$WORK/p2pnoise-$1 aead=OFF
   [ "$mode" = aead ] && aead=ON
   cmake -S "$root" -B "$dir" -DCMAKE_C_COMPILER="$CC" -DCMAKE_C_FLAGS="$CFLAGS" \
-    -DCMAKE_BUILD_TYPE=None -DPN_LIB_ONLY=ON -DPN_WITH_OPENSSL="$with_openssl" \
+    -DCMAKE_BUILD_TYPE=None -DPN_BUILD_TESTS=OFF -DPN_WITH_OPENSSL="$with_openssl" \
     -DPN_FUZZING_AEAD="$aead" >"$dir.log" 2>&1 || { cat "$dir.log" >&2; return 1; }
-  cmake --build "$dir" --target p2pnoise -j"$jobs" >>"$dir.log" 2>&1 ||
+  cmake --build "$dir" --target p2pnoise_testhooks p2pnoise -j"$jobs" >>"$dir.log" 2>&1 ||
     { tail -40 "$dir.log" >&2; return 1; }
-  echo "$dir/lib/libp2pnoise.a"
+  echo "$dir/lib/libp2pnoise_testhooks.a $dir/lib/libp2pnoise.a"
 }
 
 declare -A lib
@@ -101,7 +103,7 @@ while read -r -u 3 name maxlen modes _; do
     # shellcheck disable=SC2086
     $CC $CFLAGS -std=c11 "${defs[@]}" "${incs[@]}" -c "$src" -o "$obj"
     # shellcheck disable=SC2086
-    $CXX $CXXFLAGS "$obj" -o "$OUT/$target" $LIB_FUZZING_ENGINE "${lib[$mode]}" "${deps[@]}"
+    $CXX $CXXFLAGS "$obj" -o "$OUT/$target" $LIB_FUZZING_ENGINE ${lib[$mode]} "${deps[@]}"
 
     # Seeds: the corpus and the kept crashes, flat (names are unique).
     rm -f "$OUT/${target}_seed_corpus.zip"
