@@ -19,16 +19,10 @@ const char *pn_strerror(int err) {
     return "connection limit reached";
   case PN_ERR_HANDSHAKE_LIMIT:
     return "handshake limit reached";
-  case PN_ERR_PEER_LIMIT:
-    return "peer limit reached";
   case PN_ERR_OVERFLOW:
-    return "send queue full";
+    return "no room to queue the message now";
   case PN_ERR_MSG_TOO_LARGE:
     return "message too large";
-  case PN_ERR_POOL_EXHAUSTED:
-    return "buffer pool exhausted";
-  case PN_ERR_SHUTDOWN:
-    return "engine is shutting down";
   case PN_ERR_NAME_MALFORMED:
     return "malformed protocol name";
   case PN_ERR_NAME_UNKNOWN_PATTERN:
@@ -55,8 +49,6 @@ const char *pn_strerror(int err) {
     return "not this party's turn";
   case PN_ERR_HANDSHAKE_FAILED:
     return "handshake has failed";
-  case PN_ERR_PROTOCOL:
-    return "protocol violation";
   case PN_ERR_IO:
     return "file access failed";
   case PN_ERR_BAD_HEX:
@@ -65,6 +57,8 @@ const char *pn_strerror(int err) {
     return "wrong key length";
   case PN_ERR_KEYFILE:
     return "not a key file";
+  case PN_ERR_SHUTDOWN:
+    return "the engine is shut down";
   case PN_ERR_FATAL:
     return "fatal error";
   case PN_ERR_NOMEM:

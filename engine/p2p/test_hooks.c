@@ -44,3 +44,7 @@ pn_conn_id pn_engine_test_express(const pn_engine *e, int tx) {
   uint32_t own = tx ? e->xtx_own : e->xrx_own;
   return own == PN_NIL ? 0 : pn_conn_idof(e, &e->conns[own]);
 }
+
+pn_time pn_engine_test_deadline(const pn_engine *e) {
+  return pn_heap_next(&e->timers);
+}

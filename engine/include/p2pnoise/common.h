@@ -54,15 +54,13 @@ typedef enum pn_error {
   PN_ERR_NOBUF = -3,
   /** An unknown or stale connection id or peer. */
   PN_ERR_NOT_FOUND = -4,
-  PN_ERR_CONN_LIMIT = -5,      /**< The connection limit is reached. */
-  PN_ERR_HANDSHAKE_LIMIT = -6, /**< The handshake limit is reached. */
-  PN_ERR_PEER_LIMIT = -7,      /**< The peer limit is reached. */
-  /** The peer's send queue is full (overflow policy "reject"). */
+  PN_ERR_CONN_LIMIT = -5,      /**< max_conns connections exist. */
+  PN_ERR_HANDSHAKE_LIMIT = -6, /**< max_handshakes handshakes are running. */
+  /** A message does not fit the peer's send queue or the pool now (overflow
+   * policy "reject"). */
   PN_ERR_OVERFLOW = -8,
   /** A message is larger than the configured or protocol maximum. */
   PN_ERR_MSG_TOO_LARGE = -9,
-  /** The engine's shared buffer pool cannot hold it now; retry later. */
-  PN_ERR_POOL_EXHAUSTED = -10,
   /** The engine is shutting down or closed. */
   PN_ERR_SHUTDOWN = -11,
 
@@ -94,9 +92,6 @@ typedef enum pn_error {
   PN_ERR_WRONG_TURN = -36,
   /** The handshake state is FAILED: start a new one. */
   PN_ERR_HANDSHAKE_FAILED = -37,
-
-  /** The peer broke the wire protocol (engine). */
-  PN_ERR_PROTOCOL = -40,
 
   /* Keys, hex and key files (keys.h). */
   /** A file cannot be opened, read or written; errno says why. */

@@ -170,16 +170,22 @@ PN_API int pn_protocol_parse(pn_protocol *p, const char *name, size_t len,
 PN_API size_t pn_protocol_dhlen(const pn_protocol *p);
 /** The length of the parsed protocol's hash output (HASHLEN): 32 or 64. */
 PN_API size_t pn_protocol_hashlen(const pn_protocol *p);
+/** A primitive of a protocol, for pn_protocol_impl(). */
+typedef enum pn_primitive {
+  PN_PRIMITIVE_DH = 0,     /**< The Diffie-Hellman function. */
+  PN_PRIMITIVE_CIPHER = 1, /**< The AEAD cipher. */
+  PN_PRIMITIVE_HASH = 2    /**< The hash function. */
+} pn_primitive;
 /**
  * The name of the library behind the protocol's DH, cipher or hash, for
  * reports and benchmarks.
  *
  * @param p      a parsed protocol.
- * @param which  0 for the DH, 1 for the cipher, 2 for the hash.
- * @return "libsodium" or "libcrypto", for example.
+ * @param which  the primitive.
+ * @return "libsodium" or "libcrypto", for example; "none" for an unparsed
+ *         protocol or an unknown primitive.
  */
-PN_API const char *pn_protocol_impl(const pn_protocol *p,
-                                    int which /* 0 dh, 1 cipher, 2 hash */);
+PN_API const char *pn_protocol_impl(const pn_protocol *p, pn_primitive which);
 
 /* ---- Key pairs ---------------------------------------------------------- */
 
