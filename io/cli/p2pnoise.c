@@ -9,6 +9,7 @@
 #include "cli.h"
 
 #include <p2pnoise/keys.h>
+#include <p2pnoise/version.h>
 
 #include <errno.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 
 static const char usage_main[] =
     "usage: p2pnoise COMMAND [OPTIONS]\n"
+    "       p2pnoise --version\n"
     "\n"
     "  keygen FILE     write a new private key to FILE (mode 0600), print its\n"
     "                  public key\n"
@@ -839,6 +841,16 @@ static int cmd_selftest(int argc, char **argv) {
   return selftest(proto);
 }
 
+/* The library's version and the crypto libraries it runs on (libcrypto only
+ * in builds that have it). */
+static int print_version(void) {
+  const char *ssl = pn_crypto_version(PN_BACKEND_OPENSSL);
+  printf("p2pnoise %s\n", pn_version());
+  printf("libsodium %s\n", pn_crypto_version(PN_BACKEND_SODIUM));
+  if (ssl) printf("libcrypto %s\n", ssl);
+  return CLI_OK;
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     fputs(usage_main, stderr);
@@ -848,6 +860,10 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
     fputs(usage_main, stdout);
     return CLI_OK;
+  }
+  if (!strcmp(cmd, "--version")) {
+    if (argc > 2) return cli_err(CLI_USAGE, "--version takes no arguments");
+    return print_version();
   }
   cli_elapsed(); /* starts the clock */
   if (pn_crypto_init() != PN_OK) return cli_err(CLI_FAIL, "crypto init failed");
