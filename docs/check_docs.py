@@ -4,7 +4,7 @@
 """Builds the reference documentation and fails on any flaw in it.
 
   check_docs.py --doxygen BIN --doxyfile FILE --out DIR
-                [--pending engine.h,io.h] [--expect NAME,...]
+                [--expect NAME,...]
 
 1. Doxygen with FILE writes the HTML into DIR/html; every warning it gives
    (an undocumented function, type, field or macro, a @param that names no
@@ -13,10 +13,6 @@
    item, documented or not; each must have a description. This catches what
    Doxygen 1.9.4 does not warn about: undocumented enumerators, and every
    member of a header that lacks its @file block.
-
-Flaws in a header named by --pending are reported but do not fail the
-check: a header that is being rewritten elsewhere can be listed there until
-it meets the standard (cmake/docs.cmake, PN_DOCS_PENDING).
 
 --expect turns the run into a canary: it passes only if the check fails and
 every NAME appears among the flaws, which proves the check can fail."""
@@ -100,10 +96,8 @@ def main():
     ap.add_argument("--doxygen", required=True)
     ap.add_argument("--doxyfile", required=True)
     ap.add_argument("--out", required=True)
-    ap.add_argument("--pending", default="")
     ap.add_argument("--expect", default="")
     a = ap.parse_args()
-    pending = {p for p in a.pending.split(",") if p}
     expect = [e for e in a.expect.split(",") if e]
 
     with open(a.doxyfile) as f:
@@ -131,15 +125,15 @@ def main():
         flaws.append(("?", f"doxygen exited with {rc_html} (see {log})"))
 
     # One line per flaw, the same flaw once.
-    seen, fatal, held = set(), [], []
-    for file, text in flaws:
+    seen, fatal = set(), []
+    for _, text in flaws:
         if text in seen:
             continue
         seen.add(text)
-        (held if os.path.basename(file) in pending else fatal).append(text)
+        fatal.append(text)
 
     if expect:
-        text = "\n".join(fatal + held)
+        text = "\n".join(fatal)
         missing = [e for e in expect if e not in text]
         if fatal and not missing:
             print(f"check_docs canary: the check failed as it must "
@@ -153,16 +147,6 @@ def main():
 
     for t in fatal:
         print(t)
-    if held:
-        counts = {}
-        for t in held:
-            f = os.path.basename(t.split(":", 1)[0])
-            counts[f] = counts.get(f, 0) + 1
-        print("check_docs: pending headers, not yet held to the standard: "
-              + ", ".join(f"{f} ({n} flaws)" for f, n in sorted(counts.items()))
-              + f"; the full list: {os.path.join(a.out, 'pending.txt')}")
-        with open(os.path.join(a.out, "pending.txt"), "w") as f:
-            f.write("\n".join(held) + "\n")
     if fatal:
         print(f"check_docs: {len(fatal)} flaws in the reference documentation")
         return 1
