@@ -12,9 +12,15 @@ FLAGS=""
 [ -n "$SAN" ] && FLAGS="-fsanitize=$SAN"
 cmake --install "$BUILD" --prefix "$T/prefix" >/dev/null
 for f in include/p2pnoise/engine.h include/p2pnoise/noise.h include/p2pnoise/keys.h \
-  include/p2pnoise/version.h include/p2pnoise/io.h bin/p2pnoise; do
+  include/p2pnoise/version.h include/p2pnoise/io.h bin/p2pnoise \
+  share/man/man1/p2pnoise.1; do
   [ -e "$T/prefix/$f" ] || { echo "missing $f"; exit 1; }
 done
+# man finds the installed page by name under the prefix's manual tree.
+if command -v man >/dev/null; then
+  MANWIDTH=80 man -M "$T/prefix/share/man" -E UTF-8 p2pnoise 2>&1 |
+    grep -q '^EXIT STATUS' || { echo "man -M PREFIX p2pnoise failed"; exit 1; }
+fi
 LIBDIR=$(dirname "$(find "$T/prefix" -name p2pnoise.pc)")/..
 ls "$LIBDIR"/libp2pnoise.a "$LIBDIR"/libp2pnoise.so >/dev/null
 mkdir "$T/src"
