@@ -64,9 +64,10 @@ else
 fi
 deps+=(-ldl -pthread)
 
-# Headers: the public ones and every layer's internal ones, as the
-# harnesses use them (tests/fuzz_replay.cmake gives the same).
-incs=(-I"$root/fuzz")
+# Headers: the public ones, every layer's internal ones and the simulator's
+# inline event view (tests/support/sim.h), as the harnesses use them
+# (tests/fuzz_replay.cmake gives the same).
+incs=(-I"$root/fuzz" -I"$root/tests/support")
 for d in "$root"/engine/*/; do incs+=(-I"$d"); done
 
 # The library and the engine's test hooks (which harnesses use to reach
