@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: MIT
 # SPDX-FileCopyrightText: 2026 The p2pnoise authors
 # Install rules: the engine library (static and shared), the reference
-# driver (static, unless PN_LIB_ONLY), the headers, the p2pnoise command, a pkg-config file and
-# a CMake package config exporting p2pnoise::p2pnoise (static),
-# p2pnoise::p2pnoise_shared and p2pnoise::io. Included from the top level.
+# driver (static, unless PN_LIB_ONLY), the headers, the p2pnoise command and
+# its manual page (MANDIR/man1), a pkg-config file and a CMake package config
+# exporting p2pnoise::p2pnoise (static), p2pnoise::p2pnoise_shared and
+# p2pnoise::io. Included from the top level.
 include_guard(GLOBAL)
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
@@ -24,6 +25,8 @@ install(TARGETS ${pn_install_targets} EXPORT p2pnoiseTargets
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 if(TARGET p2pnoise_cli)
   install(TARGETS p2pnoise_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+  install(FILES ${PROJECT_SOURCE_DIR}/docs/p2pnoise.1
+          DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 endif()
 install(DIRECTORY ${pn_install_headers}
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.h")

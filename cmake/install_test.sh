@@ -11,14 +11,23 @@ trap 'rm -rf "$T"' EXIT
 FLAGS=""
 [ -n "$SAN" ] && FLAGS="-fsanitize=$SAN"
 cmake --install "$BUILD" --prefix "$T/prefix" >/dev/null
-for f in include/p2pnoise/engine.h include/p2pnoise/noise.h include/p2pnoise/io.h bin/p2pnoise; do
+for f in include/p2pnoise/engine.h include/p2pnoise/noise.h include/p2pnoise/keys.h \
+  include/p2pnoise/version.h include/p2pnoise/io.h bin/p2pnoise \
+  share/man/man1/p2pnoise.1; do
   [ -e "$T/prefix/$f" ] || { echo "missing $f"; exit 1; }
 done
+# man finds the installed page by name under the prefix's manual tree.
+if command -v man >/dev/null; then
+  MANWIDTH=80 man -M "$T/prefix/share/man" -E UTF-8 p2pnoise 2>&1 |
+    grep -q '^EXIT STATUS' || { echo "man -M PREFIX p2pnoise failed"; exit 1; }
+fi
 LIBDIR=$(dirname "$(find "$T/prefix" -name p2pnoise.pc)")/..
 ls "$LIBDIR"/libp2pnoise.a "$LIBDIR"/libp2pnoise.so >/dev/null
 mkdir "$T/src"
 cat >"$T/src/consumer.c" <<'C'
 #include <p2pnoise/engine.h>
+#include <p2pnoise/keys.h>
+#include <p2pnoise/version.h>
 #include <stdio.h>
 #include <string.h>
 int main(void) {
@@ -32,10 +41,12 @@ int main(void) {
   if (pn_engine_new(&e, &cfg, 1) != PN_OK) return 1;
   pn_peer_id id;
   pn_engine_local_id(e, &id);
-  printf("consumer: engine up, %zu-byte id, %s\n", (size_t)id.len,
-         pn_strerror(PN_ERR_OVERFLOW));
+  char hex[PN_PEER_ID_HEX_MAX];
+  if (pn_peer_id_to_hex(&id, hex, sizeof hex) != PN_OK) return 1;
+  printf("consumer: p2pnoise %s (headers %s), engine up, id %.8s..., %s\n",
+         pn_version(), PN_VERSION_STRING, hex, pn_strerror(PN_ERR_OVERFLOW));
   pn_engine_free(e);
-  return id.len == 32 ? 0 : 1;
+  return id.len == 32 && strcmp(pn_version(), PN_VERSION_STRING) == 0 ? 0 : 1;
 }
 C
 # 1. pkg-config

@@ -2,7 +2,7 @@
  * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /*
  * Self-test of the fuzzing AEAD (engine/crypto/crypto_fuzz.c), built on its own
- * with PN_FUZZING_AEAD by tests/fuzz.cmake: the harnesses rely on it catching
+ * with PN_FUZZING_AEAD by tests/fuzz_replay.cmake: the harnesses rely on it catching
  * damage, wrong keys and wrong nonces, and on Rekey changing the key.
  */
 #include <stdio.h>

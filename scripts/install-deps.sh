@@ -9,7 +9,7 @@ pkgs="build-essential cmake pkg-config libsodium-dev libssl-dev libcmocka-dev \
       golang-github-flynn-noise-dev"
 if [ "${PN_DEPS_MINIMAL:-0}" != 1 ]; then
   pkgs="$pkgs clang llvm libclang-rt-14-dev valgrind afl++ libuv1-dev python3 \
-        python3-dissononce"
+        python3-dissononce doxygen zip unzip groff-base man-db"
 fi
 
 missing=""

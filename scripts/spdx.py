@@ -6,9 +6,9 @@ top of every source file of the project.
 
   scripts/spdx.py [--fix] [ROOT]
 
-Source files: C sources and headers, CMake files, shell, Python and the
-scripts without an extension that start with a shebang. Fuzz corpora,
-regressions and dictionaries are data, not source."""
+Source files: C sources and headers, CMake files, shell, Python, manual
+pages (roff, *.1) and the scripts without an extension that start with a
+shebang. Fuzz corpora, regressions and dictionaries are data, not source."""
 import os
 import sys
 
@@ -25,6 +25,8 @@ def kind(path):
         return "hash"
     if name.endswith((".sh", ".py", ".pc.in")):
         return "hash"
+    if name.endswith(".1"):
+        return "roff"
     if "." not in name:
         try:
             with open(path, "rb") as f:
@@ -50,6 +52,9 @@ def fix(path, k):
         lines = f.read().split("\n")
     if k == "c":
         head = ["/* " + LICENSE, " * " + COPYRIGHT + " */"]
+        at = 0
+    elif k == "roff":
+        head = ['.\\" ' + LICENSE, '.\\" ' + COPYRIGHT]
         at = 0
     else:
         head = ["# " + LICENSE, "# " + COPYRIGHT]

@@ -49,6 +49,14 @@ const char *pn_strerror(int err) {
     return "not this party's turn";
   case PN_ERR_HANDSHAKE_FAILED:
     return "handshake has failed";
+  case PN_ERR_IO:
+    return "file access failed";
+  case PN_ERR_BAD_HEX:
+    return "not hexadecimal";
+  case PN_ERR_KEY_LENGTH:
+    return "wrong key length";
+  case PN_ERR_KEYFILE:
+    return "not a key file";
   case PN_ERR_SHUTDOWN:
     return "the engine is shut down";
   case PN_ERR_TIMEOUT:

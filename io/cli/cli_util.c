@@ -5,9 +5,10 @@
 
 #include "cli.h"
 
+#include <p2pnoise/keys.h>
+
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -86,67 +87,40 @@ int cli_check_addr(const char *opt, const char *addr, int listen) {
   return cli_err(CLI_USAGE, "%s '%s': %s", opt, addr, why);
 }
 
-static const char *dh_proto(size_t len) {
-  return len == 56 ? "Noise_XX_448_ChaChaPoly_SHA256"
-                   : "Noise_XX_25519_ChaChaPoly_SHA256";
-}
-
 int cli_key_public(const uint8_t *priv, size_t len, uint8_t *pub) {
-  pn_protocol p;
   pn_keypair kp;
-  const char *name = dh_proto(len);
-  int rc = pn_protocol_parse(&p, name, strlen(name), PN_BACKEND_AUTO);
+  int rc = pn_keypair_from_private_for(&kp, NULL, priv, len);
   if (rc) return rc;
-  if ((rc = pn_keypair_from_private(&kp, &p, priv, len))) return rc;
   memcpy(pub, kp.pub, len);
   pn_keypair_wipe(&kp);
   return PN_OK;
 }
 
 int cli_key_load(const char *path, uint8_t *priv, size_t *len) {
-  char line[512];
-  FILE *f = fopen(path, "r");
-  if (!f) return cli_err(CLI_KEYFILE, "%s: %s", path, strerror(errno));
-  int found = 0, rc = CLI_OK;
-  while (fgets(line, sizeof line, f)) {
-    size_t n = strlen(line);
-    while (n && isspace((unsigned char)line[n - 1]))
-      line[--n] = 0;
-    if (n == 0 || line[0] == '#') continue;
-    if (found || (n != 64 && n != 112) ||
-        pn_io_unhex(line, priv, n / 2) != PN_OK) {
-      rc = cli_err(CLI_KEYFILE,
+  switch (pn_keyfile_load(path, priv, len)) {
+  case PN_OK:
+    return CLI_OK;
+  case PN_ERR_IO:
+    return cli_err(CLI_KEYFILE, "%s: %s", path, strerror(errno));
+  case PN_ERR_BAD_HEX:
+    return cli_err(CLI_KEYFILE, "%s: not a key file (the key is not hex)",
+                   path);
+  case PN_ERR_KEY_LENGTH:
+    return cli_err(CLI_KEYFILE,
+                   "%s: not a key file (the key is not 64 or 112 hex digits)",
+                   path);
+  default:
+    return cli_err(CLI_KEYFILE,
                    "%s: not a key file (one line of 64 or 112 hex digits)",
                    path);
-      break;
-    }
-    *len = n / 2;
-    found = 1;
   }
-  if (ferror(f) && rc == CLI_OK)
-    rc = cli_err(CLI_KEYFILE, "%s: %s", path, strerror(errno));
-  fclose(f);
-  memset(line, 0, sizeof line);
-  if (rc == CLI_OK && !found)
-    rc = cli_err(CLI_KEYFILE, "%s: no key in file", path);
-  return rc;
 }
 
 int cli_key_save(const char *path, const uint8_t *priv, size_t len) {
-  char hex[2 * PN_NOISE_MAX_DHLEN + 2];
-  /* O_EXCL: never overwrite a key; 0600 from the start, no window. */
-  int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return cli_err(CLI_KEYFILE, "%s: %s", path, strerror(errno));
-  pn_io_hex(priv, len, hex);
-  size_t n = strlen(hex);
-  hex[n++] = '\n';
-  int ok = write(fd, hex, n) == (ssize_t)n;
-  ok = (close(fd) == 0) && ok;
-  memset(hex, 0, sizeof hex);
-  if (!ok) {
-    unlink(path);
-    return cli_err(CLI_KEYFILE, "%s: write failed", path);
-  }
+  int rc = pn_keyfile_save(path, priv, len);
+  if (rc == PN_ERR_IO)
+    return cli_err(CLI_KEYFILE, "%s: %s", path, strerror(errno));
+  if (rc) return cli_err(CLI_KEYFILE, "%s: %s", path, pn_strerror(rc));
   return CLI_OK;
 }
 
@@ -163,10 +137,7 @@ int cli_parse_pubkey(const char *arg, pn_peer_id *out) {
     buf[strcspn(buf, " \r\n")] = 0;
     arg = buf;
   }
-  size_t n = strlen(arg);
-  if ((n != 64 && n != 112) || pn_io_unhex(arg, out->key, n / 2)) return -1;
-  out->len = (uint8_t)(n / 2);
-  return 0;
+  return pn_peer_id_from_hex(out, arg, strlen(arg)) ? -1 : 0;
 }
 
 int cli_parse_u64(const char *s, uint64_t *out) {

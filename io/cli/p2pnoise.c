@@ -8,6 +8,9 @@
 
 #include "cli.h"
 
+#include <p2pnoise/keys.h>
+#include <p2pnoise/version.h>
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +21,7 @@
 
 static const char usage_main[] =
     "usage: p2pnoise COMMAND [OPTIONS]\n"
+    "       p2pnoise --version\n"
     "\n"
     "  keygen FILE     write a new private key to FILE (mode 0600), print its\n"
     "                  public key\n"
@@ -54,13 +58,12 @@ static int cmd_keygen(int argc, char **argv) {
     return cli_err(CLI_USAGE, "keygen takes one FILE (see --help)");
   const char *pname = strcmp(dh, "448") ? "Noise_XX_25519_ChaChaPoly_SHA256"
                                         : "Noise_XX_448_ChaChaPoly_SHA256";
-  pn_protocol p;
   pn_keypair kp;
-  if (pn_protocol_parse(&p, pname, strlen(pname), PN_BACKEND_AUTO))
+  r = pn_keypair_generate_for(&kp, pname, NULL);
+  if (r == PN_ERR_UNSUPPORTED)
     return cli_err(CLI_PROTOCOL, "DH %s is not available in this build", dh);
-  if (pn_keypair_generate(&kp, &p, NULL))
-    return cli_err(CLI_FAIL, "key generation failed");
-  size_t len = pn_protocol_dhlen(&p);
+  if (r) return cli_err(CLI_FAIL, "key generation failed");
+  size_t len = pn_keypair_len(&kp);
   r = cli_key_save(argv[pos], kp.priv, len);
   if (r == CLI_OK) {
     char hex[2 * PN_NOISE_MAX_DHLEN + 1];
@@ -202,6 +205,16 @@ static int cmd_selftest(int argc, char **argv) {
   return selftest(proto);
 }
 
+/* The library's version and the crypto libraries it runs on (libcrypto only
+ * in builds that have it). */
+static int print_version(void) {
+  const char *ssl = pn_crypto_version(PN_BACKEND_OPENSSL);
+  printf("p2pnoise %s\n", pn_version());
+  printf("libsodium %s\n", pn_crypto_version(PN_BACKEND_SODIUM));
+  if (ssl) printf("libcrypto %s\n", ssl);
+  return CLI_OK;
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     fputs(usage_main, stderr);
@@ -211,6 +224,10 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
     fputs(usage_main, stdout);
     return CLI_OK;
+  }
+  if (!strcmp(cmd, "--version")) {
+    if (argc > 2) return cli_err(CLI_USAGE, "--version takes no arguments");
+    return print_version();
   }
   cli_elapsed(); /* starts the clock */
   if (pn_crypto_init() != PN_OK) return cli_err(CLI_FAIL, "crypto init failed");

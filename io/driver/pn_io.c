@@ -9,6 +9,7 @@
 #define _GNU_SOURCE /* MSG_NOSIGNAL */
 
 #include "io_int.h"
+#include <p2pnoise/keys.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -47,31 +48,17 @@ int pn_io_install_signals(void) {
   return PN_OK;
 }
 
+/* Kept for existing callers; the codec is keys.h's. */
 char *pn_io_hex(const uint8_t *p, size_t n, char *buf) {
-  static const char d[] = "0123456789abcdef";
-  for (size_t i = 0; i < n; i++) {
-    buf[2 * i] = d[p[i] >> 4];
-    buf[2 * i + 1] = d[p[i] & 15];
-  }
-  buf[2 * n] = 0;
+  if (pn_hex_encode(buf, 2 * n + 1, p, n) != PN_OK) buf[0] = 0;
   return buf;
 }
 
-static int hexval(int ch) {
-  if (ch >= '0' && ch <= '9') return ch - '0';
-  if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
-  if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
-  return -1;
-}
-
 int pn_io_unhex(const char *s, uint8_t *out, size_t n) {
+  size_t got;
   if (!s || strlen(s) != 2 * n) return PN_ERR_INVALID_ARGUMENT;
-  for (size_t i = 0; i < n; i++) {
-    int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
-    if (hi < 0 || lo < 0) return PN_ERR_INVALID_ARGUMENT;
-    out[i] = (uint8_t)(hi << 4 | lo);
-  }
-  return PN_OK;
+  return pn_hex_decode(out, n, &got, s, 2 * n) ? PN_ERR_INVALID_ARGUMENT
+                                               : PN_OK;
 }
 
 int pn_io_new(pn_io **out, pn_engine *e, const pn_io_config *cfg) {

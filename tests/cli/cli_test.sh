@@ -2,9 +2,14 @@
 # SPDX-License-Identifier: MIT
 # SPDX-FileCopyrightText: 2026 The p2pnoise authors
 # The p2pnoise command line: --help everywhere, exit codes, one-line errors
-# on bad flags and bad key files, key file permissions.
-# Usage: cli_test.sh PATH/TO/p2pnoise
+# on bad flags and bad key files, key file permissions, --version.
+# Usage: cli_test.sh PATH/TO/p2pnoise VERSION SODIUM_VERSION LIBCRYPTO_VERSION
+# (LIBCRYPTO_VERSION: "none" for a build without libcrypto)
 P=$1
+VERSION=$2
+SODIUM=$3
+LIBCRYPTO=$4
+[ -n "$LIBCRYPTO" ] || { echo "usage: $0 P2PNOISE VERSION SODIUM LIBCRYPTO"; exit 2; }
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 fail=0
@@ -30,6 +35,19 @@ for c in keygen pubkey node demo serve connect selftest; do
   expect 0 0 -- "$P" $c --help
   grep -q '^usage: p2pnoise' "$T/out" || { echo "FAIL: $c --help text"; fail=1; }
 done
+# --version: the library and the crypto libraries it runs with.
+expect 0 0 -- "$P" --version
+if [ "$LIBCRYPTO" = none ]; then
+  printf 'p2pnoise %s\nlibsodium %s\n' "$VERSION" "$SODIUM" >"$T/want"
+else
+  printf 'p2pnoise %s\nlibsodium %s\nlibcrypto %s\n' "$VERSION" "$SODIUM" \
+    "$LIBCRYPTO" >"$T/want"
+fi
+cmp -s "$T/out" "$T/want" || {
+  echo "FAIL: --version printed:"; cat "$T/out"; echo "want:"; cat "$T/want"
+  fail=1
+}
+expect 2 1 -- "$P" --version extra
 # Bad flags: one line, exit 2.
 expect 2 1 -- "$P" node --bogus
 expect 2 1 -- "$P" node --listen
@@ -69,6 +87,8 @@ expect 3 1 -- "$P" pubkey "$T/bad2"
 expect 3 1 -- "$P" pubkey "$T/empty"
 head -c 100000 /dev/urandom >"$T/binary"
 expect 3 1 -- "$P" pubkey "$T/binary"
+expect 3 1 -- "$P" pubkey "$T"                 # a directory
+expect 3 1 -- "$P" pubkey /dev/zero            # endless: the read is bounded
 expect 3 1 -- "$P" node --key "$T/bad1" --listen 127.0.0.1:0
 expect 3 1 -- "$P" connect --key "$T/empty" 127.0.0.1:1
 expect 4 1 -- "$P" connect -f "$T/missing" 127.0.0.1:1

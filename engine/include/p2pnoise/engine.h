@@ -637,6 +637,7 @@ typedef struct pn_event_handshake_payload {
 /** An event: `type` says which member is set. */
 typedef struct pn_event {
   pn_event_type type; /**< which member */
+  /** The event's details: the member `type` names. */
   union {
     pn_event_connected connected;                 /**< PEER_CONNECTED */
     pn_event_disconnected disconnected;           /**< PEER_DISCONNECTED */
@@ -654,6 +655,8 @@ typedef struct pn_action {
    *  engine-level events and DEADLINE. */
   pn_conn_id conn;
   void *user; /**< as given to pn_engine_conn_open() */
+  /** The action's details: the member `type` names (none for CLOSE and
+   *  RESUME). */
   union {
     /** SEND: the bytes to write, borrowed until pn_engine_sent(). */
     pn_bytes send;

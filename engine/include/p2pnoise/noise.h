@@ -1,18 +1,21 @@
 /* SPDX-License-Identifier: MIT
  * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
-/*
- * p2pnoise Noise layer: the Noise Protocol Framework, revision 34.
+/**
+ * @file noise.h
+ * @brief The Noise layer: the Noise Protocol Framework, revision 34.
  *
  * Usable on its own, like noise-c: a protocol-name parser, CipherState,
  * SymmetricState and HandshakeState as the spec defines them (section 5).
  * All objects are fixed-size structs owned by the caller; nothing here
- * allocates. Fields are visible only so that the caller can size and embed
- * them: treat them as private.
+ * allocates. The fields of pn_protocol, pn_cipherstate, pn_symmetricstate
+ * and pn_handshake are visible only so that the caller can size and embed
+ * them: treat them as private (this reference does not list them).
+ * pn_keypair's fields are public.
  *
  * Secrets are wiped (sodium_memzero) when an object is done: on
  * pn_*_wipe(), on Split(), and when a HandshakeState enters FAILED.
  *
- * Unless stated otherwise, functions return PN_OK or a negative pn_error
+ * Unless stated otherwise, functions return PN_OK or a negative ::pn_error
  * (see common.h). Every function that can fail also fails with
  * PN_ERR_INVALID_ARGUMENT on a NULL pointer argument that is not optional.
  */
@@ -25,68 +28,95 @@
 extern "C" {
 #endif
 
-/* Every limit of the Noise layer. */
+/** Every limit of the Noise layer. */
 enum {
-  PN_NOISE_MAX_MSG = 65535, /* spec section 3: a Noise message */
-  PN_NOISE_TAGLEN = 16,     /* AEAD tag */
-  PN_NOISE_KEYLEN = 32,     /* cipher key, PSK */
-  PN_NOISE_PSKLEN = 32,
-  PN_NOISE_MAX_DHLEN = 56,   /* X448 */
-  PN_NOISE_MAX_HASHLEN = 64, /* SHA512, BLAKE2b */
-  PN_NOISE_MAX_NAME = 255,   /* spec section 8 */
-  PN_NOISE_MAX_MSGS = 4,     /* the longest pattern (X1K1, X1X1) */
-  PN_NOISE_MAX_TOKENS = 8,   /* tokens in one message, psks included */
-  PN_NOISE_MAX_PSKS = PN_NOISE_MAX_MSGS + 1 /* psk0 .. psk4 */
+  PN_NOISE_MAX_MSG = 65535, /**< A Noise message (spec section 3). */
+  PN_NOISE_TAGLEN = 16,     /**< An AEAD tag. */
+  PN_NOISE_KEYLEN = 32,     /**< A cipher key, a PSK. */
+  PN_NOISE_PSKLEN = 32,     /**< A PSK. */
+  PN_NOISE_MAX_DHLEN = 56,  /**< The longest DH key (X448). */
+  /** The longest hash output (SHA512, BLAKE2b). */
+  PN_NOISE_MAX_HASHLEN = 64,
+  PN_NOISE_MAX_NAME = 255, /**< A protocol name (spec section 8). */
+  /** Messages of the longest pattern (X1K1, X1X1). */
+  PN_NOISE_MAX_MSGS = 4,
+  /** Tokens in one message, psks included. */
+  PN_NOISE_MAX_TOKENS = 8,
+  /** PSKs: psk0 .. psk4. */
+  PN_NOISE_MAX_PSKS = PN_NOISE_MAX_MSGS + 1
 };
 
-typedef enum pn_dh_id { PN_DH_25519 = 1, PN_DH_448 = 2 } pn_dh_id;
+/** The DH functions (spec section 12.1, 12.2). */
+typedef enum pn_dh_id {
+  PN_DH_25519 = 1, /**< Curve25519 ("25519"), 32-byte keys. */
+  PN_DH_448 = 2    /**< Curve448 ("448"), 56-byte keys; needs libcrypto. */
+} pn_dh_id;
+/** The cipher functions (spec section 12.3, 12.4). */
 typedef enum pn_cipher_id {
-  PN_CIPHER_CHACHAPOLY = 1,
-  PN_CIPHER_AESGCM = 2
+  PN_CIPHER_CHACHAPOLY = 1, /**< ChaCha20-Poly1305 ("ChaChaPoly"). */
+  PN_CIPHER_AESGCM = 2      /**< AES-256-GCM ("AESGCM"). */
 } pn_cipher_id;
+/** The hash functions (spec section 12.5 to 12.8). */
 typedef enum pn_hash_id {
-  PN_HASH_SHA256 = 1,
-  PN_HASH_SHA512 = 2,
-  PN_HASH_BLAKE2S = 3,
-  PN_HASH_BLAKE2B = 4
+  PN_HASH_SHA256 = 1,  /**< SHA-256 ("SHA256"). */
+  PN_HASH_SHA512 = 2,  /**< SHA-512 ("SHA512"). */
+  PN_HASH_BLAKE2S = 3, /**< BLAKE2s-256 ("BLAKE2s"); needs libcrypto. */
+  PN_HASH_BLAKE2B = 4  /**< BLAKE2b-512 ("BLAKE2b"). */
 } pn_hash_id;
 
-/* Which library supplies a primitive. AUTO takes, for each primitive, the
- * fastest implementation this build has (see pn_crypto_describe). */
+/**
+ * Which library supplies a primitive. AUTO takes, for each primitive, the
+ * fastest implementation this build has (pn_protocol_impl() tells which one
+ * a parsed protocol got).
+ */
 typedef enum pn_backend {
-  PN_BACKEND_AUTO = 0,
-  PN_BACKEND_SODIUM = 1,
-  PN_BACKEND_OPENSSL = 2
+  PN_BACKEND_AUTO = 0,   /**< The fastest this build has, per primitive. */
+  PN_BACKEND_SODIUM = 1, /**< libsodium. */
+  PN_BACKEND_OPENSSL = 2 /**< OpenSSL's libcrypto. */
 } pn_backend;
 
-/* Initialises the crypto libraries. Idempotent and thread-safe; every other
- * function calls it when needed. PN_ERR_CRYPTO if libsodium cannot start. */
+/**
+ * Initialises the crypto libraries. Idempotent and thread-safe; every other
+ * function calls it when needed.
+ *
+ * @retval PN_ERR_CRYPTO  libsodium cannot start.
+ */
 PN_API int pn_crypto_init(void) PN_WUR;
 
-/* 1 if |backend| (SODIUM or OPENSSL) is compiled in and usable, else 0. */
+/**
+ * Whether a backend is compiled in and usable.
+ *
+ * @param backend  PN_BACKEND_SODIUM or PN_BACKEND_OPENSSL.
+ * @return 1 if it is, else 0.
+ */
 PN_API int pn_backend_available(pn_backend backend);
 
+/** @cond PN_PRIVATE */
 struct pn_dh_ops;
 struct pn_cipher_ops;
 struct pn_hash_ops;
+/** @endcond */
 
-/* Handshake tokens, as stored in a pn_protocol's program. */
+/** Handshake tokens, as stored in a pn_protocol's program. */
 typedef enum pn_token {
-  PN_TOK_E = 1,
-  PN_TOK_S,
-  PN_TOK_EE,
-  PN_TOK_ES,
-  PN_TOK_SE,
-  PN_TOK_SS,
-  PN_TOK_PSK
+  PN_TOK_E = 1, /**< e: an ephemeral public key. */
+  PN_TOK_S,     /**< s: a static public key. */
+  PN_TOK_EE,    /**< ee: DH of the two ephemeral keys. */
+  PN_TOK_ES,    /**< es: the initiator's ephemeral, the responder's static. */
+  PN_TOK_SE,    /**< se: the initiator's static, the responder's ephemeral. */
+  PN_TOK_SS,    /**< ss: DH of the two static keys. */
+  PN_TOK_PSK    /**< psk: mix in the next pre-shared key. */
 } pn_token;
 
-/*
+/**
  * A parsed protocol name: the pattern after its modifiers were applied, in
  * initiator-first form (message i is sent by the initiator when i is even),
- * and the primitives resolved to implementations.
+ * and the primitives resolved to implementations. Filled by
+ * pn_protocol_parse(); read it through pn_protocol_dhlen(),
+ * pn_protocol_hashlen() and pn_protocol_impl().
  */
 typedef struct pn_protocol {
+  /** @cond PN_PRIVATE */
   char name[PN_NOISE_MAX_NAME + 1];
   uint8_t name_len;
   uint8_t dh, cipher, hash; /* pn_dh_id, pn_cipher_id, pn_hash_id */
@@ -101,166 +131,267 @@ typedef struct pn_protocol {
   const struct pn_dh_ops *dh_ops;
   const struct pn_cipher_ops *cipher_ops;
   const struct pn_hash_ops *hash_ops;
+  /** @endcond */
 } pn_protocol;
 
-/*
+/**
  * Parses a revision-34 protocol name, such as
  * "Noise_XX_25519_ChaChaPoly_BLAKE2b" or
  * "Noise_XXfallback+psk0_448_AESGCM_SHA512", choosing implementations with
- * |backend|. |name| need not be NUL-terminated. Accepted: the 12 fundamental,
- * 3 one-way and 23 deferred patterns; modifiers pskN (any set, each once, in
- * ascending order, N at most the number of messages) and fallback (first,
- * only on a pattern without pre-messages whose first message is e, s or e, s).
+ * @p backend. @p name need not be NUL-terminated. Accepted: the 12
+ * fundamental, 3 one-way and 23 deferred patterns; modifiers pskN (any set,
+ * each once, in ascending order, N at most the number of messages) and
+ * fallback (first, only on a pattern without pre-messages whose first
+ * message is e, s or e, s).
  *
- * PN_ERR_NAME_MALFORMED         not "Noise_" and four sections, bad characters,
- *                               longer than 255 bytes.
- * PN_ERR_NAME_UNKNOWN_PATTERN   the base pattern is not in revision 34.
- * PN_ERR_NAME_BAD_MODIFIER      an unknown, repeated, unsorted or out-of-range
- *                               modifier (psk3 on a two-message pattern).
- * PN_ERR_NAME_UNKNOWN_PRIMITIVE the DH, cipher or hash section is unknown.
- * PN_ERR_UNSUPPORTED            known, but |backend| cannot supply it here
- *                               (X448 or BLAKE2s without libcrypto, AESGCM
- *                               without hardware AES and without libcrypto).
+ * @param p        receives the parsed protocol.
+ * @param name     the name.
+ * @param len      its length in bytes.
+ * @param backend  which library supplies the primitives.
+ * @retval PN_OK                          parsed.
+ * @retval PN_ERR_NAME_MALFORMED          not "Noise_" and four sections, bad
+ *                                        characters, longer than 255 bytes.
+ * @retval PN_ERR_NAME_UNKNOWN_PATTERN    the base pattern is not in
+ *                                        revision 34.
+ * @retval PN_ERR_NAME_BAD_MODIFIER       an unknown, repeated, unsorted or
+ *                                        out-of-range modifier (psk3 on a
+ *                                        two-message pattern).
+ * @retval PN_ERR_NAME_UNKNOWN_PRIMITIVE  the DH, cipher or hash section is
+ *                                        unknown.
+ * @retval PN_ERR_UNSUPPORTED             known, but @p backend cannot supply
+ *                                        it here (X448 or BLAKE2s without
+ *                                        libcrypto, AESGCM without hardware
+ *                                        AES and without libcrypto).
  */
 PN_API int pn_protocol_parse(pn_protocol *p, const char *name, size_t len,
                              pn_backend backend) PN_WUR;
 
-/* Lengths of the parsed protocol's primitives. */
+/** The length of the parsed protocol's DH keys (DHLEN): 32 or 56. */
 PN_API size_t pn_protocol_dhlen(const pn_protocol *p);
+/** The length of the parsed protocol's hash output (HASHLEN): 32 or 64. */
 PN_API size_t pn_protocol_hashlen(const pn_protocol *p);
-/* A primitive of a protocol, for pn_protocol_impl. */
+/** A primitive of a protocol, for pn_protocol_impl(). */
 typedef enum pn_primitive {
-  PN_PRIMITIVE_DH = 0,
-  PN_PRIMITIVE_CIPHER = 1,
-  PN_PRIMITIVE_HASH = 2
+  PN_PRIMITIVE_DH = 0,     /**< The Diffie-Hellman function. */
+  PN_PRIMITIVE_CIPHER = 1, /**< The AEAD cipher. */
+  PN_PRIMITIVE_HASH = 2    /**< The hash function. */
 } pn_primitive;
-/* The name of the library behind the protocol's DH, cipher or hash, e.g.
- * "libsodium" or "libcrypto"; for reports and benchmarks. "none" for an
- * unparsed protocol or an unknown primitive. */
+/**
+ * The name of the library behind the protocol's DH, cipher or hash, for
+ * reports and benchmarks.
+ *
+ * @param p      a parsed protocol.
+ * @param which  the primitive.
+ * @return "libsodium" or "libcrypto", for example; "none" for an unparsed
+ *         protocol or an unknown primitive.
+ */
 PN_API const char *pn_protocol_impl(const pn_protocol *p, pn_primitive which);
 
 /* ---- Key pairs ---------------------------------------------------------- */
 
+/** A DH key pair. Wipe it with pn_keypair_wipe() when done. */
 typedef struct pn_keypair {
-  uint8_t priv[PN_NOISE_MAX_DHLEN];
-  uint8_t pub[PN_NOISE_MAX_DHLEN];
-  uint8_t dh; /* pn_dh_id */
+  uint8_t priv[PN_NOISE_MAX_DHLEN]; /**< Private key: the first DHLEN bytes. */
+  uint8_t pub[PN_NOISE_MAX_DHLEN];  /**< Public key: the first DHLEN bytes. */
+  uint8_t dh;                       /**< Its DH, a ::pn_dh_id. */
 } pn_keypair;
 
-/* Derives the public key from |priv| (DHLEN bytes for |p|'s DH). */
+/**
+ * Derives the public key from a private key.
+ *
+ * @param kp    receives the key pair.
+ * @param p     the protocol whose DH the key is for.
+ * @param priv  the private key.
+ * @param len   its length: DHLEN bytes for @p p's DH.
+ */
 PN_API int pn_keypair_from_private(pn_keypair *kp, const pn_protocol *p,
                                    const uint8_t *priv, size_t len) PN_WUR;
-/* Generates a key pair from |rng| (NULL: libsodium). PN_ERR_CRYPTO if the RNG
- * fails. */
+/**
+ * Generates a key pair for @p p's DH.
+ *
+ * @param kp   receives the key pair.
+ * @param p    the protocol.
+ * @param rng  the random source; NULL means libsodium.
+ * @retval PN_ERR_CRYPTO  the RNG failed.
+ */
 PN_API int pn_keypair_generate(pn_keypair *kp, const pn_protocol *p,
                                const pn_rng *rng) PN_WUR;
+/** Wipes @p kp. */
 PN_API void pn_keypair_wipe(pn_keypair *kp);
 
 /* ---- CipherState (spec 5.1) -------------------------------------------- */
 
+/** A CipherState (spec section 5.1). */
 typedef struct pn_cipherstate {
+  /** @cond PN_PRIVATE */
   uint8_t k[PN_NOISE_KEYLEN];
   uint64_t n;
   const struct pn_cipher_ops *ops;
   uint8_t has_key;
+  /** @endcond */
 } pn_cipherstate;
 
-/* InitializeKey(empty) with |p|'s cipher. */
+/** InitializeKey(empty) with @p p's cipher. */
 PN_API void pn_cipherstate_init(pn_cipherstate *cs, const pn_protocol *p);
-/* InitializeKey(key): a 32-byte key; n = 0. */
+/** InitializeKey(key): a 32-byte key; n = 0. */
 PN_API void pn_cipherstate_set_key(pn_cipherstate *cs, const uint8_t key[32]);
+/** HasKey(): 1 if a key is set, else 0. */
 PN_API int pn_cipherstate_has_key(const pn_cipherstate *cs);
-/* SetNonce(n). */
+/** SetNonce(n). */
 PN_API void pn_cipherstate_set_nonce(pn_cipherstate *cs, uint64_t n);
+/** The nonce n the next encryption or decryption uses. */
 PN_API uint64_t pn_cipherstate_nonce(const pn_cipherstate *cs);
 
-/*
- * EncryptWithAd: writes |inlen| + 16 bytes to |out| (|inlen| if no key is
- * set: the plaintext is copied). |out| may equal |in| (in place); other
- * overlaps are not allowed. On success *|outlen| is set and n advances.
+/**
+ * EncryptWithAd: writes @p inlen + 16 bytes to @p out (@p inlen if no key
+ * is set: the plaintext is copied). @p out may equal @p in (in place); other
+ * overlaps are not allowed. On success *@p outlen is set and n advances.
  *
- * PN_ERR_NOBUF            |outcap| is too small.
- * PN_ERR_MSG_SIZE         the result would exceed 65535 bytes.
- * PN_ERR_NONCE_EXHAUSTED  n is 2^64-1 (reserved); nothing written.
+ * @param cs      the CipherState.
+ * @param ad      associated data (may be NULL when @p adlen is 0).
+ * @param adlen   its length.
+ * @param in      the plaintext.
+ * @param inlen   its length.
+ * @param out     receives the ciphertext.
+ * @param outcap  the size of @p out.
+ * @param outlen  receives the ciphertext's length.
+ * @retval PN_OK                   encrypted.
+ * @retval PN_ERR_NOBUF            @p outcap is too small.
+ * @retval PN_ERR_MSG_SIZE         the result would exceed 65535 bytes.
+ * @retval PN_ERR_NONCE_EXHAUSTED  n is 2^64-1 (reserved); nothing written.
  */
 PN_API int pn_cipherstate_encrypt(pn_cipherstate *cs, const uint8_t *ad,
                                   size_t adlen, const uint8_t *in, size_t inlen,
                                   uint8_t *out, size_t outcap,
                                   size_t *outlen) PN_WUR;
-/*
- * DecryptWithAd: writes |inlen| - 16 bytes. A failure never advances n.
+/**
+ * DecryptWithAd: writes @p inlen - 16 bytes. A failure never advances n.
  *
- * PN_ERR_DECRYPT          authentication failed (or |inlen| < 16).
- * PN_ERR_NOBUF, PN_ERR_MSG_SIZE, PN_ERR_NONCE_EXHAUSTED as above.
+ * @param cs      the CipherState.
+ * @param ad      associated data (may be NULL when @p adlen is 0).
+ * @param adlen   its length.
+ * @param in      the ciphertext.
+ * @param inlen   its length.
+ * @param out     receives the plaintext.
+ * @param outcap  the size of @p out.
+ * @param outlen  receives the plaintext's length.
+ * @retval PN_OK           decrypted.
+ * @retval PN_ERR_DECRYPT  authentication failed (or @p inlen < 16).
+ * @retval PN_ERR_NOBUF, PN_ERR_MSG_SIZE, PN_ERR_NONCE_EXHAUSTED  as
+ *         pn_cipherstate_encrypt() gives them.
  */
 PN_API int pn_cipherstate_decrypt(pn_cipherstate *cs, const uint8_t *ad,
                                   size_t adlen, const uint8_t *in, size_t inlen,
                                   uint8_t *out, size_t outcap,
                                   size_t *outlen) PN_WUR;
-/* Rekey(): k = first 32 bytes of ENCRYPT(k, 2^64-1, "", 32 zero bytes).
- * PN_ERR_INVALID_STATE if no key is set. n is unchanged. */
+/**
+ * Rekey(): k = the first 32 bytes of ENCRYPT(k, 2^64-1, "", 32 zero bytes).
+ * n is unchanged.
+ *
+ * @retval PN_ERR_INVALID_STATE  no key is set.
+ */
 PN_API int pn_cipherstate_rekey(pn_cipherstate *cs) PN_WUR;
+/** Wipes @p cs: the key and the nonce. */
 PN_API void pn_cipherstate_wipe(pn_cipherstate *cs);
 
 /* ---- SymmetricState (spec 5.2) ----------------------------------------- */
 
+/** A SymmetricState (spec section 5.2). */
 typedef struct pn_symmetricstate {
+  /** @cond PN_PRIVATE */
   pn_cipherstate cs;
   uint8_t ck[PN_NOISE_MAX_HASHLEN];
   uint8_t h[PN_NOISE_MAX_HASHLEN];
   const struct pn_hash_ops *hash;
+  /** @endcond */
 } pn_symmetricstate;
 
-/* InitializeSymmetric(protocol_name) with |p|'s name and primitives. */
+/** InitializeSymmetric(protocol_name) with @p p's name and primitives. */
 PN_API void pn_symmetric_init(pn_symmetricstate *ss, const pn_protocol *p);
-/* MixKey: |ikm| is any length (a DH output, or e.pub in PSK mode). */
+/** MixKey: @p ikm is any length (a DH output, or e.pub in PSK mode). */
 PN_API void pn_symmetric_mix_key(pn_symmetricstate *ss, const uint8_t *ikm,
                                  size_t len);
+/** MixHash(data). */
 PN_API void pn_symmetric_mix_hash(pn_symmetricstate *ss, const uint8_t *data,
                                   size_t len);
+/** MixKeyAndHash(ikm). */
 PN_API void pn_symmetric_mix_key_and_hash(pn_symmetricstate *ss,
                                           const uint8_t *ikm, size_t len);
-/* EncryptAndHash / DecryptAndHash: the errors of pn_cipherstate_encrypt and
- * pn_cipherstate_decrypt. On a failed decrypt h is unchanged. */
+/**
+ * EncryptAndHash: the errors of pn_cipherstate_encrypt().
+ *
+ * @param ss      the SymmetricState.
+ * @param in      the plaintext.
+ * @param inlen   its length.
+ * @param out     receives the ciphertext.
+ * @param outcap  the size of @p out.
+ * @param outlen  receives the ciphertext's length.
+ */
 PN_API int pn_symmetric_encrypt_and_hash(pn_symmetricstate *ss,
                                          const uint8_t *in, size_t inlen,
                                          uint8_t *out, size_t outcap,
                                          size_t *outlen) PN_WUR;
+/**
+ * DecryptAndHash: the errors of pn_cipherstate_decrypt(). On a failed
+ * decrypt h is unchanged.
+ *
+ * @param ss      the SymmetricState.
+ * @param in      the ciphertext.
+ * @param inlen   its length.
+ * @param out     receives the plaintext.
+ * @param outcap  the size of @p out.
+ * @param outlen  receives the plaintext's length.
+ */
 PN_API int pn_symmetric_decrypt_and_hash(pn_symmetricstate *ss,
                                          const uint8_t *in, size_t inlen,
                                          uint8_t *out, size_t outcap,
                                          size_t *outlen) PN_WUR;
-/* Split(): c1 for initiator-to-responder, c2 for the reverse. */
+/** Split(): @p c1 for initiator-to-responder, @p c2 for the reverse. */
 PN_API void pn_symmetric_split(const pn_symmetricstate *ss, pn_cipherstate *c1,
                                pn_cipherstate *c2);
-/* GetHandshakeHash(): copies HASHLEN bytes; returns HASHLEN. */
+/** GetHandshakeHash(): copies HASHLEN bytes to @p out; returns HASHLEN. */
 PN_API size_t pn_symmetric_handshake_hash(const pn_symmetricstate *ss,
                                           uint8_t out[PN_NOISE_MAX_HASHLEN]);
+/** Wipes @p ss: its CipherState, ck and h. */
 PN_API void pn_symmetric_wipe(pn_symmetricstate *ss);
 
 /* ---- HandshakeState (spec 5.3) ------------------------------------------ */
 
-typedef enum pn_role { PN_INITIATOR = 1, PN_RESPONDER = 2 } pn_role;
+/** The role of a party in a handshake. */
+typedef enum pn_role {
+  PN_INITIATOR = 1, /**< Sends the first message. */
+  PN_RESPONDER = 2  /**< Receives the first message. */
+} pn_role;
 
-/* What pn_handshake_action() says is next. */
+/** What pn_handshake_action() says is next. */
 typedef enum pn_hs_action {
-  PN_HS_SETUP = 0, /* initialised, keys may be set; call pn_handshake_start */
-  PN_HS_WRITE,     /* call pn_handshake_write */
-  PN_HS_READ,      /* call pn_handshake_read */
-  PN_HS_SPLIT,     /* all messages done: call pn_handshake_split */
-  PN_HS_DONE,      /* split done; only the hash and remote key remain */
-  PN_HS_FAILED     /* terminal: every secret wiped */
+  /** Initialised, keys may be set; call pn_handshake_start(). */
+  PN_HS_SETUP = 0,
+  PN_HS_WRITE, /**< Call pn_handshake_write(). */
+  PN_HS_READ,  /**< Call pn_handshake_read(). */
+  PN_HS_SPLIT, /**< All messages done: call pn_handshake_split(). */
+  PN_HS_DONE,  /**< Split done; only the hash and remote key remain. */
+  PN_HS_FAILED /**< Terminal: every secret wiped. */
 } pn_hs_action;
 
-/* What a pattern needs before pn_handshake_start (pn_handshake_needs). */
+/** What a pattern needs before pn_handshake_start() (pn_handshake_needs()).
+ */
 enum {
-  PN_NEED_LOCAL_STATIC = 1,  /* pn_handshake_set_static */
-  PN_NEED_REMOTE_STATIC = 2, /* pn_handshake_set_remote_static (pre-message) */
-  PN_NEED_PSK = 4,           /* pn_handshake_set_psks */
-  PN_NEED_REMOTE_EPHEMERAL = 8 /* fallback, as its initiator */
+  /** The local static key: pn_handshake_set_static(). */
+  PN_NEED_LOCAL_STATIC = 1,
+  /** The remote static key of a pre-message:
+   * pn_handshake_set_remote_static(). */
+  PN_NEED_REMOTE_STATIC = 2,
+  /** PSKs: pn_handshake_set_psks(). */
+  PN_NEED_PSK = 4,
+  /** The remote ephemeral key: fallback, as its initiator
+   * (pn_handshake_set_remote_ephemeral()). */
+  PN_NEED_REMOTE_EPHEMERAL = 8
 };
 
+/** A HandshakeState (spec section 5.3). */
 typedef struct pn_handshake {
+  /** @cond PN_PRIVATE */
   pn_symmetricstate ss;
   const pn_protocol *proto;              /* borrowed */
   const pn_keypair *s;                   /* borrowed local static */
@@ -272,124 +403,188 @@ typedef struct pn_handshake {
   uint8_t npsks, psk_next;
   uint8_t role, action, msg;
   uint8_t has_rs, has_re, has_e, e_pinned;
+  /** @endcond */
 } pn_handshake;
 
-/* Initialize() up to the keys: |p| (borrowed: it must outlive |hs|) and the
- * role. |rng| NULL means libsodium. Action becomes PN_HS_SETUP. */
+/**
+ * Initialize() up to the keys: the protocol and the role. The action
+ * becomes PN_HS_SETUP.
+ *
+ * @param hs    the HandshakeState.
+ * @param p     the protocol, borrowed: it must outlive @p hs.
+ * @param role  PN_INITIATOR or PN_RESPONDER.
+ * @param rng   the random source; NULL means libsodium.
+ */
 PN_API int pn_handshake_init(pn_handshake *hs, const pn_protocol *p,
                              pn_role role, const pn_rng *rng) PN_WUR;
-/* The PN_NEED_* bits of |hs|'s pattern and role. */
+/** The PN_NEED_* bits of @p hs's pattern and role. */
 PN_API int pn_handshake_needs(const pn_handshake *hs);
-/* The local static key pair, borrowed: it must outlive |hs| (an engine keeps
- * one and never re-derives the public key). PN_ERR_INVALID_ARGUMENT if its DH
- * differs from the protocol's; PN_ERR_INVALID_STATE after start. */
+/**
+ * Sets the local static key pair, borrowed: it must outlive @p hs (an
+ * engine keeps one and never re-derives the public key).
+ *
+ * @retval PN_ERR_INVALID_ARGUMENT  its DH differs from the protocol's.
+ * @retval PN_ERR_INVALID_STATE     after pn_handshake_start().
+ */
 PN_API int pn_handshake_set_static(pn_handshake *hs,
                                    const pn_keypair *s) PN_WUR;
-/* The remote static public key known in advance (pre-message), DHLEN bytes.
- * PN_ERR_INVALID_ARGUMENT if the pattern has no such pre-message. */
+/**
+ * Sets the remote static public key known in advance (pre-message), DHLEN
+ * bytes.
+ *
+ * @retval PN_ERR_INVALID_ARGUMENT  the pattern has no such pre-message.
+ */
 PN_API int pn_handshake_set_remote_static(pn_handshake *hs, const uint8_t *pub,
                                           size_t len) PN_WUR;
-/* The remote ephemeral public key of a fallback pre-message. */
+/** Sets the remote ephemeral public key of a fallback pre-message. */
 PN_API int pn_handshake_set_remote_ephemeral(pn_handshake *hs,
                                              const uint8_t *pub,
                                              size_t len) PN_WUR;
-/* The PSKs, consumed in order by the pattern's psk tokens; borrowed. Each is
- * exactly 32 bytes; |n| must be at least the number of psk tokens. */
+/**
+ * Sets the PSKs, consumed in order by the pattern's psk tokens; borrowed.
+ *
+ * @param hs    the HandshakeState.
+ * @param psks  the PSKs, each exactly 32 bytes.
+ * @param n     their number: at least the number of psk tokens.
+ */
 PN_API int pn_handshake_set_psks(pn_handshake *hs,
                                  const uint8_t (*psks)[PN_NOISE_PSKLEN],
                                  size_t n) PN_WUR;
-/* Sets PSK number |index| (0-based, in the order the psk tokens use them),
- * borrowed. PN_ERR_INVALID_ARGUMENT unless |len| is exactly 32 and |index| is
- * below PN_NOISE_MAX_PSKS. */
+/**
+ * Sets one PSK, borrowed.
+ *
+ * @param hs     the HandshakeState.
+ * @param index  its number (0-based, in the order the psk tokens use them).
+ * @param psk    the PSK.
+ * @param len    its length.
+ * @retval PN_ERR_INVALID_ARGUMENT  @p len is not exactly 32, or @p index is
+ *                                  not below PN_NOISE_MAX_PSKS.
+ */
 PN_API int pn_handshake_set_psk(pn_handshake *hs, size_t index,
                                 const uint8_t *psk, size_t len) PN_WUR;
-/* Test hook: pins the ephemeral key pair (copied) instead of generating one.
- * Only for test vectors and the fallback's pre-message; never in production:
- * a reused ephemeral key breaks the handshake's security. */
+/**
+ * Test hook: pins the ephemeral key pair (copied) instead of generating one.
+ * Only for test vectors and the fallback's pre-message; never in
+ * production: a reused ephemeral key breaks the handshake's security.
+ */
 PN_API int pn_handshake_pin_ephemeral(pn_handshake *hs,
                                       const pn_keypair *e) PN_WUR;
 
-/*
+/**
  * Mixes the prologue and the pre-messages; the first message is next.
  *
- * PN_ERR_MISSING_KEY  a key in pn_handshake_needs() was not given.
- * PN_ERR_MISSING_PSK  fewer PSKs than psk tokens.
- * PN_ERR_INVALID_STATE  not in PN_HS_SETUP.
+ * @param hs            the HandshakeState.
+ * @param prologue      the prologue (may be NULL when empty).
+ * @param prologue_len  its length.
+ * @retval PN_ERR_MISSING_KEY    a key in pn_handshake_needs() was not given.
+ * @retval PN_ERR_MISSING_PSK    fewer PSKs than psk tokens.
+ * @retval PN_ERR_INVALID_STATE  not in PN_HS_SETUP.
  */
 PN_API int pn_handshake_start(pn_handshake *hs, const uint8_t *prologue,
                               size_t prologue_len) PN_WUR;
 
-/* The next step (a pn_hs_action). */
+/** The next step, a ::pn_hs_action. */
 PN_API int pn_handshake_action(const pn_handshake *hs);
 
-/* The bytes the next message adds around its payload (keys and tags), so a
- * caller can size buffers: a message is overhead + payload bytes. 0 when no
- * message is due. */
+/**
+ * The bytes the next message adds around its payload (keys and tags), so a
+ * caller can size buffers: a message is overhead + payload bytes.
+ *
+ * @return the overhead; 0 when no message is due.
+ */
 PN_API size_t pn_handshake_overhead(const pn_handshake *hs);
 
-/*
- * WriteMessage(payload). The message length is checked before any crypto:
+/**
+ * WriteMessage(payload). The message length is checked before any crypto.
+ * Errors other than those listed (PN_ERR_DH, PN_ERR_CRYPTO,
+ * PN_ERR_NONCE_EXHAUSTED) move the state to FAILED, which wipes it.
  *
- * PN_ERR_WRONG_TURN      a read is due.
- * PN_ERR_INVALID_STATE   not started (SETUP), or every message is done (SPLIT).
- * PN_ERR_NOBUF           |outcap| is smaller than the message; the state is
- *                        unchanged and the call may be repeated.
- * PN_ERR_MSG_SIZE        the message would exceed 65535 bytes; unchanged.
- * PN_ERR_HANDSHAKE_FAILED the state is FAILED (or done).
- * Other errors (PN_ERR_DH, PN_ERR_CRYPTO, PN_ERR_NONCE_EXHAUSTED) move the
- * state to FAILED, which wipes it.
+ * @param hs           the HandshakeState.
+ * @param payload      the payload (may be NULL when empty).
+ * @param payload_len  its length.
+ * @param out          receives the message.
+ * @param outcap       the size of @p out.
+ * @param outlen       receives the message's length.
+ * @retval PN_ERR_WRONG_TURN        a read is due.
+ * @retval PN_ERR_INVALID_STATE     not started (SETUP), or every message is
+ *                                  done (SPLIT).
+ * @retval PN_ERR_NOBUF             @p outcap is smaller than the message;
+ *                                  the state is unchanged and the call may
+ *                                  be repeated.
+ * @retval PN_ERR_MSG_SIZE          the message would exceed 65535 bytes;
+ *                                  unchanged.
+ * @retval PN_ERR_HANDSHAKE_FAILED  the state is FAILED (or done).
  */
 PN_API int pn_handshake_write(pn_handshake *hs, const uint8_t *payload,
                               size_t payload_len, uint8_t *out, size_t outcap,
                               size_t *outlen) PN_WUR;
-/*
- * ReadMessage(message). |msg| and |payload| must not overlap.
+/**
+ * ReadMessage(message). @p msg and @p payload must not overlap.
  *
- * PN_ERR_WRONG_TURN      a write is due (state unchanged).
- * PN_ERR_INVALID_STATE   not started (SETUP), or every message is done (SPLIT).
- * PN_ERR_HANDSHAKE_FAILED the state is FAILED (or done).
- * PN_ERR_NOBUF           |payload_cap| too small (state unchanged).
- * PN_ERR_MSG_SIZE        |msg_len| is shorter than the pattern's keys and tags,
- *                        or over 65535: FAILED.
- * PN_ERR_DECRYPT         a static key or the payload failed to authenticate:
- *                        FAILED.
- * PN_ERR_DH              a DH gave all zeros (low-order key): FAILED.
+ * @param hs           the HandshakeState.
+ * @param msg          the message.
+ * @param msg_len      its length.
+ * @param payload      receives the payload.
+ * @param payload_cap  the size of @p payload.
+ * @param payload_len  receives the payload's length.
+ * @retval PN_ERR_WRONG_TURN        a write is due (state unchanged).
+ * @retval PN_ERR_INVALID_STATE     not started (SETUP), or every message is
+ *                                  done (SPLIT).
+ * @retval PN_ERR_HANDSHAKE_FAILED  the state is FAILED (or done).
+ * @retval PN_ERR_NOBUF             @p payload_cap too small (state
+ *                                  unchanged).
+ * @retval PN_ERR_MSG_SIZE          @p msg_len is shorter than the pattern's
+ *                                  keys and tags, or over 65535: FAILED.
+ * @retval PN_ERR_DECRYPT           a static key or the payload failed to
+ *                                  authenticate: FAILED.
+ * @retval PN_ERR_DH                a DH gave all zeros (low-order key):
+ *                                  FAILED.
  */
 PN_API int pn_handshake_read(pn_handshake *hs, const uint8_t *msg,
                              size_t msg_len, uint8_t *payload,
                              size_t payload_cap, size_t *payload_len) PN_WUR;
 
-/* Split(): |send| and |recv| for this party (the initiator sends with c1).
- * Wipes the handshake's secrets; the hash and remote static key remain.
- * PN_ERR_INVALID_STATE unless the action is PN_HS_SPLIT. */
+/**
+ * Split(): @p send and @p recv for this party (the initiator sends with
+ * c1). Wipes the handshake's secrets; the hash and remote static key
+ * remain.
+ *
+ * @retval PN_ERR_INVALID_STATE  the action is not PN_HS_SPLIT.
+ */
 PN_API int pn_handshake_split(pn_handshake *hs, pn_cipherstate *send,
                               pn_cipherstate *recv) PN_WUR;
 
-/* The handshake hash h (channel binding); returns HASHLEN, 0 before start. */
+/**
+ * The handshake hash h (channel binding), copied to @p out.
+ *
+ * @return HASHLEN; 0 before pn_handshake_start().
+ */
 PN_API size_t pn_handshake_hash(const pn_handshake *hs,
                                 uint8_t out[PN_NOISE_MAX_HASHLEN]);
-/* The remote static public key, once known (given or received), else NULL. */
+/** The remote static public key once known (given or received), else NULL.
+ */
 PN_API const uint8_t *pn_handshake_remote_static(const pn_handshake *hs);
-/* The local ephemeral public key once generated, else NULL. */
+/** The local ephemeral public key once generated, else NULL. */
 PN_API const uint8_t *pn_handshake_local_ephemeral(const pn_handshake *hs);
 
-/*
- * Noise Pipes: turns |hs|, an IK-style handshake that must fall back, into a
- * fresh handshake of |fb|, the fallback protocol (e.g. XXfallback), left in
- * PN_HS_SETUP: call pn_handshake_start(prologue) next (after pinning an
- * ephemeral key, in tests). Roles swap: an old initiator becomes the
- * responder and keeps its ephemeral key as the pre-message; an old responder
- * (even FAILED after the IK message failed to decrypt) becomes the initiator
- * with the received ephemeral key. The local static key, the PSKs and the
- * RNG carry over.
+/**
+ * Noise Pipes: turns @p hs, an IK-style handshake that must fall back, into
+ * a fresh handshake of @p fb, the fallback protocol (e.g. XXfallback), left
+ * in PN_HS_SETUP: call pn_handshake_start() with the prologue next (after
+ * pinning an ephemeral key, in tests). Roles swap: an old initiator becomes
+ * the responder and keeps its ephemeral key as the pre-message; an old
+ * responder (even FAILED after the IK message failed to decrypt) becomes
+ * the initiator with the received ephemeral key. The local static key, the
+ * PSKs and the RNG carry over.
  *
- * PN_ERR_INVALID_ARGUMENT  |fb| has no fallback modifier or a different DH.
- * PN_ERR_INVALID_STATE     |hs| has no ephemeral key to carry over.
+ * @retval PN_ERR_INVALID_ARGUMENT  @p fb has no fallback modifier or a
+ *                                  different DH.
+ * @retval PN_ERR_INVALID_STATE     @p hs has no ephemeral key to carry over.
  */
 PN_API int pn_handshake_fallback(pn_handshake *hs,
                                  const pn_protocol *fb) PN_WUR;
 
-/* Wipes every secret and resets |hs|; safe on any state, twice. */
+/** Wipes every secret and resets @p hs; safe on any state, twice. */
 PN_API void pn_handshake_wipe(pn_handshake *hs);
 
 #ifdef __cplusplus

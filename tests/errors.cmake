@@ -1,0 +1,31 @@
+# SPDX-License-Identifier: MIT
+# SPDX-FileCopyrightText: 2026 The p2pnoise authors
+# A cmake -P script: every error code common.h declares has its own case in
+# pn_strerror (so none prints "unknown error"), and no two codes share a value.
+#   cmake -DHEADER=common.h -DSOURCE=error.c -P errors.cmake
+cmake_minimum_required(VERSION 3.21)
+file(READ ${HEADER} h)
+file(READ ${SOURCE} c)
+string(REGEX MATCHALL "PN_(OK|ERR_[A-Z0-9_]+) = -?[0-9]+" decls "${h}")
+if(NOT decls)
+  message(FATAL_ERROR "${HEADER}: no error codes found")
+endif()
+set(missing "")
+set(values "")
+foreach(d ${decls})
+  string(REGEX REPLACE " = .*" "" name "${d}")
+  string(REGEX REPLACE ".* = " "" value "${d}")
+  if(value IN_LIST values)
+    message(FATAL_ERROR "${HEADER}: ${name} reuses the value ${value}")
+  endif()
+  list(APPEND values ${value})
+  if(NOT c MATCHES "case ${name}:")
+    list(APPEND missing ${name})
+  endif()
+endforeach()
+if(missing)
+  list(JOIN missing " " m)
+  message(FATAL_ERROR "pn_strerror has no text for: ${m}")
+endif()
+list(LENGTH decls n)
+message(STATUS "${n} error codes, each with its own text")

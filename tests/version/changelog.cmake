@@ -1,0 +1,36 @@
+# SPDX-License-Identifier: MIT
+# SPDX-FileCopyrightText: 2026 The p2pnoise authors
+# A cmake -P script: CHANGELOG.md has the Keep a Changelog shape this project
+# uses (an Unreleased section first, then releases newest first, each
+# "## [X.Y.Z] - YYYY-MM-DD"), and its newest release is VERSION, the CMake
+# project version. Run: cmake -DVERSION=0.1.0 -DFILE=CHANGELOG.md -P this.
+cmake_minimum_required(VERSION 3.21)
+file(STRINGS ${FILE} heads REGEX "^## ")
+if(NOT heads)
+  message(FATAL_ERROR "${FILE}: no '## ' sections")
+endif()
+list(GET heads 0 first)
+if(NOT first STREQUAL "## [Unreleased]")
+  message(FATAL_ERROR "${FILE}: the first section is '${first}', not '## [Unreleased]'")
+endif()
+list(LENGTH heads n)
+if(n LESS 2)
+  message(FATAL_ERROR "${FILE}: no release section after Unreleased")
+endif()
+set(prev "")
+math(EXPR last "${n} - 1")
+foreach(i RANGE 1 ${last})
+  list(GET heads ${i} h)
+  if(NOT h MATCHES "^## \\[([0-9]+\\.[0-9]+\\.[0-9]+)\\] - [0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]$")
+    message(FATAL_ERROR "${FILE}: '${h}' is not '## [X.Y.Z] - YYYY-MM-DD'")
+  endif()
+  set(v ${CMAKE_MATCH_1})
+  if(i EQUAL 1 AND NOT v VERSION_EQUAL VERSION)
+    message(FATAL_ERROR "${FILE}: newest release ${v}, but the project is ${VERSION}")
+  endif()
+  if(prev AND NOT v VERSION_LESS prev)
+    message(FATAL_ERROR "${FILE}: ${v} listed after ${prev}: releases go newest first")
+  endif()
+  set(prev ${v})
+endforeach()
+message(STATUS "${FILE}: newest release ${VERSION}, ${last} release(s)")
