@@ -108,6 +108,9 @@ struct pn_engine {
   size_t total;
   int owned;
   pn_protocol proto;
+  /* The crypto contexts every handshake and connection runs on: made at
+   * init, released by pn_engine_wipe. */
+  pn_crypto_ctx cx;
   pn_keypair s;
   int has_s;
   /* The symmetric state after the protocol name and the prologue: every
@@ -209,14 +212,10 @@ static int settle(const pn_engine_config *cfg, settings *st) {
   const pn_protocol *p = &st->proto;
   /* The engine speaks interactive patterns; fallback needs Noise Pipes. */
   if (p->one_way || p->fallback) return PN_ERR_INVALID_ARGUMENT;
-  pn_handshake hs;
   st->needs_static = 0;
-  for (int role = PN_INITIATOR; role <= PN_RESPONDER; role++) {
-    rc = pn_handshake_init(&hs, p, (pn_role)role, NULL);
-    if (rc != PN_OK) return rc;
-    if (pn_handshake_needs(&hs) & PN_NEED_LOCAL_STATIC) st->needs_static = 1;
-    pn_handshake_wipe(&hs);
-  }
+  for (int role = PN_INITIATOR; role <= PN_RESPONDER; role++)
+    if (pn_protocol_needs(p, (pn_role)role) & PN_NEED_LOCAL_STATIC)
+      st->needs_static = 1;
   size_t dl = pn_protocol_dhlen(p);
   if (cfg->static_private && cfg->static_private_len != dl)
     return PN_ERR_INVALID_ARGUMENT;
@@ -1346,8 +1345,12 @@ int pn_engine_init(pn_engine **pe, void *mem, size_t memlen,
     if (rc != PN_OK) goto out;
     e->has_s = 1;
   }
-  pn_symmetric_init(&e->prologued, &e->proto);
-  pn_symmetric_mix_hash(&e->prologued, cfg->prologue, cfg->prologue_len);
+  rc = pn_crypto_ctx_init(&e->cx, &e->proto);
+  if (rc != PN_OK) goto out;
+  rc = pn_symmetric_init(&e->prologued, &e->proto, &e->cx);
+  if (rc == PN_OK)
+    rc = pn_symmetric_mix_hash(&e->prologued, cfg->prologue, cfg->prologue_len);
+  if (rc != PN_OK) goto out;
   for (size_t i = 0; i < cfg->npsks; i++)
     memcpy(e->psks[i], cfg->psks[i], PN_NOISE_PSKLEN);
   e->npsks = cfg->npsks;
@@ -1425,7 +1428,10 @@ int pn_engine_init(pn_engine **pe, void *mem, size_t memlen,
   *pe = e;
 out:
   pn_wipe(sipkey, sizeof sipkey);
-  if (rc != PN_OK) pn_wipe(base, l.total);
+  if (rc != PN_OK) {
+    pn_crypto_ctx_wipe(&e->cx);
+    pn_wipe(base, l.total);
+  }
   return rc;
 }
 
@@ -1442,6 +1448,9 @@ void pn_engine_wipe(pn_engine *e) {
    * untouched. */
   uint8_t *base = (uint8_t *)e;
   size_t head = (size_t)(e->deliver - base);
+  /* First the libraries' contexts (freed, and with them the last keys
+   * they held), then the engine's own memory. */
+  pn_crypto_ctx_wipe(&e->cx);
   if (e->pool.nfree != e->pool.nblocks)
     pn_wipe(e->pool.mem, (size_t)e->pool.nblocks * e->pool.block);
   pn_wipe(e->deliver, e->deliver_hw);
@@ -1497,7 +1506,7 @@ int pn_engine_conn_open(pn_engine *e, pn_dir dir, const pn_peer_id *expected,
   uint32_t hsi = e->hs_free;
   hslot *h = &e->hss[hsi];
   pn_role role = dir == PN_DIR_OUTBOUND ? PN_INITIATOR : PN_RESPONDER;
-  int rc = pn_handshake_init(&h->hs, &e->proto, role, &e->rng);
+  int rc = pn_handshake_init(&h->hs, &e->proto, &e->cx, role, &e->rng);
   if (rc != PN_OK) return rc;
   int needs = pn_handshake_needs(&h->hs);
   if ((needs & PN_NEED_REMOTE_STATIC) && !expected) {

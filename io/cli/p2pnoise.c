@@ -749,7 +749,14 @@ static int selftest(const char *name) {
   printf("protocol   %s (dh %s, cipher %s, hash %s)\n", name,
          pn_protocol_impl(&proto, 0), pn_protocol_impl(&proto, 1),
          pn_protocol_impl(&proto, 2));
+  size_t ag, ad, ah;
+  if (pn_protocol_allocs(&proto, &ag, &ad, &ah))
+    printf("allocates  %zu per key pair, %zu per DH, %zu per hash\n", ag, ad,
+           ah);
+  else
+    printf("allocates  nothing per handshake or message\n");
   pn_keypair ks[2];
+  pn_crypto_ctx cx[2];
   pn_handshake hs[2];
   static const char prologue[] = "p2pnoise selftest";
   /* Every key the pattern needs: each party's static, the other's when a
@@ -760,8 +767,9 @@ static int selftest(const char *name) {
     if ((rc = pn_keypair_generate(&ks[i], &proto, NULL)))
       return cli_err(CLI_FAIL, "key generation: %s", pn_strerror(rc));
   for (int i = 0; i < 2; i++) {
-    if ((rc = pn_handshake_init(&hs[i], &proto, i ? PN_RESPONDER : PN_INITIATOR,
-                                NULL)))
+    if ((rc = pn_crypto_ctx_init(&cx[i], &proto)) ||
+        (rc = pn_handshake_init(&hs[i], &proto, &cx[i],
+                                i ? PN_RESPONDER : PN_INITIATOR, NULL)))
       return cli_err(CLI_FAIL, "handshake setup: %s", pn_strerror(rc));
     int needs = pn_handshake_needs(&hs[i]);
     if (needs & PN_NEED_REMOTE_EPHEMERAL)
@@ -814,6 +822,7 @@ static int selftest(const char *name) {
     pn_cipherstate_wipe(&tx[i]);
     pn_cipherstate_wipe(&rx[i]);
     pn_handshake_wipe(&hs[i]);
+    pn_crypto_ctx_wipe(&cx[i]);
     pn_keypair_wipe(&ks[i]);
   }
   printf("selftest ok\n");

@@ -5,12 +5,35 @@
  *
  * Usable on its own, like noise-c: a protocol-name parser, CipherState,
  * SymmetricState and HandshakeState as the spec defines them (section 5).
- * All objects are fixed-size structs owned by the caller; nothing here
- * allocates. Fields are visible only so that the caller can size and embed
- * them: treat them as private.
+ * All objects are fixed-size structs owned by the caller. Fields are visible
+ * only so that the caller can size and embed them: treat them as private.
  *
- * Secrets are wiped (sodium_memzero) when an object is done: on
- * pn_*_wipe(), on Split(), and when a HandshakeState enters FAILED.
+ * Contract: memory, threads and secrets, on each backend.
+ *
+ * - Contexts. The states run on a pn_crypto_ctx the caller owns and sets up
+ *   once with pn_crypto_ctx_init(): it holds what a library keeps beyond
+ *   the key (libcrypto's EVP cipher contexts, libsodium's expanded AES-GCM
+ *   key). Only pn_crypto_ctx_init allocates, and only when the protocol's
+ *   cipher comes from libcrypto (PN_BACKEND_OPENSSL, or AUTO where libcrypto
+ *   is built in): two EVP cipher contexts, freed and cleansed by
+ *   pn_crypto_ctx_wipe(). Nothing else here allocates on AUTO or
+ *   PN_BACKEND_SODIUM: handshakes, messages and rekeys make no heap
+ *   allocation on any of the 16 suites.
+ * - PN_BACKEND_OPENSSL (everything from libcrypto, for comparison and
+ *   testing) allocates per call where libcrypto offers no allocation-free
+ *   call: each X25519/X448 key derivation and DH (EVP_PKEY) and each hash
+ *   (an EVP digest context is re-initialised by allocating); see
+ *   pn_protocol_allocs(). Its AEADs allocate nothing after the context.
+ * - Threads. Nothing here creates, waits for or keeps anything per thread:
+ *   no thread-local state, no thread keys. Objects running on one context
+ *   are used by one thread at a time; they (and the context) may move to
+ *   another thread between calls. Different contexts are independent.
+ * - Secrets. Keys live only in the objects that own them (a state, its
+ *   context) and, transiently, in one call's frames, which the library
+ *   overwrites after the calls that leave secrets in dead frames. They are
+ *   wiped (sodium_memzero) when an object is done: on pn_*_wipe() (a
+ *   CipherState's wipe also clears its key from the context), on Split(),
+ *   when a HandshakeState enters FAILED, and on pn_crypto_ctx_wipe().
  *
  * Unless stated otherwise, functions return PN_OK or a negative pn_error
  * (see common.h). Every function that can fail also fails with
@@ -70,6 +93,25 @@ struct pn_dh_ops;
 struct pn_cipher_ops;
 struct pn_hash_ops;
 
+#ifdef __cplusplus
+#define PN_ALIGNAS(n) alignas(n)
+#else
+#define PN_ALIGNAS(n) _Alignas(n)
+#endif
+
+/* The state behind one protocol's cipher (see the contract above). */
+typedef struct pn_crypto_ctx {
+  const struct pn_cipher_ops *ops; /* the cipher it was set up for */
+  void *evp[2];                    /* libcrypto: [decrypt, encrypt] */
+  uint8_t evp_key[2][32];          /* the key each EVP context holds */
+  uint8_t evp_keyed[2];
+  uint8_t gcm_keyed;
+  uint8_t gcm_key[32];
+  PN_ALIGNAS(16) uint8_t gcm[512]; /* libsodium's expanded AES-GCM key */
+} pn_crypto_ctx;
+
+typedef enum pn_role { PN_INITIATOR = 1, PN_RESPONDER = 2 } pn_role;
+
 /* Handshake tokens, as stored in a pn_protocol's program. */
 typedef enum pn_token {
   PN_TOK_E = 1,
@@ -125,6 +167,27 @@ typedef struct pn_protocol {
 PN_API int pn_protocol_parse(pn_protocol *p, const char *name, size_t len,
                              pn_backend backend) PN_WUR;
 
+/* Sets |cx| up for |p|'s cipher: on libcrypto, allocates its two EVP
+ * contexts. PN_ERR_NOMEM, PN_ERR_CRYPTO. Every state that runs on |cx| must
+ * use a protocol with the same cipher implementation. */
+PN_API int pn_crypto_ctx_init(pn_crypto_ctx *cx, const pn_protocol *p) PN_WUR;
+/* Frees what init allocated, clearing every key it holds; safe twice and on
+ * a zeroed context. Wipe the states that run on |cx| first. */
+PN_API void pn_crypto_ctx_wipe(pn_crypto_ctx *cx);
+
+/* Heap allocations |p|'s primitives make inside a handshake: per key
+ * generation (each e token, pn_keypair_generate), per DH (ee, es, se, ss)
+ * and per hash call (a MixHash is one; a MixKey six; a MixKeyAndHash nine;
+ * Split six). 0 for all three on AUTO and PN_BACKEND_SODIUM in a default
+ * build; nonzero only on PN_BACKEND_OPENSSL (libcrypto 3.0: 16, 27 and 2)
+ * and in builds without libdecaf (X448) or libgcrypt (BLAKE2s). Each output
+ * may be NULL. Returns 1 if any is nonzero. */
+PN_API int pn_protocol_allocs(const pn_protocol *p, size_t *per_keygen,
+                              size_t *per_dh, size_t *per_hash);
+
+/* The PN_NEED_* bits (see pn_handshake_needs) of |p|'s pattern for |role|. */
+PN_API int pn_protocol_needs(const pn_protocol *p, pn_role role);
+
 /* Lengths of the parsed protocol's primitives. */
 PN_API size_t pn_protocol_dhlen(const pn_protocol *p);
 PN_API size_t pn_protocol_hashlen(const pn_protocol *p);
@@ -156,11 +219,15 @@ typedef struct pn_cipherstate {
   uint8_t k[PN_NOISE_KEYLEN];
   uint64_t n;
   const struct pn_cipher_ops *ops;
+  pn_crypto_ctx *cx; /* borrowed */
   uint8_t has_key;
 } pn_cipherstate;
 
-/* InitializeKey(empty) with |p|'s cipher. */
-PN_API void pn_cipherstate_init(pn_cipherstate *cs, const pn_protocol *p);
+/* InitializeKey(empty) with |p|'s cipher, running on |cx| (borrowed: it
+ * must outlive |cs|; set up for |p|). PN_ERR_INVALID_ARGUMENT if |cx| was
+ * set up for another cipher implementation. */
+PN_API int pn_cipherstate_init(pn_cipherstate *cs, const pn_protocol *p,
+                               pn_crypto_ctx *cx) PN_WUR;
 /* InitializeKey(key): a 32-byte key; n = 0. */
 PN_API void pn_cipherstate_set_key(pn_cipherstate *cs, const uint8_t key[32]);
 PN_API int pn_cipherstate_has_key(const pn_cipherstate *cs);
@@ -205,15 +272,19 @@ typedef struct pn_symmetricstate {
   const struct pn_hash_ops *hash;
 } pn_symmetricstate;
 
-/* InitializeSymmetric(protocol_name) with |p|'s name and primitives. */
-PN_API void pn_symmetric_init(pn_symmetricstate *ss, const pn_protocol *p);
-/* MixKey: |ikm| is any length (a DH output, or e.pub in PSK mode). */
-PN_API void pn_symmetric_mix_key(pn_symmetricstate *ss, const uint8_t *ikm,
-                                 size_t len);
-PN_API void pn_symmetric_mix_hash(pn_symmetricstate *ss, const uint8_t *data,
-                                  size_t len);
-PN_API void pn_symmetric_mix_key_and_hash(pn_symmetricstate *ss,
-                                          const uint8_t *ikm, size_t len);
+/* InitializeSymmetric(protocol_name) with |p|'s name and primitives, on
+ * |cx| (as pn_cipherstate_init). The hash's errors (PN_ERR_NOMEM,
+ * PN_ERR_CRYPTO: only PN_BACKEND_OPENSSL's digests can fail). */
+PN_API int pn_symmetric_init(pn_symmetricstate *ss, const pn_protocol *p,
+                             pn_crypto_ctx *cx) PN_WUR;
+/* MixKey: |ikm| is any length (a DH output, or e.pub in PSK mode). These
+ * three fail only as the hash does; the state is then unusable (wipe it). */
+PN_API int pn_symmetric_mix_key(pn_symmetricstate *ss, const uint8_t *ikm,
+                                size_t len) PN_WUR;
+PN_API int pn_symmetric_mix_hash(pn_symmetricstate *ss, const uint8_t *data,
+                                 size_t len) PN_WUR;
+PN_API int pn_symmetric_mix_key_and_hash(pn_symmetricstate *ss,
+                                         const uint8_t *ikm, size_t len) PN_WUR;
 /* EncryptAndHash / DecryptAndHash: the errors of pn_cipherstate_encrypt and
  * pn_cipherstate_decrypt. On a failed decrypt h is unchanged. */
 PN_API int pn_symmetric_encrypt_and_hash(pn_symmetricstate *ss,
@@ -224,17 +295,16 @@ PN_API int pn_symmetric_decrypt_and_hash(pn_symmetricstate *ss,
                                          const uint8_t *in, size_t inlen,
                                          uint8_t *out, size_t outcap,
                                          size_t *outlen) PN_WUR;
-/* Split(): c1 for initiator-to-responder, c2 for the reverse. */
-PN_API void pn_symmetric_split(const pn_symmetricstate *ss, pn_cipherstate *c1,
-                               pn_cipherstate *c2);
+/* Split(): c1 for initiator-to-responder, c2 for the reverse, both on the
+ * state's context. The hash's errors; c1 and c2 are then wiped. */
+PN_API int pn_symmetric_split(const pn_symmetricstate *ss, pn_cipherstate *c1,
+                              pn_cipherstate *c2) PN_WUR;
 /* GetHandshakeHash(): copies HASHLEN bytes; returns HASHLEN. */
 PN_API size_t pn_symmetric_handshake_hash(const pn_symmetricstate *ss,
                                           uint8_t out[PN_NOISE_MAX_HASHLEN]);
 PN_API void pn_symmetric_wipe(pn_symmetricstate *ss);
 
 /* ---- HandshakeState (spec 5.3) ------------------------------------------ */
-
-typedef enum pn_role { PN_INITIATOR = 1, PN_RESPONDER = 2 } pn_role;
 
 /* What pn_handshake_action() says is next. */
 typedef enum pn_hs_action {
@@ -268,10 +338,12 @@ typedef struct pn_handshake {
   uint8_t has_rs, has_re, has_e, e_pinned;
 } pn_handshake;
 
-/* Initialize() up to the keys: |p| (borrowed: it must outlive |hs|) and the
- * role. |rng| NULL means libsodium. Action becomes PN_HS_SETUP. */
+/* Initialize() up to the keys: |p| and |cx| (borrowed: they must outlive
+ * |hs|; |cx| set up for |p|, as pn_cipherstate_init) and the role. |rng|
+ * NULL means libsodium. Action becomes PN_HS_SETUP. */
 PN_API int pn_handshake_init(pn_handshake *hs, const pn_protocol *p,
-                             pn_role role, const pn_rng *rng) PN_WUR;
+                             pn_crypto_ctx *cx, pn_role role,
+                             const pn_rng *rng) PN_WUR;
 /* The PN_NEED_* bits of |hs|'s pattern and role. */
 PN_API int pn_handshake_needs(const pn_handshake *hs);
 /* The local static key pair, borrowed: it must outlive |hs| (an engine keeps
@@ -307,6 +379,7 @@ PN_API int pn_handshake_pin_ephemeral(pn_handshake *hs,
  * Mixes the prologue and the pre-messages; the first message is next.
  *
  * PN_ERR_MISSING_KEY  a key in pn_handshake_needs() was not given.
+ * PN_ERR_NOMEM, PN_ERR_CRYPTO  the hash failed (PN_BACKEND_OPENSSL): FAILED.
  * PN_ERR_MISSING_PSK  fewer PSKs than psk tokens.
  * PN_ERR_INVALID_STATE  not in PN_HS_SETUP.
  */
@@ -353,9 +426,10 @@ PN_API int pn_handshake_read(pn_handshake *hs, const uint8_t *msg,
                              size_t msg_len, uint8_t *payload,
                              size_t payload_cap, size_t *payload_len) PN_WUR;
 
-/* Split(): |send| and |recv| for this party (the initiator sends with c1).
- * Wipes the handshake's secrets; the hash and remote static key remain.
- * PN_ERR_INVALID_STATE unless the action is PN_HS_SPLIT. */
+/* Split(): |send| and |recv| for this party (the initiator sends with c1),
+ * on the handshake's context. Wipes the handshake's secrets; the hash and
+ * remote static key remain. PN_ERR_INVALID_STATE unless the action is
+ * PN_HS_SPLIT; the hash's errors move the state to FAILED. */
 PN_API int pn_handshake_split(pn_handshake *hs, pn_cipherstate *send,
                               pn_cipherstate *recv) PN_WUR;
 
@@ -377,7 +451,8 @@ PN_API const uint8_t *pn_handshake_local_ephemeral(const pn_handshake *hs);
  * with the received ephemeral key. The local static key, the PSKs and the
  * RNG carry over.
  *
- * PN_ERR_INVALID_ARGUMENT  |fb| has no fallback modifier or a different DH.
+ * PN_ERR_INVALID_ARGUMENT  |fb| has no fallback modifier, a different DH
+ *                          or a cipher the context was not set up for.
  * PN_ERR_INVALID_STATE     |hs| has no ephemeral key to carry over.
  */
 PN_API int pn_handshake_fallback(pn_handshake *hs,
