@@ -23,7 +23,9 @@
  *   testing) allocates per call where libcrypto offers no allocation-free
  *   call: each X25519/X448 key derivation and DH (EVP_PKEY) and each hash
  *   (an EVP digest context is re-initialised by allocating); see
- *   pn_protocol_allocs(). Its AEADs allocate nothing after the context.
+ *   pn_protocol_allocs(). libcrypto also keeps 3 allocations of its own per
+ *   thread that has used its DH (its error state), freed at thread exit.
+ *   Its AEADs allocate nothing after the context.
  * - Threads. Nothing here creates, waits for or keeps anything per thread:
  *   no thread-local state, no thread keys. Objects running on one context
  *   are used by one thread at a time; they (and the context) may move to
