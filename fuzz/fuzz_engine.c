@@ -25,7 +25,7 @@
 
 #include <p2pnoise/engine.h>
 
-#include "engine_int.h"
+#include "test_hooks.h"
 #include "fdp.h"
 #include "fuzz_common.h"
 #include "fuzz_net.h"

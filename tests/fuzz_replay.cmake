@@ -20,7 +20,7 @@ foreach(entry ${pn_fuzz_replay_list})
                       ${PROJECT_SOURCE_DIR}/fuzz/standalone_main.c)
   target_include_directories(${t} PRIVATE ${PROJECT_SOURCE_DIR}/fuzz
                              ${PN_ENGINE_INTERNAL_DIRS})
-  target_link_libraries(${t} PRIVATE p2pnoise)
+  target_link_libraries(${t} PRIVATE p2pnoise_testhooks p2pnoise)
   foreach(kind corpus regressions)
     set(dir ${PROJECT_SOURCE_DIR}/fuzz/${kind}/${name})
     if(IS_DIRECTORY ${dir})

@@ -17,7 +17,7 @@
 
 #include <p2pnoise/engine.h>
 
-#include "engine_int.h"
+#include "test_hooks.h"
 #include "frame.h"
 #include "sim.h"
 

@@ -13,7 +13,7 @@
 
 #include <p2pnoise/engine.h>
 
-#include "engine_int.h"
+#include "test_hooks.h"
 
 typedef struct client {
   pn_keypair s;

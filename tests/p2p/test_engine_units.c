@@ -17,7 +17,7 @@
 #include "frame.h"
 #include "pool.h"
 #include "route.h"
-#include "timer.h"
+#include "heap.h"
 
 static uint64_t rnd(uint64_t *s) {
   *s ^= *s << 13;
@@ -158,8 +158,8 @@ static void test_timers(void **state) {
   pn_heap_ent h[N];
   pn_heap_pos pos[N];
   uint64_t model[N];
-  pn_timers t;
-  pn_timers_init(&t, h, pos, N);
+  pn_heap t;
+  pn_heap_init(&t, h, pos, N);
   for (int i = 0; i < N; i++)
     model[i] = UINT64_MAX;
   uint64_t s = 7;
@@ -168,20 +168,20 @@ static void test_timers(void **state) {
     uint64_t k = rnd(&s) % 100000;
     switch (rnd(&s) % 4) {
     case 0:
-      pn_timers_set(&t, i, k);
+      pn_heap_set(&t, i, k);
       model[i] = k;
       break;
     case 1:
-      pn_timers_lower(&t, i, k);
+      pn_heap_lower(&t, i, k);
       if (k < model[i]) model[i] = k;
       break;
     case 2:
-      pn_timers_remove(&t, i);
+      pn_heap_remove(&t, i);
       model[i] = UINT64_MAX;
       break;
     default: {
       uint64_t now = rnd(&s) % 100000;
-      int64_t got = pn_timers_pop_due(&t, now);
+      int64_t got = pn_heap_pop_due(&t, now);
       uint64_t min = UINT64_MAX;
       for (int j = 0; j < N; j++)
         if (model[j] < min) min = model[j];
@@ -197,7 +197,7 @@ static void test_timers(void **state) {
     uint64_t min = UINT64_MAX;
     for (int j = 0; j < N; j++)
       if (model[j] < min) min = model[j];
-    assert_int_equal(pn_timers_next(&t), min);
+    assert_int_equal(pn_heap_next(&t), min);
     /* Each slot's copy of its key is the heap's, and points back. */
     uint32_t j = (uint32_t)(rnd(&s) % N);
     if (pos[j].pos) {

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine_int.h"
+#include "test_hooks.h"
 #include "sim.h"
 
 uint64_t sim_rand(uint64_t *s) {

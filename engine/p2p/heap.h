@@ -7,8 +7,8 @@
  * later deadline is picked up when the early one fires), so frequent
  * events such as "bytes received" cost nothing here.
  */
-#ifndef PN_TIMER_H
-#define PN_TIMER_H
+#ifndef PN_HEAP_H
+#define PN_HEAP_H
 
 #include <stdint.h>
 
@@ -26,23 +26,22 @@ typedef struct pn_heap_pos {
   uint32_t pos;
 } pn_heap_pos;
 
-typedef struct pn_timers {
+typedef struct pn_heap {
   pn_heap_ent *h;
   pn_heap_pos *pos;
   uint32_t n, cap;
-} pn_timers;
+} pn_heap;
 
-void pn_timers_init(pn_timers *t, pn_heap_ent *h, pn_heap_pos *pos,
-                    uint32_t cap);
+void pn_heap_init(pn_heap *t, pn_heap_ent *h, pn_heap_pos *pos, uint32_t cap);
 /* Sets |idx|'s key to |key| if absent or if |key| is earlier; UINT64_MAX
  * changes nothing. */
-void pn_timers_lower(pn_timers *t, uint32_t idx, uint64_t key);
+void pn_heap_lower(pn_heap *t, uint32_t idx, uint64_t key);
 /* Sets |idx|'s key exactly (UINT64_MAX removes). */
-void pn_timers_set(pn_timers *t, uint32_t idx, uint64_t key);
-void pn_timers_remove(pn_timers *t, uint32_t idx);
+void pn_heap_set(pn_heap *t, uint32_t idx, uint64_t key);
+void pn_heap_remove(pn_heap *t, uint32_t idx);
 /* The earliest key, UINT64_MAX if none. */
-uint64_t pn_timers_next(const pn_timers *t);
+uint64_t pn_heap_next(const pn_heap *t);
 /* Pops the earliest entry if its key <= now; returns its slot or -1. */
-int64_t pn_timers_pop_due(pn_timers *t, uint64_t now);
+int64_t pn_heap_pop_due(pn_heap *t, uint64_t now);
 
 #endif

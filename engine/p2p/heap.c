@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: MIT
  * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
-/* See timer.h. */
-#include "timer.h"
+/* See heap.h. */
+#include "heap.h"
 
-void pn_timers_init(pn_timers *t, pn_heap_ent *h, pn_heap_pos *pos,
-                    uint32_t cap) {
+void pn_heap_init(pn_heap *t, pn_heap_ent *h, pn_heap_pos *pos, uint32_t cap) {
   t->h = h;
   t->pos = pos;
   t->n = 0;
@@ -13,13 +12,13 @@ void pn_timers_init(pn_timers *t, pn_heap_ent *h, pn_heap_pos *pos,
     pos[i] = (pn_heap_pos){UINT64_MAX, 0};
 }
 
-static void put(pn_timers *t, uint32_t i, pn_heap_ent e) {
+static void put(pn_heap *t, uint32_t i, pn_heap_ent e) {
   t->h[i] = e;
   t->pos[e.idx].pos = i + 1;
   t->pos[e.idx].key = e.key;
 }
 
-static void up(pn_timers *t, uint32_t i) {
+static void up(pn_heap *t, uint32_t i) {
   pn_heap_ent e = t->h[i];
   while (i > 0) {
     uint32_t p = (i - 1) / 2;
@@ -30,7 +29,7 @@ static void up(pn_timers *t, uint32_t i) {
   put(t, i, e);
 }
 
-static void down(pn_timers *t, uint32_t i) {
+static void down(pn_heap *t, uint32_t i) {
   pn_heap_ent e = t->h[i];
   for (;;) {
     uint32_t c = 2 * i + 1;
@@ -43,7 +42,7 @@ static void down(pn_timers *t, uint32_t i) {
   put(t, i, e);
 }
 
-void pn_timers_remove(pn_timers *t, uint32_t idx) {
+void pn_heap_remove(pn_heap *t, uint32_t idx) {
   uint32_t p = t->pos[idx].pos;
   if (!p) return;
   uint32_t i = p - 1;
@@ -55,9 +54,9 @@ void pn_timers_remove(pn_timers *t, uint32_t idx) {
   down(t, i);
 }
 
-void pn_timers_set(pn_timers *t, uint32_t idx, uint64_t key) {
+void pn_heap_set(pn_heap *t, uint32_t idx, uint64_t key) {
   if (key == UINT64_MAX) {
-    pn_timers_remove(t, idx);
+    pn_heap_remove(t, idx);
     return;
   }
   uint32_t p = t->pos[idx].pos;
@@ -75,21 +74,21 @@ void pn_timers_set(pn_timers *t, uint32_t idx, uint64_t key) {
     down(t, p - 1);
 }
 
-void pn_timers_lower(pn_timers *t, uint32_t idx, uint64_t key) {
+void pn_heap_lower(pn_heap *t, uint32_t idx, uint64_t key) {
   /* "Never" leaves an existing early key in place: it fires harmlessly
    * and the caller then sets the exact value. */
   if (key == UINT64_MAX) return;
   const pn_heap_pos *q = &t->pos[idx];
-  if (!q->pos || key < q->key) pn_timers_set(t, idx, key);
+  if (!q->pos || key < q->key) pn_heap_set(t, idx, key);
 }
 
-uint64_t pn_timers_next(const pn_timers *t) {
+uint64_t pn_heap_next(const pn_heap *t) {
   return t->n ? t->h[0].key : UINT64_MAX;
 }
 
-int64_t pn_timers_pop_due(pn_timers *t, uint64_t now) {
+int64_t pn_heap_pop_due(pn_heap *t, uint64_t now) {
   if (!t->n || t->h[0].key > now) return -1;
   uint32_t idx = t->h[0].idx;
-  pn_timers_remove(t, idx);
+  pn_heap_remove(t, idx);
   return idx;
 }
