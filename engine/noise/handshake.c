@@ -294,6 +294,8 @@ int pn_handshake_write(pn_handshake *hs, const uint8_t *payload,
         rc = hs->rng.fill(hs->rng.user, priv, dl) == 0 ? PN_OK : PN_ERR_CRYPTO;
         if (rc == PN_OK) rc = pn_keypair_from_private(&hs->e, p, priv, dl);
         pn_wipe(priv, sizeof priv);
+        /* The RNG's partial keystream block (the key) is in a dead frame. */
+        pn_burn_stack();
         if (rc != PN_OK) goto out;
         hs->has_e = 1;
       }

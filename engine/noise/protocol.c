@@ -326,6 +326,7 @@ int pn_keypair_generate(pn_keypair *kp, const pn_protocol *p,
                             : pn_random_default(NULL, priv, n);
   rc = rc != 0 ? PN_ERR_CRYPTO : pn_keypair_from_private(kp, p, priv, n);
   pn_wipe(priv, sizeof priv);
+  pn_burn_stack(); /* the RNG's output block, in its dead frame */
   return rc;
 }
 

@@ -36,6 +36,10 @@
  *   wiped (sodium_memzero) when an object is done: on pn_*_wipe() (a
  *   CipherState's wipe also clears its key from the context), on Split(),
  *   when a HandshakeState enters FAILED, and on pn_crypto_ctx_wipe().
+ *   What no library controls: CPU registers. Link with -z now (bind at
+ *   load): lazy binding's resolver saves every vector register on the stack
+ *   at a symbol's first call, key bytes left in them included. The shared
+ *   library is linked so.
  *
  * Unless stated otherwise, functions return PN_OK or a negative pn_error
  * (see common.h). Every function that can fail also fails with
