@@ -22,63 +22,12 @@
 #include <p2pnoise/noise.h>
 
 #include "alloccount.h"
-
-/* ---- The expected counts, from the spec's token rules ----------------------
- */
-
-typedef struct model {
-  long keygens, dhs, hashes;
-} model;
-
-/* Hash calls of one e token (MixHash, and MixKey in PSK mode). */
-static long e_hashes(const pn_protocol *p) {
-  return 1 + (p->npsk ? 6 : 0);
-}
-
-/* What one side does in one handshake of |p|: InitializeSymmetric (a hash
- * when the name is longer than HASHLEN), MixHash(prologue), the
- * pre-messages, every message (written or read), Split. A MixKey is one
- * HKDF of three HMACs of two hash calls; MixKeyAndHash four HMACs and a
- * MixHash; EncryptAndHash and DecryptAndHash one MixHash. */
-static void model_side(const pn_protocol *p, int init, model *m) {
-  m->hashes += (p->name_len > pn_protocol_hashlen(p)) + 1;
-  for (int i = 0; i < p->npre_i + p->npre_r; i++) {
-    int tok = i < p->npre_i ? p->pre_i[i] : p->pre_r[i - p->npre_i];
-    m->hashes += tok == PN_TOK_E ? e_hashes(p) : 1;
-  }
-  for (int msg = 0; msg < p->nmsgs; msg++) {
-    int writer_init = p->one_way || msg % 2 == 0;
-    for (int t = 0; t < p->msg_len[msg]; t++) {
-      switch (p->tok[msg][t]) {
-      case PN_TOK_E:
-        m->hashes += e_hashes(p);
-        if (writer_init == init) m->keygens++;
-        break;
-      case PN_TOK_S:
-        m->hashes += 1;
-        break;
-      case PN_TOK_PSK:
-        m->hashes += 9;
-        break;
-      default: /* ee, es, se, ss */
-        m->hashes += 6;
-        m->dhs++;
-        break;
-      }
-    }
-    m->hashes += 1; /* the payload */
-  }
-  m->hashes += 6; /* Split */
-}
+#include "noisemodel.h"
 
 /* ---- One suite on one backend ---------------------------------------------
  */
 
 enum {
-  /* libcrypto's own per-thread state (its error state and the registration
-   * that frees it), made by a thread's first EVP_PKEY call and freed when
-   * the thread exits: PN_BACKEND_OPENSSL's DH adds it once per thread. */
-  OSSL_THREAD_ALLOCS = 3,
   NHANDSHAKES = 100,
   NMESSAGES = 10000,
   PER_SESSION = NMESSAGES / NHANDSHAKES,
@@ -204,12 +153,7 @@ static void *measured(void *arg) {
   long a0 = atomic_load(&g_allocs), f0 = atomic_load(&g_releases);
   for (int h = 0; h < NHANDSHAKES && !r->fail; h++) {
     const pn_protocol *p = &r->p[h % NPATTERNS];
-    model m = {0, 0, 0};
-    model_side(p, 1, &m);
-    model_side(p, 0, &m);
-    size_t g, d, hh;
-    pn_protocol_allocs(p, &g, &d, &hh);
-    r->expect += m.keygens * (long)g + m.dhs * (long)d + m.hashes * (long)hh;
+    r->expect += model_handshake_allocs(p);
 
     long before = atomic_load(&g_allocs);
     if (one_handshake(r, p) != 0) break;
