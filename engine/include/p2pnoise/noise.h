@@ -15,10 +15,12 @@
  *   the key (libcrypto's EVP cipher contexts, libsodium's expanded AES-GCM
  *   key). Only pn_crypto_ctx_init allocates, and only when the protocol's
  *   cipher comes from libcrypto (PN_BACKEND_OPENSSL, or AUTO where libcrypto
- *   is built in): two EVP cipher contexts, freed and cleansed by
- *   pn_crypto_ctx_wipe(). Nothing else here allocates on AUTO or
- *   PN_BACKEND_SODIUM: handshakes, messages and rekeys make no heap
- *   allocation on any of the 16 suites.
+ *   is built in): two EVP cipher contexts (4 allocations with libcrypto
+ *   3.0), freed and cleansed by pn_crypto_ctx_wipe(). Nothing else here
+ *   allocates on PN_BACKEND_SODIUM, nor on AUTO in the default build (all
+ *   16 suites) or the libsodium-alone one (its 6): handshakes, messages and
+ *   rekeys make no heap allocation. AUTO in a build without libdecaf or
+ *   libgcrypt takes X448 or BLAKE2s from libcrypto: as below.
  * - PN_BACKEND_OPENSSL (everything from libcrypto, for comparison and
  *   testing) allocates per call where libcrypto offers no allocation-free
  *   call: each X25519/X448 key derivation and DH (EVP_PKEY) and each hash
