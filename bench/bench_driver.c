@@ -36,7 +36,7 @@ static void on_event(void *user, pn_io *io, const pn_action *a) {
   switch (a->event.type) {
   case PN_EVENT_PEER_CONNECTED:
     d->connected[i] = 1;
-    d->peer[i] = a->event.peer;
+    d->peer[i] = a->event.connected.peer;
     break;
   case PN_EVENT_PEER_DISCONNECTED:
     d->connected[i] = 0;
@@ -44,7 +44,7 @@ static void on_event(void *user, pn_io *io, const pn_action *a) {
     break;
   case PN_EVENT_MESSAGE:
     d->msgs[i]++;
-    d->bytes[i] += a->event.len;
+    d->bytes[i] += a->event.message.len;
     break;
   default:
     break;
@@ -127,7 +127,7 @@ static double drv_throughput(drv *d, size_t size, size_t total) {
   while (d->msgs[0] - base < n) {
     while (sent < n && sent - (d->msgs[0] - base) < 8) {
       int rc = pn_engine_send(d->e[1], &d->peer[1], msg, size, pn_io_now());
-      if (rc == PN_ERR_OVERFLOW || rc == PN_ERR_POOL_EXHAUSTED) break;
+      if (rc == PN_ERR_OVERFLOW) break;
       if (rc) bench_die("send", rc);
       sent++;
     }

@@ -24,8 +24,9 @@ void pair_die(const char *what, int rc) {
 }
 
 /* Carries out every action of both engines until neither has any. A SEND is
- * offered to the other engine and acked for what it took: the rest comes
- * back in a later SEND, as with a socket that took part of a write. */
+ * offered to the other engine and acked for what it took; the rest comes
+ * back in a later SEND once the other engine's RESUME makes this side
+ * writable, as with a socket that took part of a write. */
 void pair_pump(bench_pair_t *p) {
   int progress = 1;
   while (progress) {
@@ -39,20 +40,29 @@ void pair_pump(bench_pair_t *p) {
         case PN_ACTION_SEND: {
           ptrdiff_t took = 0;
           if (p->c[i ^ 1])
-            took =
-                pn_engine_recv(p->e[i ^ 1], p->c[i ^ 1], a.data, a.len, p->now);
+            took = pn_engine_recv(p->e[i ^ 1], p->c[i ^ 1], a.send.data,
+                                  a.send.len, p->now, NULL);
           if (took < 0) pair_die("recv", (int)took);
           if ((rc = pn_engine_sent(p->e[i], a.conn, (size_t)took, p->now)))
             pair_die("sent", rc);
+          if ((size_t)took < a.send.len) p->wblocked[i] = 1;
           break;
         }
+        case PN_ACTION_RESUME:
+          /* This side takes input again: the other side may write. */
+          if (p->wblocked[i ^ 1] && p->c[i ^ 1]) {
+            p->wblocked[i ^ 1] = 0;
+            if ((rc = pn_engine_writable(p->e[i ^ 1], p->c[i ^ 1], p->now)))
+              pair_die("writable", rc);
+          }
+          break;
         case PN_ACTION_EVENT:
           if (a.event.type == PN_EVENT_PEER_CONNECTED) {
             p->connected[i] = 1;
-            p->peer[i] = a.event.peer;
+            p->peer[i] = a.event.connected.peer;
           } else if (a.event.type == PN_EVENT_MESSAGE) {
             p->msgs[i]++;
-            p->bytes[i] += a.event.len;
+            p->bytes[i] += a.event.message.len;
           } else if (a.event.type == PN_EVENT_PEER_DISCONNECTED) {
             p->connected[i] = 0;
           }
@@ -101,8 +111,10 @@ void pair_init(bench_pair_t *p, const char *protocol, int psk) {
 
 /* Opens one connection A -> B and pumps until both sides are connected. */
 void pair_connect(bench_pair_t *p) {
-  int rc = pn_engine_conn_open(p->e[1], PN_DIR_INBOUND, NULL, NULL, p->now,
-                               &p->c[1]);
+  int rc = pn_engine_listening(p->e[1], p->now);
+  if (rc == PN_OK)
+    rc = pn_engine_conn_open(p->e[1], PN_DIR_INBOUND, NULL, NULL, p->now,
+                             &p->c[1]);
   if (!rc)
     rc = pn_engine_conn_open(p->e[0], PN_DIR_OUTBOUND, &p->id[1], NULL, p->now,
                              &p->c[0]);

@@ -13,6 +13,7 @@ typedef struct bench_pair_t {
   pn_peer_id peer[2]; /* the peer each engine sees */
   uint8_t key[2][32];
   int connected[2];
+  int wblocked[2]; /* a partial ack: writable once the other side resumes */
   uint64_t msgs[2], bytes[2];
   pn_time now;
 } bench_pair_t;

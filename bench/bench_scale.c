@@ -38,11 +38,11 @@ static void hub_drain(hub *h) {
   int rc;
   while ((rc = pn_engine_poll(h->e, &a)) == 1) {
     if (a.type != PN_ACTION_SEND) continue;
-    if (h->outlen + a.len <= sizeof h->out) {
-      memcpy(h->out + h->outlen, a.data, a.len);
-      h->outlen += a.len;
+    if (h->outlen + a.send.len <= sizeof h->out) {
+      memcpy(h->out + h->outlen, a.send.data, a.send.len);
+      h->outlen += a.send.len;
     }
-    if ((rc = pn_engine_sent(h->e, a.conn, a.len, h->now)))
+    if ((rc = pn_engine_sent(h->e, a.conn, a.send.len, h->now)))
       pair_die("hub sent", rc);
   }
   if (rc < 0) pair_die("hub poll", rc);
@@ -53,7 +53,7 @@ static void frame_to_hub(hub *h, pn_conn_id c, const uint8_t *m, size_t len) {
   f[0] = (uint8_t)(len >> 8);
   f[1] = (uint8_t)len;
   memcpy(f + 2, m, len);
-  ptrdiff_t took = pn_engine_recv(h->e, c, f, len + 2, h->now);
+  ptrdiff_t took = pn_engine_recv(h->e, c, f, len + 2, h->now, NULL);
   if (took != (ptrdiff_t)(len + 2)) pair_die("hub recv", (int)took);
 }
 
@@ -114,6 +114,7 @@ static int hub_init(hub *h, size_t n) {
   c.rekey_interval = PN_TIME_NEVER;
   h->now = 1;
   int rc = pn_engine_new(&h->e, &c, h->now);
+  if (rc == PN_OK) rc = pn_engine_listening(h->e, h->now);
   if (rc) pair_die("hub", rc);
   h->n = n;
   h->conn = calloc(n, sizeof *h->conn);

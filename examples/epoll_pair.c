@@ -5,6 +5,10 @@
  * API (no p2pnoise io library): two engines in one process, a listener and
  * a dialler on 127.0.0.1, a Noise XX handshake, "ping" one way and "pong"
  * back, then a graceful shutdown of both. Exits 0 when all of it happened.
+ *
+ * The engine says when each side can move: input it did not take waits for
+ * a RESUME, output after a partial write waits for EPOLLOUT and
+ * pn_engine_writable(), time waits for the DEADLINE. No timer of our own.
  */
 #define _GNU_SOURCE
 #include <p2pnoise/engine.h>
@@ -20,37 +24,28 @@
 #include <time.h>
 #include <unistd.h>
 
-typedef struct node node;
-static int ep;
+typedef struct node {
+  const char *name;
+  pn_engine *e;
+  pn_time deadline;
+  int got_pong, closed;
+} node;
 
 typedef struct conn {
   node *n;
   int fd;
   pn_conn_id id;
-  const uint8_t *tx; /* a SEND the socket could not take yet */
-  size_t txlen;
-  int dead; /* closed; freed at the end of the loop turn */
+  int want_out;        /* a partial write: waiting for EPOLLOUT */
+  uint8_t held[65536]; /* input the engine did not take yet */
+  size_t off, len;     /* held[off, len) waits for a RESUME */
+  int dead;
 } conn;
 
+static int ep;
+static node server = {.name = "server"}, client = {.name = "client"};
 /* Connections closed during a turn, freed when no pointer can remain. */
 static conn *graveyard[64];
 static int ngrave;
-
-static void bury(conn *c) {
-  epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
-  close(c->fd);
-  c->dead = 1;
-  graveyard[ngrave++] = c;
-}
-
-struct node {
-  const char *name;
-  pn_engine *e;
-  pn_time deadline;
-  int got_pong, closed;
-};
-
-static node server = {.name = "server"}, client = {.name = "client"};
 
 static pn_time now_ns(void) {
   struct timespec ts;
@@ -64,58 +59,48 @@ static void die(const char *what, int rc) {
   exit(1);
 }
 
+/* Reads only while nothing is held; writes are watched after a partial one. */
 static void watch(conn *c, int op) {
-  struct epoll_event ev = {.events = EPOLLIN | (c->txlen ? EPOLLOUT : 0),
+  struct epoll_event ev = {.events = (c->len ? 0 : EPOLLIN) |
+                                     (c->want_out ? EPOLLOUT : 0),
                            .data.ptr = c};
   if (epoll_ctl(ep, op, c->fd, &ev) != 0) die("epoll_ctl", 0);
 }
 
-static void flush_tx(conn *c) {
-  ssize_t w = send(c->fd, c->tx, c->txlen, MSG_NOSIGNAL);
-  if (w < 0 && (errno == EAGAIN || errno == EINTR)) return;
-  if (w < 0) { /* EPIPE, ECONNRESET: the transport is gone */
-    c->tx = NULL;
-    c->txlen = 0;
-    bury(c);
-    int rc = pn_engine_conn_closed(c->n->e, c->id, now_ns());
-    if (rc) die("conn_closed", rc);
-    return;
-  }
-  c->tx = NULL;
-  c->txlen = 0;
-  /* A partial write is fine: the engine offers the rest in a later SEND. */
-  int rc = pn_engine_sent(c->n->e, c->id, (size_t)w, now_ns());
-  if (rc) die("sent", rc);
+static void gone(conn *c, int tell) {
+  epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+  close(c->fd);
+  c->dead = 1;
+  graveyard[ngrave++] = c;
+  if (tell && pn_engine_conn_closed(c->n->e, c->id, now_ns())) die("closed", 0);
 }
 
 static void on_event(node *n, const pn_event *ev) {
-  switch (ev->type) {
-  case PN_EVENT_PEER_CONNECTED:
-    printf("%s: handshake done with a peer (%s)\n", n->name,
-           ev->dir == PN_DIR_INBOUND ? "inbound" : "outbound");
-    if (n == &client &&
-        pn_engine_send(n->e, &ev->peer, (const uint8_t *)"ping", 4, now_ns()))
+  pn_time now = now_ns();
+  if (ev->type == PN_EVENT_PEER_CONNECTED) {
+    printf("%s: handshake done (%s)\n", n->name,
+           ev->connected.dir == PN_DIR_INBOUND ? "inbound" : "outbound");
+    if (n == &client && pn_engine_send(n->e, &ev->connected.peer,
+                                       (const uint8_t *)"ping", 4, now))
       die("send ping", 0);
-    break;
-  case PN_EVENT_MESSAGE:
-    printf("%s: got \"%.*s\"\n", n->name, (int)ev->len, (const char *)ev->data);
+  } else if (ev->type == PN_EVENT_MESSAGE) {
+    const pn_event_message *m = &ev->message;
+    printf("%s: got \"%.*s\"\n", n->name, (int)m->len, (const char *)m->data);
     if (n == &server &&
-        pn_engine_send(n->e, &ev->peer, (const uint8_t *)"pong", 4, now_ns()))
+        pn_engine_send(n->e, &m->peer, (const uint8_t *)"pong", 4, now))
       die("send pong", 0);
-    if (n == &client && ev->len == 4 && !memcmp(ev->data, "pong", 4)) {
+    if (n == &client && m->len == 4 && !memcmp(m->data, "pong", 4)) {
       n->got_pong = 1;
-      if (pn_engine_shutdown(client.e, now_ns()) ||
-          pn_engine_shutdown(server.e, now_ns()))
+      if (pn_engine_shutdown(client.e, now) ||
+          pn_engine_shutdown(server.e, now))
         die("shutdown", 0);
     }
-    break;
-  case PN_EVENT_CLOSED:
+  } else if (ev->type == PN_EVENT_CLOSED) {
     n->closed = 1;
-    break;
-  default:
-    break;
   }
 }
+
+static void offer(conn *c);
 
 /* Carries out every action the engine has, as engine.h describes. */
 static void drain(node *n) {
@@ -124,27 +109,63 @@ static void drain(node *n) {
   while ((rc = pn_engine_poll(n->e, &a)) == 1) {
     conn *c = a.user;
     switch (a.type) {
-    case PN_ACTION_SEND:
-      c->tx = a.data;
-      c->txlen = a.len;
-      flush_tx(c);
-      if (c->txlen && !c->dead) watch(c, EPOLL_CTL_MOD); /* for EPOLLOUT */
+    case PN_ACTION_SEND: {
+      ssize_t w = send(c->fd, a.send.data, a.send.len, MSG_NOSIGNAL);
+      if (w < 0 && errno != EAGAIN && errno != EINTR) { /* reset */
+        gone(c, 1);
+        break;
+      }
+      if (w < 0) w = 0;
+      if (pn_engine_sent(n->e, c->id, (size_t)w, now_ns())) die("sent", 0);
+      if ((size_t)w < a.send.len) c->want_out = 1, watch(c, EPOLL_CTL_MOD);
       break;
+    }
     case PN_ACTION_CLOSE:
-      bury(c);
+      gone(c, 0);
       break;
     case PN_ACTION_EVENT:
       on_event(n, &a.event);
       break;
+    case PN_ACTION_RESUME:
+      offer(c);
+      break;
     case PN_ACTION_DEADLINE:
       n->deadline = a.deadline;
+      break;
+    default:
       break;
     }
   }
   if (rc < 0) die("poll", rc);
 }
 
-static conn *conn_add(node *n, int fd, pn_dir dir) {
+/* Offers the held input; what the engine leaves waits for its RESUME. */
+static void offer(conn *c) {
+  if (c->dead || c->off == c->len) return;
+  ptrdiff_t k = pn_engine_recv(c->n->e, c->id, c->held + c->off,
+                               c->len - c->off, now_ns(), NULL);
+  if (k < 0) die("recv", (int)k);
+  c->off += (size_t)k;
+  if (c->off == c->len) {
+    c->off = c->len = 0;
+    watch(c, EPOLL_CTL_MOD); /* read again */
+  }
+}
+
+static void on_readable(conn *c) {
+  ssize_t r = recv(c->fd, c->held, sizeof c->held, 0);
+  if (r < 0 && (errno == EAGAIN || errno == EINTR)) return;
+  if (r <= 0) { /* EOF or reset: the engine forgets the connection */
+    gone(c, 1);
+    return;
+  }
+  c->off = 0;
+  c->len = (size_t)r;
+  watch(c, EPOLL_CTL_MOD); /* no reading while bytes are held */
+  offer(c);
+}
+
+static void conn_add(node *n, int fd, pn_dir dir) {
   conn *c = calloc(1, sizeof *c);
   if (!c) die("calloc", 0);
   c->n = n;
@@ -152,31 +173,6 @@ static conn *conn_add(node *n, int fd, pn_dir dir) {
   watch(c, EPOLL_CTL_ADD);
   int rc = pn_engine_conn_open(n->e, dir, NULL, c, now_ns(), &c->id);
   if (rc) die("conn_open", rc);
-  return c;
-}
-
-static void on_readable(conn *c) {
-  static uint8_t buf[65536];
-  ssize_t r = recv(c->fd, buf, sizeof buf, 0);
-  if (r < 0 && (errno == EAGAIN || errno == EINTR)) return;
-  node *n = c->n;
-  if (r <= 0) { /* EOF or reset: the engine forgets the connection */
-    bury(c);
-    int rc = pn_engine_conn_closed(n->e, c->id, now_ns());
-    if (rc) die("conn_closed", rc);
-    return;
-  }
-  /* The engine may take less than offered (a message waits to be polled,
-   * or its pool is full): drain and offer the rest again. */
-  size_t off = 0;
-  for (int tries = 0; off < (size_t)r && !c->dead; tries++) {
-    ptrdiff_t k =
-        pn_engine_recv(n->e, c->id, buf + off, (size_t)r - off, now_ns());
-    if (k < 0) die("recv", (int)k);
-    off += (size_t)k;
-    drain(n);
-    if (k == 0 && tries > 1000) die("engine stuck", PN_ERR_INTERNAL);
-  }
 }
 
 static pn_engine *make_engine(void) {
@@ -218,38 +214,36 @@ int main(void) {
   if (fcntl(cfd, F_SETFL, fcntl(cfd, F_GETFL) | O_NONBLOCK)) die("fcntl", 0);
   conn_add(&client, cfd, PN_DIR_OUTBOUND);
 
-  pn_time give_up = now_ns() + 10 * PN_SEC;
   while (!(server.closed && client.closed)) {
     drain(&server);
     drain(&client);
     if (server.closed && client.closed) break;
+    /* Sleep until a socket moves or the earlier deadline. */
     pn_time now = now_ns(), next = server.deadline < client.deadline
                                        ? server.deadline
                                        : client.deadline;
-    if (now > give_up) die("timed out", PN_ERR_INTERNAL);
-    int timeout = 1000;
-    if (next != PN_TIME_NEVER && next > now && (next - now) / PN_MSEC < 1000)
-      timeout = (int)((next - now + PN_MSEC - 1) / PN_MSEC);
-    else if (next != PN_TIME_NEVER && next <= now)
-      timeout = 0;
+    int timeout = -1;
+    if (next != PN_TIME_NEVER)
+      timeout = next <= now ? 0 : (int)((next - now + PN_MSEC - 1) / PN_MSEC);
     struct epoll_event evs[16];
     int k = epoll_wait(ep, evs, 16, timeout);
     if (k < 0 && errno != EINTR) die("epoll_wait", 0);
     for (int i = 0; i < k; i++) {
       conn *c = evs[i].data.ptr;
-      if (c && c->dead) continue;
       if (!c) { /* the listener */
         int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd >= 0) conn_add(&server, fd, PN_DIR_INBOUND);
         continue;
       }
-      if (evs[i].events & EPOLLOUT && c->txlen) {
-        flush_tx(c);
-        if (!c->txlen && !c->dead) watch(c, EPOLL_CTL_MOD);
-        drain(c->n);
-        continue; /* a read comes on the next turn */
+      if (c->dead) continue;
+      if (evs[i].events & EPOLLOUT) {
+        c->want_out = 0;
+        watch(c, EPOLL_CTL_MOD);
+        if (pn_engine_writable(c->n->e, c->id, now_ns())) die("writable", 0);
       }
-      if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) on_readable(c);
+      if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR) && !c->len)
+        on_readable(c);
+      drain(c->n);
     }
     while (ngrave)
       free(graveyard[--ngrave]);

@@ -6,7 +6,7 @@
  * on 127.0.0.1, a Noise XX handshake, "ping" and "pong", then a graceful
  * shutdown. Engine deadlines become a uv_timer; SEND becomes uv_write (the
  * bytes stay valid until pn_engine_sent, so they are not copied); bytes the
- * engine does not take yet pause reading until the next drain.
+ * engine does not take yet pause reading until its RESUME.
  */
 #define _GNU_SOURCE /* uv.h needs the POSIX types (pthread_rwlock_t) */
 #include <p2pnoise/engine.h>
@@ -86,20 +86,21 @@ static void on_timer(uv_timer_t *t) {
 }
 
 static void on_event(node *n, const pn_event *ev) {
+  const pn_event_message *m = &ev->message;
   switch (ev->type) {
   case PN_EVENT_PEER_CONNECTED:
     printf("%s: handshake done with a peer (%s)\n", n->name,
-           ev->dir == PN_DIR_INBOUND ? "inbound" : "outbound");
-    if (n == &client &&
-        pn_engine_send(n->e, &ev->peer, (const uint8_t *)"ping", 4, now_ns()))
+           ev->connected.dir == PN_DIR_INBOUND ? "inbound" : "outbound");
+    if (n == &client && pn_engine_send(n->e, &ev->connected.peer,
+                                       (const uint8_t *)"ping", 4, now_ns()))
       die("send", 0);
     break;
   case PN_EVENT_MESSAGE:
-    printf("%s: got \"%.*s\"\n", n->name, (int)ev->len, (const char *)ev->data);
+    printf("%s: got \"%.*s\"\n", n->name, (int)m->len, (const char *)m->data);
     if (n == &server &&
-        pn_engine_send(n->e, &ev->peer, (const uint8_t *)"pong", 4, now_ns()))
+        pn_engine_send(n->e, &m->peer, (const uint8_t *)"pong", 4, now_ns()))
       die("send", 0);
-    if (n == &client && ev->len == 4 && !memcmp(ev->data, "pong", 4)) {
+    if (n == &client && m->len == 4 && !memcmp(m->data, "pong", 4)) {
       n->got_pong = 1;
       if (pn_engine_shutdown(client.e, now_ns()) ||
           pn_engine_shutdown(server.e, now_ns()))
@@ -126,8 +127,8 @@ static void drain(node *n) {
     conn *c = a.user;
     switch (a.type) {
     case PN_ACTION_SEND: {
-      uv_buf_t b = uv_buf_init((char *)a.data, (unsigned)a.len);
-      c->wlen = a.len;
+      uv_buf_t b = uv_buf_init((char *)a.send.data, (unsigned)a.send.len);
+      c->wlen = a.send.len;
       c->wr.data = c;
       if (uv_write(&c->wr, (uv_stream_t *)&c->tcp, &b, 1, on_written))
         die("uv_write", 0);
@@ -139,6 +140,9 @@ static void drain(node *n) {
     case PN_ACTION_EVENT:
       on_event(n, &a.event);
       break;
+    case PN_ACTION_RESUME:
+      feed(c);
+      break;
     case PN_ACTION_DEADLINE:
       if (a.deadline == PN_TIME_NEVER) {
         uv_timer_stop(&n->timer);
@@ -148,6 +152,8 @@ static void drain(node *n) {
             a.deadline > now ? (a.deadline - now + PN_MSEC - 1) / PN_MSEC : 0;
         uv_timer_start(&n->timer, on_timer, ms, 0);
       }
+      break;
+    default:
       break;
     }
     if (n->closed) break;
@@ -163,17 +169,14 @@ static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b) {
 
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b);
 
-/* Offers the held bytes; reading pauses while the engine leaves some. */
+/* Offers the held bytes (the caller drains after); reading pauses while the
+ * engine leaves some, until their RESUME. */
 static void feed(conn *c) {
-  while (!c->closing && c->held_off < c->held_len) {
-    ptrdiff_t k = pn_engine_recv(c->n->e, c->id, c->held + c->held_off,
-                                 c->held_len - c->held_off, now_ns());
-    if (k < 0) die("recv", (int)k);
-    c->held_off += (size_t)k;
-    drain(c->n);
-    if (k == 0) break; /* the engine is full; a later drain retries */
-  }
-  if (c->closing) return;
+  if (c->closing || c->held_off == c->held_len) return;
+  ptrdiff_t k = pn_engine_recv(c->n->e, c->id, c->held + c->held_off,
+                               c->held_len - c->held_off, now_ns(), NULL);
+  if (k < 0) die("recv", (int)k);
+  c->held_off += (size_t)k;
   if (c->held_off == c->held_len) {
     free(c->held);
     c->held = NULL;
@@ -202,6 +205,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b) {
   c->held_off = 0;
   c->held_len = (size_t)nread;
   feed(c);
+  drain(c->n);
 }
 
 static conn *conn_new(node *n) {

@@ -51,6 +51,8 @@ typedef struct fr_eng {
   fz_rng rng;
   pn_conn_id c;
   fr_log log;
+  int resumed; /* a RESUME came since the last offer */
+  pn_time dl;  /* the last DEADLINE */
 } fr_eng;
 
 static void log_put(fr_log *g, const void *p, size_t n) {
@@ -70,38 +72,49 @@ static int fr_poll(fr_eng *x) {
   int rc, n = 0;
   while ((rc = pn_engine_poll(x->e, &a)) == 1) {
     n++;
+    sim_event ev;
+    sim_event_view(&a.event, &ev);
     if (fz_trace())
       fprintf(stderr, "  eng %d action %d ev %d reason %d len %zu\n",
-              (int)(x - fr_x), (int)a.type, (int)a.event.type,
-              (int)(a.type == PN_ACTION_CLOSE ? a.reason : a.event.reason),
-              a.type == PN_ACTION_EVENT ? a.event.len : a.len);
+              (int)(x - fr_x), (int)a.type,
+              a.type == PN_ACTION_EVENT ? (int)ev.type : 0,
+              a.type == PN_ACTION_EVENT ? (int)ev.reason : 0,
+              a.type == PN_ACTION_EVENT  ? ev.len
+              : a.type == PN_ACTION_SEND ? a.send.len
+                                         : 0);
     if (a.conn && a.conn != x->c) fz_fail("action for an unknown conn");
     if (x->log.gone && a.conn && (!x->log.dropped || a.type != PN_ACTION_EVENT))
       fz_fail("action after CLOSE");
     switch (a.type) {
     case PN_ACTION_SEND:
-      fz_put(&x->log.out, &x->log.outlen, &x->log.outcap, a.data, a.len);
-      if (pn_engine_sent(x->e, a.conn, a.len, FR_T0) != PN_OK)
+      fz_put(&x->log.out, &x->log.outlen, &x->log.outcap, a.send.data,
+             a.send.len);
+      if (pn_engine_sent(x->e, a.conn, a.send.len, FR_T0) != PN_OK)
         fz_fail("sent failed");
       break;
     case PN_ACTION_CLOSE:
       log_u64(&x->log, 0xc105e);
-      log_u64(&x->log, a.reason);
       x->log.gone = 1;
       break;
     case PN_ACTION_EVENT:
-      log_u64(&x->log, a.event.type);
-      log_u64(&x->log, a.event.reason);
-      log_u64(&x->log, (uint64_t)a.event.remote_reason);
-      log_u64(&x->log, a.event.dir);
-      log_put(&x->log, &a.event.peer, sizeof a.event.peer);
-      log_u64(&x->log, a.event.len);
-      log_u64(&x->log, a.event.size);
-      log_u64(&x->log, a.event.count);
-      if (a.event.len) log_put(&x->log, a.event.data, a.event.len);
+      log_u64(&x->log, ev.type);
+      log_u64(&x->log, ev.reason);
+      log_u64(&x->log, (uint64_t)ev.remote_reason);
+      log_u64(&x->log, ev.dir);
+      log_put(&x->log, &ev.peer, sizeof ev.peer);
+      log_u64(&x->log, ev.len);
+      log_u64(&x->log, ev.size);
+      if (ev.len) log_put(&x->log, ev.data, ev.len);
+      break;
+    case PN_ACTION_RESUME:
+      /* Depends on how the bytes were chunked: not logged. */
+      x->resumed = 1;
       break;
     case PN_ACTION_DEADLINE:
       if (a.deadline < FR_T0) fz_fail("DEADLINE in the past");
+      x->dl = a.deadline;
+      break;
+    case PN_ACTION_NONE:
       break;
     }
   }
@@ -110,17 +123,18 @@ static int fr_poll(fr_eng *x) {
 }
 
 /* Offers |p| to the engine as a driver would: what is not taken is offered
- * again after polling, until nothing moves. */
+ * again only after a RESUME, until nothing moves. */
 static void fr_feed(fr_eng *x, const uint8_t *p, size_t n) {
   while (n && !x->log.gone) {
-    ptrdiff_t got = pn_engine_recv(x->e, x->c, p, n, FR_T0);
+    x->resumed = 0;
+    ptrdiff_t got = pn_engine_recv(x->e, x->c, p, n, FR_T0, NULL);
     if (got < 0) fz_fail("recv: %s", pn_strerror((int)got));
     if ((size_t)got > n) fz_fail("recv took too much");
     x->log.taken += (size_t)got;
     p += got;
     n -= (size_t)got;
-    int acts = fr_poll(x);
-    if (!got && !acts) break;
+    fr_poll(x);
+    if (n && !x->resumed) break; /* held: no RESUME, no offer */
   }
 }
 
@@ -199,8 +213,7 @@ static void fr_compare(const fr_eng *a, const fr_eng *b, const char *when) {
         !pn_peer_id_equal(&ia.id, &ib.id))
       fz_fail("%s: peer counters differ", when);
   }
-  if (pn_engine_next_deadline(a->e) != pn_engine_next_deadline(b->e))
-    fz_fail("%s: deadlines differ", when);
+  if (a->dl != b->dl) fz_fail("%s: deadlines differ", when);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -236,11 +249,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   memset(fr_x, 0, sizeof fr_x);
   for (int i = 0; i < 2; i++) {
     x[i].rng.x = seed;
+    x[i].dl = PN_TIME_NEVER;
     cfg.rng.user = &x[i].rng;
     if (pn_engine_new(&x[i].e, &cfg, FR_T0) != PN_OK) {
       if (i) fz_fail("identical configs, different results");
       return 0; /* max_message 0..: every config above is valid anyway */
     }
+    if (inbound && pn_engine_listening(x[i].e, FR_T0) != PN_OK)
+      fz_fail("listening");
   }
 
   fr_peer pr;

@@ -661,7 +661,7 @@ static void pipes(pn_ch *c, int real_crypto) {
 
 static void run(pn_ch *c) {
   if (choose_protocol(c) != 0) return;
-  int real_crypto = strcmp(pn_protocol_impl(&pn_proto, 1), "fuzz-transparent");
+  int real_crypto = strcmp(pn_protocol_impl(&pn_proto, PN_PRIMITIVE_CIPHER), "fuzz-transparent");
   choose_party(c, &pn_a, NULL, 1);
   choose_party(c, &pn_b, &pn_a, 11);
   int consistent = 1, tampered = 0;

@@ -28,6 +28,7 @@
 #include <p2pnoise/engine.h>
 
 #include "fuzz_common.h"
+#include "sim.h" /* sim_event_view: one flat view of the typed events */
 
 enum {
   FZ_MAX_NODES = 3,
@@ -136,6 +137,9 @@ typedef struct fz_node {
   pn_time now; /* the largest time given to the engine */
   int closed;  /* CLOSED event polled */
   int shutdown;
+  int listening; /* pn_engine_listening called */
+  int dl_seen;   /* a DEADLINE was polled ... */
+  pn_time dl;    /* ... and this is the last one */
   fz_rec rec[FZ_MAX_RECS];
   int nrec;
   pn_peer_id peers[FZ_MAX_PEERS]; /* connected, by events */
@@ -155,6 +159,8 @@ typedef struct fz_pipe {
   uint64_t corrupt_at;
   uint8_t corrupt_xor; /* 0: no corruption on this pipe */
   uint8_t corrupted;   /* the byte went by */
+  uint8_t wblocked;    /* a partial ack: no SEND until writable */
+  uint8_t held;        /* the receiver took part: offer again on RESUME */
 } fz_pipe;
 
 typedef struct fz_link {
@@ -178,6 +184,11 @@ struct fz_net {
   fz_hook hook;             /* sees every action after the checks */
   void *user;
 };
+
+/* The node's deadline: the last DEADLINE polled (none yet: never). */
+static inline pn_time fz_deadline(const fz_node *x) {
+  return x->dl_seen ? x->dl : PN_TIME_NEVER;
+}
 
 static inline pn_time fz_now(const fz_net *net) {
   return net->now > net->skew ? net->now - net->skew : 0;
@@ -258,6 +269,13 @@ static inline int fz_open(fz_net *net, int node, int li, int side,
   fz_node *x = &net->n[node];
   fz_link *l = &net->l[li];
   pn_conn_id id = 0;
+  if (side && !x->listening) {
+    /* A driver that takes inbound connections listens first. */
+    int lrc = pn_engine_listening(x->e, fz_now(net));
+    if (lrc != PN_OK && lrc != PN_ERR_SHUTDOWN)
+      fz_fail("listening: %s", pn_strerror(lrc));
+    x->listening = 1;
+  }
   int rc = pn_engine_conn_open(
       x->e, side ? PN_DIR_INBOUND : PN_DIR_OUTBOUND, expected,
       (void *)(uintptr_t)(2 * (size_t)li + 1 + side), fz_now(net), &id);
@@ -297,15 +315,16 @@ static inline void fz_take_send(fz_net *net, int node, const pn_action *a,
   fz_pipe *p = &l->pipe[r->side];
   (void)node;
   if (p->pend) fz_fail("a second SEND before the first was acked");
-  if (!a->data || !a->len) fz_fail("empty SEND");
+  if (p->wblocked) fz_fail("a SEND after a partial ack, before writable");
+  if (!a->send.data || !a->send.len) fz_fail("empty SEND");
   /* A partial ack: the next SEND must go on from the first unacked byte. */
-  size_t k = p->rest_len < a->len ? p->rest_len : a->len;
-  if (k && memcmp(a->data, p->rest, k) != 0)
+  size_t k = p->rest_len < a->send.len ? p->rest_len : a->send.len;
+  if (k && memcmp(a->send.data, p->rest, k) != 0)
     fz_fail("SEND does not resume after a partial ack");
-  p->pend = a->data;
-  p->pend_len = a->len;
-  p->snap = (uint8_t *)fz_xrealloc(p->snap, a->len);
-  memcpy(p->snap, a->data, a->len);
+  p->pend = a->send.data;
+  p->pend_len = a->send.len;
+  p->snap = (uint8_t *)fz_xrealloc(p->snap, a->send.len);
+  memcpy(p->snap, a->send.data, a->send.len);
 }
 
 /* Polls up to |max| actions of |node| (0: until none); returns how many. */
@@ -320,12 +339,16 @@ static inline int fz_poll(fz_net *net, int node, int max) {
     if (rc == 0) break;
     if (rc != 1) fz_fail("poll returned %d", rc);
     got++;
+    sim_event fe;
+    sim_event_view(&a.event, &fe);
+    if (a.type != PN_ACTION_EVENT) fe.type = (pn_event_type)0;
     if (fz_trace())
-      fprintf(stderr,
-              "  node %d action %d conn %llx ev %d reason %d len %zu dl %llu\n",
-              node, (int)a.type, (unsigned long long)a.conn, (int)a.event.type,
-              (int)(a.type == PN_ACTION_CLOSE ? a.reason : a.event.reason),
-              a.len, (unsigned long long)a.deadline);
+      fprintf(
+          stderr,
+          "  node %d action %d conn %llx ev %d reason %d len %zu dl %llu\n",
+          node, (int)a.type, (unsigned long long)a.conn, (int)fe.type,
+          (int)fe.reason, a.type == PN_ACTION_SEND ? a.send.len : 0,
+          (unsigned long long)(a.type == PN_ACTION_DEADLINE ? a.deadline : 0));
     if (x->closed) fz_fail("action %d after CLOSED", (int)a.type);
     fz_rec *r = a.conn ? fz_find(x, a.conn) : NULL;
     if (a.conn && !r) fz_fail("action %d names unknown conn", (int)a.type);
@@ -346,10 +369,18 @@ static inline int fz_poll(fz_net *net, int node, int max) {
       l->conn[r->side] = 0;
       l->pipe[r->side].pend = NULL;
       l->pipe[r->side].rest_len = 0;
+      l->pipe[r->side].wblocked = 0;
+      break;
+    }
+    case PN_ACTION_RESUME: {
+      if (!r || r->closed) fz_fail("RESUME on a closed or unknown conn");
+      /* Input held for this connection moves again. */
+      fz_link *l = &net->l[r->link];
+      l->pipe[1 - r->side].held = 0;
       break;
     }
     case PN_ACTION_EVENT: {
-      const pn_event *ev = &a.event;
+      const sim_event *ev = &fe;
       const char *why = pn_reason_str(ev->reason);
       if (!why || !*why) fz_fail("reason %d has no description", ev->reason);
       if ((unsigned)ev->type < 9) x->events[ev->type]++;
@@ -372,7 +403,7 @@ static inline int fz_poll(fz_net *net, int node, int max) {
       }
       case PN_EVENT_REJECTED:
         if (ev->reason == PN_REASON_NONE) fz_fail("REJECTED without reason");
-        if (!a.conn && !ev->count) fz_fail("REJECTED count 0");
+        if (!a.conn) fz_fail("REJECTED without a connection");
         break;
       case PN_EVENT_MESSAGE:
         if (!r) fz_fail("MESSAGE without conn");
@@ -408,6 +439,9 @@ static inline int fz_poll(fz_net *net, int node, int max) {
     }
     case PN_ACTION_DEADLINE:
       if (a.deadline < x->now) fz_fail("DEADLINE in the past");
+      if (x->dl_seen && a.deadline == x->dl) fz_fail("DEADLINE unchanged");
+      x->dl_seen = 1;
+      x->dl = a.deadline;
       break;
     default:
       fz_fail("unknown action %d", (int)a.type);
@@ -448,9 +482,25 @@ static inline int fz_ack(fz_net *net, int li, int side, size_t n) {
   p->rest = (uint8_t *)fz_xrealloc(p->rest, p->rest_len);
   if (p->rest_len) memcpy(p->rest, p->pend + n, p->rest_len);
   p->pend = NULL;
+  /* Short of the whole SEND: nothing more until writable (fz_writable). */
+  if (p->rest_len) p->wblocked = 1;
   int rc = pn_engine_sent(x->e, l->conn[side], n, fz_now(net));
   if (fz_now(net) > x->now) x->now = fz_now(net);
   if (rc != PN_OK) fz_fail("sent: %s", pn_strerror(rc));
+  if (!net->manual[l->node[side]]) fz_poll(net, l->node[side], 0);
+  return 1;
+}
+
+/* The transport of |side| of |li| can take bytes again after a partial
+ * ack. Returns 1 if it was blocked. */
+static inline int fz_writable(fz_net *net, int li, int side) {
+  fz_link *l = &net->l[li];
+  fz_pipe *p = &l->pipe[side];
+  if (!p->wblocked || l->node[side] < 0 || !l->conn[side]) return 0;
+  p->wblocked = 0;
+  fz_node *x = &net->n[l->node[side]];
+  int rc = pn_engine_writable(x->e, l->conn[side], fz_now(net));
+  if (rc != PN_OK) fz_fail("writable: %s", pn_strerror(rc));
   if (!net->manual[l->node[side]]) fz_poll(net, l->node[side], 0);
   return 1;
 }
@@ -475,17 +525,26 @@ static inline size_t fz_deliver(fz_net *net, int li, int side, size_t n) {
     p->len = 0; /* nobody reads */
     return 0;
   }
-  while (moved < n && p->len && l->conn[to]) {
+  /* Input the engine left waits for its RESUME: never offered before. */
+  while (moved < n && p->len && l->conn[to] && !p->held) {
     size_t k = n - moved < p->len ? n - moved : p->len;
-    ptrdiff_t got = pn_engine_recv(x->e, l->conn[to], p->q, k, fz_now(net));
+    pn_recv_block why;
+    ptrdiff_t got =
+        pn_engine_recv(x->e, l->conn[to], p->q, k, fz_now(net), &why);
     if (fz_now(net) > x->now) x->now = fz_now(net);
     if (got < 0) fz_fail("recv: %s", pn_strerror((int)got));
     if ((size_t)got > k) fz_fail("recv took more than given");
+    if ((size_t)got < k) {
+      if (why != PN_RECV_POLL && why != PN_RECV_WAIT)
+        fz_fail("recv took %zd of %zu without a cause", got, k);
+      p->held = 1;
+    } else if (why != PN_RECV_MORE) {
+      fz_fail("recv took everything but says it is blocked");
+    }
     memmove(p->q, p->q + got, p->len - (size_t)got);
     p->len -= (size_t)got;
     moved += (size_t)got;
-    int acts = net->manual[node] ? 0 : fz_poll(net, node, 0);
-    if (!got && !acts) break; /* backpressure: offer again later */
+    if (!net->manual[node]) fz_poll(net, node, 0);
   }
   if (l->gone[side] && !p->pend && !p->len && l->conn[to] &&
       l->node[side] >= 0) {
@@ -511,6 +570,7 @@ static inline void fz_pump(fz_net *net) {
         fz_link *l = &net->l[i];
         if (l->node[s] >= 0 && l->pipe[s].pend)
           any |= fz_ack(net, i, s, SIZE_MAX);
+        any |= fz_writable(net, i, s);
         size_t before = l->pipe[s].len;
         int had = l->conn[1 - s] != 0;
         fz_deliver(net, i, s, SIZE_MAX);
@@ -528,7 +588,7 @@ static inline void fz_tick(fz_net *net, int node, pn_time now) {
   if (now > x->now) x->now = now;
   fz_poll(net, node, 0);
   /* A tick runs every timer due: none may stay due. */
-  if (pn_engine_next_deadline(x->e) <= x->now) {
+  if (fz_deadline(x) <= x->now) {
     /* Events may hold a slot; only the heap matters here. */
     fz_fail("a deadline stays due after tick");
   }
@@ -541,7 +601,7 @@ static inline void fz_run_until(fz_net *net, pn_time until) {
     fz_pump(net);
     pn_time t = PN_TIME_NEVER;
     for (int i = 0; i < net->nn; i++) {
-      pn_time d = pn_engine_next_deadline(net->n[i].e);
+      pn_time d = fz_deadline(&net->n[i]);
       if (d < t) t = d;
     }
     if (t > until) {
@@ -631,8 +691,7 @@ static inline void fz_finish(fz_net *net) {
       pn_engine_memory(x->e, &m);
       fz_fail("engine %d never reported CLOSED (conns %zu, pool %zu, "
               "deadline %llu, now %llu)",
-              i, m.conns, m.pool_in_use,
-              (unsigned long long)pn_engine_next_deadline(x->e),
+              i, m.conns, m.pool_in_use, (unsigned long long)fz_deadline(x),
               (unsigned long long)net->now);
     }
     for (int k = 0; k < x->nrec; k++)

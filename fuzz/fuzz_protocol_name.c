@@ -177,8 +177,8 @@ static void check_success(const pn_protocol *p, const char *name, size_t len) {
   PN_FUZZ_CHECK(
       hl ==
       ((p->hash == PN_HASH_SHA256 || p->hash == PN_HASH_BLAKE2S) ? 32u : 64u));
-  for (int w = 0; w < 3; w++)
-    PN_FUZZ_CHECK(pn_protocol_impl(p, w) != NULL);
+  for (int w = PN_PRIMITIVE_DH; w <= PN_PRIMITIVE_HASH; w++)
+    PN_FUZZ_CHECK(pn_protocol_impl(p, (pn_primitive)w) != NULL);
 
   check_modifiers(p, name, len);
   check_validity(p);

@@ -19,6 +19,7 @@ foreach(entry ${pn_fuzz_replay_list})
   add_executable(${t} ${PROJECT_SOURCE_DIR}/fuzz/fuzz_${name}.c
                       ${PROJECT_SOURCE_DIR}/fuzz/standalone_main.c)
   target_include_directories(${t} PRIVATE ${PROJECT_SOURCE_DIR}/fuzz
+                             ${PROJECT_SOURCE_DIR}/tests/support
                              ${PN_ENGINE_INTERNAL_DIRS})
   target_link_libraries(${t} PRIVATE p2pnoise_testhooks p2pnoise)
   foreach(kind corpus regressions)

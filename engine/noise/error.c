@@ -19,10 +19,8 @@ const char *pn_strerror(int err) {
     return "connection limit reached";
   case PN_ERR_HANDSHAKE_LIMIT:
     return "handshake limit reached";
-  case PN_ERR_PEER_LIMIT:
-    return "peer limit reached";
   case PN_ERR_OVERFLOW:
-    return "send queue full";
+    return "no room to queue the message now";
   case PN_ERR_MSG_TOO_LARGE:
     return "message too large";
   case PN_ERR_NAME_MALFORMED:
@@ -51,8 +49,10 @@ const char *pn_strerror(int err) {
     return "not this party's turn";
   case PN_ERR_HANDSHAKE_FAILED:
     return "handshake has failed";
-  case PN_ERR_PROTOCOL:
-    return "protocol violation";
+  case PN_ERR_SHUTDOWN:
+    return "the engine is shut down";
+  case PN_ERR_FATAL:
+    return "fatal error";
   case PN_ERR_NOMEM:
     return "out of memory";
   case PN_ERR_CRYPTO:

@@ -277,14 +277,14 @@ size_t pn_protocol_hashlen(const pn_protocol *p) {
   return p && p->hash_ops ? p->hash_ops->hashlen : 0;
 }
 
-const char *pn_protocol_impl(const pn_protocol *p, int which) {
+const char *pn_protocol_impl(const pn_protocol *p, pn_primitive which) {
   if (!p || !p->dh_ops) return "none";
   switch (which) {
-  case 0:
+  case PN_PRIMITIVE_DH:
     return p->dh_ops->impl;
-  case 1:
+  case PN_PRIMITIVE_CIPHER:
     return p->cipher_ops->impl;
-  case 2:
+  case PN_PRIMITIVE_HASH:
     return p->hash_ops->impl;
   default:
     return "none";

@@ -11,7 +11,9 @@ static size_t align_up(size_t n) {
 }
 
 int pn_settle(const pn_engine_config *cfg, pn_settings *st) {
-  if (!cfg) return PN_ERR_INVALID_ARGUMENT;
+  /* Version 1 is the only layout so far (engine.h, "ABI"). */
+  if (!cfg || cfg->version != PN_ENGINE_CONFIG_VERSION)
+    return PN_ERR_INVALID_ARGUMENT;
   const char *name = cfg->protocol ? cfg->protocol : PN_DEFAULT_PROTOCOL;
   int rc = pn_protocol_parse(&st->proto, name, strlen(name), PN_BACKEND_AUTO);
   if (rc != PN_OK) return rc;
@@ -129,9 +131,13 @@ void pn_plan(const pn_settings *st, int profile, pn_layout *l) {
   l->total = off;
 }
 
-void pn_engine_config_default(pn_engine_config *cfg) {
-  if (!cfg) return;
+/* see engine.h */
+void pn_engine_config_default_versioned(int version, pn_engine_config *cfg) {
+  /* A version this library does not know gets nothing written: its
+   * pn_engine_init then fails with PN_ERR_INVALID_ARGUMENT. */
+  if (!cfg || version != PN_ENGINE_CONFIG_VERSION) return;
   memset(cfg, 0, sizeof *cfg);
+  cfg->version = PN_ENGINE_CONFIG_VERSION;
   cfg->protocol = PN_DEFAULT_PROTOCOL;
 }
 
@@ -140,6 +146,7 @@ int pn_engine_config_check(const pn_engine_config *cfg) {
   return pn_settle(cfg, &st);
 }
 
+/* see engine.h */
 size_t pn_engine_memsize(const pn_engine_config *cfg) {
   pn_settings st;
   pn_layout l;

@@ -40,6 +40,7 @@ pn_conn *pn_conn_alloc(pn_engine *e, pn_dir dir, void *user, uint32_t hs) {
   c->dir = (uint8_t)dir;
   c->user = user;
   c->q.prev = c->q.next = c->peer.prev = c->peer.next = PN_NIL;
+  c->h.prev = c->h.next = PN_NIL;
   pn_bq_init(&c->rxq, 0); /* ciphertext */
   pn_bq_init(&c->txq, 0);
   pn_bq_init(&c->reasm, 1); /* plaintext */
@@ -48,7 +49,42 @@ pn_conn *pn_conn_alloc(pn_engine *e, pn_dir dir, void *user, uint32_t hs) {
 }
 
 static pn_link *link_of(pn_engine *e, int which, uint32_t i) {
-  return which == PN_LIST_PEER ? &e->conns[i].peer : &e->conns[i].q;
+  pn_conn *c = &e->conns[i];
+  return which == PN_LIST_PEER ? &c->peer : which == PN_LIST_H ? &c->h : &c->q;
+}
+
+void pn_conn_unlist_hold(pn_engine *e, pn_conn *c) {
+  if (c->hold == HOLD_NONE) return;
+  uint32_t i = pn_conn_slot(e, c);
+  pn_list_unlink(e, c->hold == HOLD_RESUME ? &e->resumeq : &e->held, PN_LIST_H,
+                 i);
+  if (c->hold == HOLD_WAIT) e->nwait--;
+  c->hold = HOLD_NONE;
+}
+
+void pn_conn_hold(pn_engine *e, pn_conn *c, int why) {
+  pn_conn_unlist_hold(e, c);
+  if (why == HOLD_WAIT) {
+    /* Any block freed from now on may make room: the next poll looks. */
+    if (!e->nwait) e->wait_frees = e->pool.frees;
+    e->nwait++;
+  }
+  c->hold = (uint8_t)why;
+  pn_list_push(e, &e->held, PN_LIST_H, pn_conn_slot(e, c));
+}
+
+void pn_conn_unhold(pn_engine *e, int why) {
+  uint32_t i = e->held.head;
+  while (i != PN_NIL) {
+    pn_conn *c = &e->conns[i];
+    uint32_t next = c->h.next;
+    if (c->hold == why) {
+      pn_conn_unlist_hold(e, c);
+      c->hold = HOLD_RESUME;
+      pn_list_push(e, &e->resumeq, PN_LIST_H, i);
+    }
+    i = next;
+  }
 }
 
 void pn_list_push(pn_engine *e, pn_list *l, int which, uint32_t i) {
@@ -86,6 +122,13 @@ void pn_conn_maybe_free(pn_engine *e, pn_conn *c) {
   e->nconns--;
 }
 
+size_t pn_conn_held(const pn_engine *e, const pn_conn *c) {
+  const pn_pool *p = &e->pool;
+  return (size_t)(pn_bq_blocks(p, &c->rxq) + pn_bq_blocks(p, &c->reasm) +
+                  pn_bq_blocks(p, &c->txq)) *
+         p->block;
+}
+
 void pn_conn_unroute(pn_engine *e, pn_conn *c) {
   if (!pn_conn_routed(c)) return;
   (void)pn_route_remove(&e->route, &c->id);
@@ -101,6 +144,7 @@ void pn_conn_release(pn_engine *e, pn_conn *c) {
   else if (c->flags & CF_SENDQ)
     pn_list_unlink(e, &e->sendq, PN_LIST_Q, i);
   c->flags &= ~(uint32_t)CF_SENDQ;
+  pn_conn_unlist_hold(e, c);
   pn_heap_remove(&e->timers, i);
   pn_hs_release(e, c);
   pn_bq_clear(&e->pool, &c->rxq);

@@ -10,8 +10,9 @@
 
 #include "engine_int.h"
 
-/* The lists a slot links into: through q (send or close list) or peer. */
-enum { PN_LIST_Q = 0, PN_LIST_PEER = 1 };
+/* The lists a slot links into: through q (send or close list), peer (the
+ * peers list) or h (held or resume list). */
+enum { PN_LIST_Q = 0, PN_LIST_PEER = 1, PN_LIST_H = 2 };
 
 static inline uint32_t pn_conn_slot(const pn_engine *e, const pn_conn *c) {
   return (uint32_t)(c - e->conns);
@@ -61,6 +62,17 @@ void pn_conn_closing_progress(pn_engine *e, pn_conn *c);
 void pn_conn_release(pn_engine *e, pn_conn *c);
 /* Frees a DEAD slot no event names any more. */
 void pn_conn_maybe_free(pn_engine *e, pn_conn *c);
+/* The driver holds input of |c| back for |why| (HOLD_POLL, HOLD_WAIT):
+ * |c| waits on the held list for its cause to pass. */
+void pn_conn_hold(pn_engine *e, pn_conn *c, int why);
+/* Every connection held for |why| moves to the resume list. */
+void pn_conn_unhold(pn_engine *e, int why);
+/* Takes |c| off the held or resume list. */
+void pn_conn_unlist_hold(pn_engine *e, pn_conn *c);
+
+/* Pool bytes |c| holds (partial frame, reassembly, output). */
+size_t pn_conn_held(const pn_engine *e, const pn_conn *c);
+
 /* Removes a routed connection from the routing table and the peers list. */
 void pn_conn_unroute(pn_engine *e, pn_conn *c);
 

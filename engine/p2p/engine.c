@@ -87,8 +87,13 @@ int pn_engine_init(pn_engine **pe, void *mem, size_t memlen,
   e->linger = dflt(cfg->close_linger, PN_ENGINE_DEFAULT_CLOSE_LINGER);
   e->rekey_interval =
       dflt(cfg->rekey_interval, PN_ENGINE_DEFAULT_REKEY_INTERVAL);
+  e->send_timeout = dflt(cfg->send_timeout, PN_ENGINE_DEFAULT_SEND_TIMEOUT);
+  e->recv_timeout = dflt(cfg->recv_timeout, PN_ENGINE_DEFAULT_RECV_TIMEOUT);
   e->rekey_messages = cfg->rekey_messages ? cfg->rekey_messages
                                           : PN_ENGINE_DEFAULT_REKEY_MESSAGES;
+  e->peer_rekey_limit = cfg->peer_rekey_limit
+                            ? cfg->peer_rekey_limit
+                            : PN_ENGINE_DEFAULT_PEER_REKEY_LIMIT;
   e->authorize = cfg->authorize;
   e->authorize_user = cfg->authorize_user;
   e->now = now;
@@ -133,6 +138,8 @@ int pn_engine_init(pn_engine **pe, void *mem, size_t memlen,
   e->sendq.head = e->sendq.tail = PN_NIL;
   e->closeq.head = e->closeq.tail = PN_NIL;
   e->peers.head = e->peers.tail = PN_NIL;
+  e->held.head = e->held.tail = PN_NIL;
+  e->resumeq.head = e->resumeq.tail = PN_NIL;
   *pe = e;
 out:
   pn_wipe(sipkey, sizeof sipkey);
@@ -179,8 +186,8 @@ int pn_engine_listening(pn_engine *e, pn_time now) {
   pn_clock_in(e, now);
   /* Nothing may follow CLOSED, and a closing engine listens no more. */
   if (e->shutdown) return PN_ERR_SHUTDOWN;
-  if (e->listening_pending) return PN_OK;
-  e->listening_pending = 1;
+  if (e->listening) return PN_OK;
+  e->listening = 1;
   return pn_ev_push(e, NULL, PN_EVENT_LISTENING, 0, 0, 0);
 }
 

@@ -72,8 +72,20 @@ enum pn_conn_flag {
   CF_CLOSE_RCVD = 1 << 3,  /* the remote's CLOSE frame arrived */
   CF_OVF_EPISODE = 1 << 4, /* outbound overflow reported, queue not drained */
   CF_OVF_EVENT = 1 << 5,   /* an outbound OVERFLOW event waits in the queue */
-  CF_SENDQ = 1 << 6        /* in the send list */
+  CF_SENDQ = 1 << 6,       /* in the send list */
+  CF_TX_BLOCKED = 1 << 7,  /* a partial write: no SEND until writable */
+  CF_REKEY_WANT = 1 << 8,  /* a rekey waits for room in the pool */
+  CF_REKEY_REPLY = 1 << 9  /* ... and asks the peer to rekey too */
 };
+
+/* Why the driver holds input of a connection back (pn_engine_recv took
+ * less than offered): it gets a RESUME once that is over. */
+typedef enum pn_hold {
+  HOLD_NONE = 0,
+  HOLD_POLL,  /* an event holds the delivery buffer */
+  HOLD_WAIT,  /* no room in the pool for it */
+  HOLD_RESUME /* on the resume list: its RESUME waits to be polled */
+} pn_hold;
 
 /* What the receive path is in the middle of (framed profile). */
 typedef enum pn_rx_state {
@@ -97,6 +109,7 @@ typedef struct pn_list {
 typedef struct pn_conn {
   pn_peer_id id;
   uint8_t state, dir, hdr_len, nev;
+  uint8_t hold; /* pn_hold */
   uint32_t gen;
   uint32_t flags;
   uint32_t inflight; /* bytes of the SEND in flight */
@@ -124,6 +137,7 @@ typedef struct pn_conn {
   uint8_t hash[PN_NOISE_MAX_HASHLEN];
   pn_time opened, since, close_at;
   pn_link peer; /* peers list */
+  pn_link h;    /* held or resume list */
 } pn_conn;
 
 /* A handshake in progress: the Noise state and the key expected of the
@@ -142,8 +156,6 @@ typedef struct pn_evq_ent {
   uint32_t slot; /* PN_NIL for engine-level events */
   uint64_t size;
 } pn_evq_ent;
-
-enum { REJ_CONN = 0, REJ_HS = 1 };
 
 struct pn_engine {
   size_t total;
@@ -169,7 +181,9 @@ struct pn_engine {
   uint32_t max_conns, max_hs, max_peers;
   uint64_t max_message, send_queue;
   pn_time hs_timeout, idle_timeout, keepalive, linger, rekey_interval;
+  pn_time send_timeout, recv_timeout;
   uint64_t rekey_messages;
+  uint32_t peer_rekey_limit;
   pn_rng rng;
   pn_authorize_fn authorize;
   void *authorize_user;
@@ -182,9 +196,16 @@ struct pn_engine {
   pn_route route;
   pn_heap timers;
   pn_pool pool;
+  uint32_t hs_reserve; /* pool blocks only handshakes may take */
   pn_evq_ent *ev;
   uint32_t ev_cap, ev_head, ev_len;
   pn_list sendq, closeq, peers;
+  /* Connections whose input the driver holds back, and those whose RESUME
+   * waits to be polled; pool_frees when the held ones waiting for room
+   * were last looked at. */
+  pn_list held, resumeq;
+  uint32_t nwait;
+  uint64_t wait_frees;
   uint8_t *rxs, *txs, *deliver;
   size_t deliver_hw;
   /* Express buffers (express.h), each lent to one connection at a time
@@ -208,9 +229,7 @@ struct pn_engine {
   size_t msg_len;
   int msg_pending;
   uint32_t nconns, npeers;
-  uint64_t rej_count[2];
-  uint8_t rej_pending[2];
-  uint8_t listening_pending;
+  uint8_t listening;
   uint8_t shutdown, closed_emitted;
   pn_time last_deadline;
 };

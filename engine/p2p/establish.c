@@ -95,7 +95,7 @@ static void establish(pn_engine *e, pn_conn *c) {
     return;
   }
   if (pn_route_insert(&e->route, pn_conn_slot(e, c)) != 0) {
-    pn_conn_fail(e, c, PN_REASON_INTERNAL, 0);
+    pn_conn_fail(e, c, PN_REASON_LOCAL_FAILURE, 0);
     return;
   }
   c->state = CS_PEER;
@@ -107,7 +107,8 @@ static void establish(pn_engine *e, pn_conn *c) {
 
 /* A Noise-layer failure as the reason a handshake ends. */
 static int hs_reason(int rc) {
-  return rc <= PN_ERR_FATAL ? PN_REASON_INTERNAL : PN_REASON_HANDSHAKE_FAILED;
+  return rc <= PN_ERR_FATAL ? PN_REASON_LOCAL_FAILURE
+                            : PN_REASON_HANDSHAKE_FAILED;
 }
 
 /* Writes every handshake message due, then splits when done. */
@@ -118,7 +119,7 @@ static void hs_advance(pn_engine *e, pn_conn *c) {
     size_t plen = e->hsp_out_len[hs->msg];
     size_t need = PN_FRAME_LEN + pn_handshake_overhead(hs) + plen, len;
     if (pn_bq_reserve(&e->pool, &c->txq, need, 0) != 0) {
-      pn_conn_fail(e, c, PN_REASON_POOL_EXHAUSTED, 0);
+      pn_conn_fail(e, c, PN_REASON_MEMORY_PRESSURE, 0);
       return;
     }
     int rc = pn_handshake_write(hs, pay, plen, e->txs + PN_FRAME_LEN,
@@ -178,18 +179,6 @@ int pn_hs_read_frame(pn_engine *e, pn_conn *c, const uint8_t *src, size_t n) {
   return plen ? PN_RX_STOP : PN_RX_OK;
 }
 
-static int refuse_open(pn_engine *e, int which, int err) {
-  e->rej_count[which]++;
-  if (!e->rej_pending[which]) {
-    e->rej_pending[which] = 1;
-    (void)pn_ev_push(e, NULL, PN_EVENT_REJECTED,
-                     which == REJ_CONN ? PN_REASON_CONN_LIMIT
-                                       : PN_REASON_HANDSHAKE_LIMIT,
-                     0, 0);
-  }
-  return err;
-}
-
 /* see engine.h */
 int pn_engine_conn_open(pn_engine *e, pn_dir dir, const pn_peer_id *expected,
                         void *user, pn_time now, pn_conn_id *out) {
@@ -200,10 +189,9 @@ int pn_engine_conn_open(pn_engine *e, pn_dir dir, const pn_peer_id *expected,
   if (expected && expected->len != dl) return PN_ERR_INVALID_ARGUMENT;
   pn_clock_in(e, now);
   if (e->shutdown) return PN_ERR_SHUTDOWN;
-  if (!e->nfree_conns || e->nconns >= e->max_conns)
-    return refuse_open(e, REJ_CONN, PN_ERR_CONN_LIMIT);
-  if (e->hs_free == PN_NIL)
-    return refuse_open(e, REJ_HS, PN_ERR_HANDSHAKE_LIMIT);
+  if (dir == PN_DIR_INBOUND && !e->listening) return PN_ERR_INVALID_STATE;
+  if (!e->nfree_conns || e->nconns >= e->max_conns) return PN_ERR_CONN_LIMIT;
+  if (e->hs_free == PN_NIL) return PN_ERR_HANDSHAKE_LIMIT;
 
   uint32_t hsi = e->hs_free;
   pn_hslot *h = &e->hss[hsi];

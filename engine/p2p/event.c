@@ -20,57 +20,60 @@ int pn_ev_push(pn_engine *e, pn_conn *c, int type, int reason,
   return PN_OK;
 }
 
-static void fill_event(pn_engine *e, const pn_evq_ent *x, pn_action *a) {
-  pn_event *ev = &a->event;
-  a->type = PN_ACTION_EVENT;
-  ev->type = (pn_event_type)x->type;
-  ev->reason = (pn_reason)x->reason;
-  ev->remote_reason = x->remote_reason;
-  ev->count = 1;
-  if (x->slot == PN_NIL) {
-    if (x->type == PN_EVENT_LISTENING) e->listening_pending = 0;
-    if (x->type == PN_EVENT_REJECTED) {
-      int w = x->reason == PN_REASON_CONN_LIMIT ? REJ_CONN : REJ_HS;
-      ev->count = e->rej_count[w];
-      e->rej_count[w] = 0;
-      e->rej_pending[w] = 0;
-    }
-    return;
-  }
-  pn_conn *c = &e->conns[x->slot];
-  a->conn = pn_conn_idof(e, c);
-  a->user = c->user;
-  ev->dir = (pn_dir)c->dir;
-  if (c->id.len) ev->peer = c->id;
+/* The delivery buffer is free again: receiving goes on, and every
+ * connection whose input waited for that gets its RESUME. */
+static void release_delivery(pn_engine *e) {
+  e->msg_pending = 0;
+  pn_conn_unhold(e, HOLD_POLL);
+}
+
+/* The public event for queue entry |x| about |c|. */
+static void fill_conn_event(pn_engine *e, const pn_evq_ent *x, pn_conn *c,
+                            pn_event *ev) {
   switch (x->type) {
   case PN_EVENT_PEER_CONNECTED:
-    ev->data = c->hash;
-    ev->len = c->hash_len;
+    ev->connected.peer = c->id;
+    ev->connected.dir = (pn_dir)c->dir;
+    ev->connected.hash = c->hash;
+    ev->connected.hash_len = c->hash_len;
+    break;
+  case PN_EVENT_PEER_DISCONNECTED:
+    ev->disconnected.peer = c->id;
+    ev->disconnected.dir = (pn_dir)c->dir;
+    ev->disconnected.reason = (pn_reason)x->reason;
+    ev->disconnected.remote_reason = x->remote_reason;
     break;
   case PN_EVENT_MESSAGE:
-    ev->data = e->msg_ptr;
-    ev->len = e->msg_len;
-    e->msg_pending = 0;
+    ev->message.peer = c->id;
+    ev->message.data = e->msg_ptr;
+    ev->message.len = e->msg_len;
+    release_delivery(e);
+    break;
+  case PN_EVENT_OVERFLOW:
+    ev->overflow.peer = c->id;
+    ev->overflow.reason = (pn_reason)x->reason;
+    ev->overflow.size = x->size;
+    if (x->reason == PN_REASON_MESSAGE_TOO_LARGE)
+      release_delivery(e);
+    else
+      c->flags &= ~(uint32_t)CF_OVF_EVENT;
+    break;
+  case PN_EVENT_REJECTED:
+    ev->rejected.dir = (pn_dir)c->dir;
+    ev->rejected.reason = (pn_reason)x->reason;
+    if (c->id.len) ev->rejected.peer = c->id;
     break;
   case PN_EVENT_HANDSHAKE_PAYLOAD:
     /* Not authenticated yet: no identity goes with it. */
-    memset(&ev->peer, 0, sizeof ev->peer);
-    ev->data = e->msg_ptr;
-    ev->len = e->msg_len;
-    ev->size = x->size;
-    e->msg_pending = 0;
-    break;
-  case PN_EVENT_OVERFLOW:
-    ev->size = x->size;
-    if (x->reason == PN_REASON_MESSAGE_TOO_LARGE)
-      e->msg_pending = 0;
-    else
-      c->flags &= ~(uint32_t)CF_OVF_EVENT;
+    ev->handshake_payload.dir = (pn_dir)c->dir;
+    ev->handshake_payload.index = (unsigned)x->size;
+    ev->handshake_payload.data = e->msg_ptr;
+    ev->handshake_payload.len = e->msg_len;
+    release_delivery(e);
     break;
   default:
     break;
   }
-  c->nev--;
 }
 
 /* Copying a zero action compiles to a few vector stores; memset of this size
@@ -80,38 +83,57 @@ static void action_clear(pn_action *a) {
   *a = none;
 }
 
+static void conn_action(pn_engine *e, pn_action *a, int type, pn_conn *c) {
+  action_clear(a);
+  a->type = (pn_action_type)type;
+  a->conn = pn_conn_idof(e, c);
+  a->user = c->user;
+}
+
 /* see engine.h */
-int pn_engine_poll(pn_engine *e, pn_action *a) {
-  if (!e || !a) return PN_ERR_INVALID_ARGUMENT;
+int pn_engine_poll_versioned(pn_engine *e, int version, pn_action *a) {
+  if (!e || !a || version != PN_ACTION_VERSION) return PN_ERR_INVALID_ARGUMENT;
   /* |a| is cleared only when there is an action: a driver polls until
    * nothing is left, so the empty answer is the most frequent one. */
   if (e->ev_len) {
-    action_clear(a);
     pn_evq_ent x = e->ev[e->ev_head];
     e->ev_head = (e->ev_head + 1) % e->ev_cap;
     e->ev_len--;
-    fill_event(e, &x, a);
+    if (x.slot == PN_NIL) {
+      action_clear(a);
+      a->type = PN_ACTION_EVENT;
+    } else {
+      pn_conn *c = &e->conns[x.slot];
+      conn_action(e, a, PN_ACTION_EVENT, c);
+      fill_conn_event(e, &x, c, &a->event);
+      c->nev--;
+    }
+    a->event.type = (pn_event_type)x.type;
     if (x.slot != PN_NIL) pn_conn_maybe_free(e, &e->conns[x.slot]);
     return 1;
   }
+  /* Connections waiting for room: any block freed since may be enough (one
+   * that still finds none is held again, until the next free). */
+  if (e->nwait && e->pool.frees != e->wait_frees) {
+    e->wait_frees = e->pool.frees;
+    pn_conn_unhold(e, HOLD_WAIT);
+  }
+  if (e->resumeq.head != PN_NIL) {
+    pn_conn *c = &e->conns[e->resumeq.head];
+    pn_conn_unlist_hold(e, c);
+    conn_action(e, a, PN_ACTION_RESUME, c);
+    return 1;
+  }
   if (e->closeq.head != PN_NIL) {
-    action_clear(a);
     pn_conn *c = &e->conns[e->closeq.head];
-    a->type = PN_ACTION_CLOSE;
-    a->conn = pn_conn_idof(e, c);
-    a->user = c->user;
-    a->reason = (pn_reason)c->reason;
+    conn_action(e, a, PN_ACTION_CLOSE, c);
     pn_conn_release(e, c);
     return 1;
   }
   if (e->sendq.head != PN_NIL) {
-    action_clear(a);
-    uint32_t i = e->sendq.head;
-    pn_conn *c = &e->conns[i];
-    a->type = PN_ACTION_SEND;
-    a->conn = pn_conn_idof(e, c);
-    a->user = c->user;
-    a->data = pn_tx_take_send(e, c, &a->len);
+    pn_conn *c = &e->conns[e->sendq.head];
+    conn_action(e, a, PN_ACTION_SEND, c);
+    a->send.data = pn_tx_take_send(e, c, &a->send.len);
     return 1;
   }
   pn_time d = pn_heap_next(&e->timers);
@@ -127,14 +149,8 @@ int pn_engine_poll(pn_engine *e, pn_action *a) {
     e->closed_emitted = 1;
     a->type = PN_ACTION_EVENT;
     a->event.type = PN_EVENT_CLOSED;
-    a->event.reason = PN_REASON_SHUTDOWN;
     return 1;
   }
-  a->type = (pn_action_type)0; /* no action */
+  a->type = PN_ACTION_NONE;
   return 0;
-}
-
-/* see engine.h */
-pn_time pn_engine_next_deadline(const pn_engine *e) {
-  return e ? pn_heap_next(&e->timers) : PN_TIME_NEVER;
 }

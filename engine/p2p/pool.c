@@ -21,6 +21,7 @@ void pn_pool_init(pn_pool *p, uint8_t *mem, uint32_t *next, uint32_t block,
     next[i] = i + 1 < nblocks ? i + 1 : PN_POOL_NIL;
   p->free_head = nblocks ? 0 : PN_POOL_NIL;
   p->nfree = nblocks;
+  p->frees = 0;
 }
 
 size_t pn_pool_in_use(const pn_pool *p) {
@@ -38,14 +39,14 @@ void pn_bq_init(pn_bq *q, int secret) {
 }
 
 int pn_bq_reserve(pn_pool *p, pn_bq *q, size_t n, int privileged) {
-  if (q->cap - q->len >= n) return 0;
+  if (q->cap - q->len >= n) return PN_OK;
   size_t missing = n - (q->cap - q->len);
   size_t want = (missing + p->block - 1) / p->block;
   size_t avail = privileged              ? p->nfree
                  : p->nfree > p->reserve ? p->nfree - p->reserve
                                          : 0;
-  if (want > avail) return -1;
-  if ((uint64_t)q->cap + want * p->block > UINT32_MAX) return -1;
+  if (want > avail) return PN_ERR_OVERFLOW;
+  if ((uint64_t)q->cap + want * p->block > UINT32_MAX) return PN_ERR_OVERFLOW;
   for (size_t k = 0; k < want; k++) {
     uint32_t b = p->free_head;
     p->free_head = p->next[b];
@@ -61,7 +62,7 @@ int pn_bq_reserve(pn_pool *p, pn_bq *q, size_t n, int privileged) {
     if (q->wblk == PN_POOL_NIL) q->wblk = b;
     q->cap += p->block;
   }
-  return 0;
+  return PN_OK;
 }
 
 void pn_bq_append(pn_pool *p, pn_bq *q, const uint8_t *d, size_t n) {
@@ -133,6 +134,7 @@ static void free_head_blocks(pn_pool *p, pn_bq *q, size_t count) {
   p->next[last] = p->free_head;
   p->free_head = first;
   p->nfree += (uint32_t)count;
+  p->frees++;
 }
 
 void pn_bq_consume(pn_pool *p, pn_bq *q, size_t n) {

@@ -25,6 +25,7 @@ typedef struct pn_pool {
   uint32_t free_head;
   uint32_t nfree;
   uint32_t reserve; /* blocks only privileged requests may take */
+  uint64_t frees;   /* times blocks were freed: a waiter's cue */
 } pn_pool;
 
 /* A FIFO of bytes: data from |off| in |head| for |len| bytes, in blocks
@@ -44,9 +45,15 @@ void pn_pool_init(pn_pool *p, uint8_t *mem, uint32_t *next, uint32_t block,
                   uint32_t nblocks, uint32_t reserve);
 size_t pn_pool_in_use(const pn_pool *p);
 
+/* Blocks |q| holds. */
+static inline uint32_t pn_bq_blocks(const pn_pool *p, const pn_bq *q) {
+  return q->head == PN_POOL_NIL ? 0 : (q->off + q->cap) / p->block;
+}
+
 /* An empty queue; |secret| if it will hold plaintext. */
 void pn_bq_init(pn_bq *q, int secret);
-/* Makes room for |n| more bytes (cap >= len + n), all or nothing; 0 or -1. */
+/* Makes room for |n| more bytes (cap >= len + n), all or nothing: PN_OK, or
+ * PN_ERR_OVERFLOW when the pool cannot give it. */
 int pn_bq_reserve(pn_pool *p, pn_bq *q, size_t n, int privileged);
 /* Appends |n| bytes within the reserved room (cap - len >= n). */
 void pn_bq_append(pn_pool *p, pn_bq *q, const uint8_t *d, size_t n);

@@ -3,6 +3,7 @@
 /* Reason strings (engine.h). */
 #include <p2pnoise/engine.h>
 
+/* see engine.h */
 const char *pn_reason_str(int reason) {
   switch (reason) {
   case PN_REASON_NONE:
@@ -15,10 +16,6 @@ const char *pn_reason_str(int reason) {
     return "transport closed without a close frame";
   case PN_REASON_SHUTDOWN:
     return "engine shut down";
-  case PN_REASON_CONN_LIMIT:
-    return "connection limit reached";
-  case PN_REASON_HANDSHAKE_LIMIT:
-    return "handshake limit reached";
   case PN_REASON_PEER_LIMIT:
     return "peer limit reached";
   case PN_REASON_UNAUTHORIZED:
@@ -37,18 +34,24 @@ const char *pn_reason_str(int reason) {
     return "frame length over the limit";
   case PN_REASON_PROTOCOL:
     return "malformed transport payload";
-  case PN_REASON_DECRYPT:
-    return "transport message failed to decrypt";
-  case PN_REASON_NONCE_EXHAUSTED:
-    return "nonce exhausted";
+  case PN_REASON_AUTH_FAILED:
+    return "transport message failed to authenticate";
+  case PN_REASON_KEY_EXHAUSTED:
+    return "session key used up";
   case PN_REASON_SEND_QUEUE_FULL:
     return "send queue full";
   case PN_REASON_MESSAGE_TOO_LARGE:
     return "message larger than max_message";
-  case PN_REASON_INTERNAL:
-    return "internal failure";
-  case PN_REASON_POOL_EXHAUSTED:
-    return "buffer pool exhausted";
+  case PN_REASON_LOCAL_FAILURE:
+    return "local failure (crypto library or RNG)";
+  case PN_REASON_MEMORY_PRESSURE:
+    return "buffer pool short and the peer held the most";
+  case PN_REASON_REKEY_FLOOD:
+    return "peer asked for rekeys too fast";
+  case PN_REASON_SEND_TIMEOUT:
+    return "peer read nothing for too long";
+  case PN_REASON_RECEIVE_STALLED:
+    return "peer's message stalled";
   default:
     return "unknown reason";
   }

@@ -62,12 +62,12 @@ uint32_t pn_route_lookup(pn_route *r, const pn_peer_id *id) {
 int pn_route_insert(pn_route *r, uint32_t idx) {
   r->last = UINT32_MAX;
   /* At most half full, so a run always ends. */
-  if (r->count + 1 > (r->mask + 1) / 2) return -1;
+  if (r->count + 1 > (r->mask + 1) / 2) return PN_ERR_INTERNAL;
   uint32_t i = probe(r, r->keyof(r->ctx, idx));
-  if (r->slot[i]) return -1;
+  if (r->slot[i]) return PN_ERR_INVALID_STATE;
   r->slot[i] = idx + 1;
   r->count++;
-  return 0;
+  return PN_OK;
 }
 
 void pn_route_replace(pn_route *r, const pn_peer_id *id, uint32_t idx) {
@@ -79,7 +79,7 @@ void pn_route_replace(pn_route *r, const pn_peer_id *id, uint32_t idx) {
 int pn_route_remove(pn_route *r, const pn_peer_id *id) {
   r->last = UINT32_MAX;
   uint32_t i = probe(r, id);
-  if (!r->slot[i]) return -1;
+  if (!r->slot[i]) return PN_ERR_NOT_FOUND;
   r->slot[i] = 0;
   r->count--;
   /* Backward shift: move later members of the run into the hole when their
@@ -96,5 +96,5 @@ int pn_route_remove(pn_route *r, const pn_peer_id *id) {
       i = j;
     }
   }
-  return 0;
+  return PN_OK;
 }

@@ -38,11 +38,12 @@ void pn_route_init(pn_route *r, uint32_t *slots, uint32_t size,
 uint32_t pn_route_find(const pn_route *r, const pn_peer_id *id);
 /* pn_route_find, first trying the slot found last (and remembering it). */
 uint32_t pn_route_lookup(pn_route *r, const pn_peer_id *id);
-/* Adds |idx| under its key (not present yet). -1 when full. */
+/* Adds |idx| under its key: PN_OK, PN_ERR_INVALID_STATE if the key is
+ * present, PN_ERR_INTERNAL if the table is full (sized so it never is). */
 int pn_route_insert(pn_route *r, uint32_t idx);
 /* Points |id|'s entry at |idx| (a replacement connection). */
 void pn_route_replace(pn_route *r, const pn_peer_id *id, uint32_t idx);
-/* Removes |id|. 0, or -1 if absent. */
+/* Removes |id|: PN_OK, or PN_ERR_NOT_FOUND. */
 int pn_route_remove(pn_route *r, const pn_peer_id *id);
 
 #endif

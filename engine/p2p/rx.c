@@ -136,7 +136,7 @@ static int rx_transport(pn_engine *e, pn_conn *c, uint8_t *pt, size_t n) {
     return remote_close(e, c, f.reason);
   case PN_FT_REKEY:
     if (pn_cipherstate_rekey(&c->rx) != PN_OK) {
-      pn_conn_fail(e, c, PN_REASON_INTERNAL, 0);
+      pn_conn_fail(e, c, PN_REASON_LOCAL_FAILURE, 0);
       return PN_RX_CLOSED;
     }
     c->rekeys_in++;
@@ -176,9 +176,9 @@ static int rx_frame(pn_engine *e, pn_conn *c, const uint8_t *src, size_t n) {
   if (rc != PN_OK) {
     pn_xrx_frame_done(e, c, dst);
     pn_conn_fail(e, c,
-                 rc == PN_ERR_NONCE_EXHAUSTED ? PN_REASON_NONCE_EXHAUSTED
-                 : rc == PN_ERR_DECRYPT       ? PN_REASON_DECRYPT
-                                              : PN_REASON_INTERNAL,
+                 rc == PN_ERR_NONCE_EXHAUSTED ? PN_REASON_KEY_EXHAUSTED
+                 : rc == PN_ERR_DECRYPT       ? PN_REASON_AUTH_FAILED
+                                              : PN_REASON_LOCAL_FAILURE,
                  0);
     return PN_RX_CLOSED;
   }
@@ -247,18 +247,12 @@ static int keep_partial(pn_engine *e, pn_conn *c, const uint8_t *p,
   return 0;
 }
 
-/* see engine.h */
-ptrdiff_t pn_engine_recv(pn_engine *e, pn_conn_id id, const uint8_t *data,
-                         size_t len, pn_time now) {
-  if (!e) return PN_ERR_INVALID_ARGUMENT;
-  if (!data && len) return PN_ERR_INVALID_ARGUMENT;
-  pn_conn *c = pn_conn_lookup(e, id);
-  if (!c) return PN_ERR_NOT_FOUND;
-  pn_clock_in(e, now);
+/* Takes what it can of |data| for |c|. */
+static size_t take(pn_engine *e, pn_conn *c, const uint8_t *data, size_t len) {
   if (e->msg_pending) return 0;
   size_t taken = 0;
   while (taken < len) {
-    if (!readable(c)) return (ptrdiff_t)len; /* ignored */
+    if (!readable(c)) return len; /* ignored */
     if (c->hdr_len < PN_FRAME_LEN) {
       c->hdr[c->hdr_len++] = data[taken++];
       if (c->hdr_len < PN_FRAME_LEN) continue;
@@ -289,6 +283,25 @@ ptrdiff_t pn_engine_recv(pn_engine *e, pn_conn_id id, const uint8_t *data,
     c->hdr_len = 0;
     if (c->state != CS_FREE && c->state != CS_DEAD) pn_timers_resched(e, c);
     if (r == PN_RX_STOP) break;
+  }
+  return taken;
+}
+
+/* see engine.h */
+ptrdiff_t pn_engine_recv(pn_engine *e, pn_conn_id id, const uint8_t *data,
+                         size_t len, pn_time now, pn_recv_block *block) {
+  if (block) *block = PN_RECV_MORE;
+  if (!e) return PN_ERR_INVALID_ARGUMENT;
+  if (!data && len) return PN_ERR_INVALID_ARGUMENT;
+  pn_conn *c = pn_conn_lookup(e, id);
+  if (!c) return PN_ERR_NOT_FOUND;
+  pn_clock_in(e, now);
+  size_t taken = take(e, c, data, len);
+  if (taken < len && c->state != CS_CLOSED) {
+    /* The rest waits with the driver until this connection's RESUME. */
+    int why = e->msg_pending ? HOLD_POLL : HOLD_WAIT;
+    pn_conn_hold(e, c, why);
+    if (block) *block = why == HOLD_POLL ? PN_RECV_POLL : PN_RECV_WAIT;
   }
   return (ptrdiff_t)taken;
 }

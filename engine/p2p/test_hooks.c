@@ -47,6 +47,10 @@ pn_conn_id pn_engine_test_express(const pn_engine *e, int tx) {
   return own == PN_NIL ? 0 : pn_conn_idof(e, &e->conns[own]);
 }
 
+pn_time pn_engine_test_deadline(const pn_engine *e) {
+  return pn_heap_next(&e->timers);
+}
+
 size_t pn_engine_test_static_private(const pn_engine *e,
                                      uint8_t out[PN_NOISE_MAX_DHLEN]) {
   if (!e->has_s) return 0;

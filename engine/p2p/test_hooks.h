@@ -22,6 +22,9 @@ size_t pn_engine_test_pool_blocks_used(const pn_engine *e);
 /* Live connection slots (any state but free). */
 size_t pn_engine_test_conns(const pn_engine *e);
 size_t pn_engine_test_handshakes(const pn_engine *e);
+/* The earliest time the engine's timers have work (PN_TIME_NEVER: none),
+ * without polling for its DEADLINE. */
+pn_time pn_engine_test_deadline(const pn_engine *e);
 /* The connection the express receive (|tx| 0) or send (|tx| 1) buffer is
  * lent to, or 0. */
 pn_conn_id pn_engine_test_express(const pn_engine *e, int tx);

@@ -117,7 +117,7 @@ static void peer_timers(pn_engine *e, pn_conn *c) {
   if (e->profile != PN_PROFILE_FRAMED) return;
   if (pn_time_add(c->last_rekey, e->rekey_interval) <= now) {
     if (!pn_tx_nonces_left(c, 1)) {
-      pn_conn_fail(e, c, PN_REASON_NONCE_EXHAUSTED, 0);
+      pn_conn_fail(e, c, PN_REASON_KEY_EXHAUSTED, 0);
       return;
     }
     pn_tx_rekey(e, c, 0);
@@ -126,7 +126,7 @@ static void peer_timers(pn_engine *e, pn_conn *c) {
   /* Every frame queued above counts as sent: no keepalive needed then. */
   if (pn_time_add(c->last_tx, e->keepalive) <= now) {
     if (!pn_tx_nonces_left(c, 1)) {
-      pn_conn_fail(e, c, PN_REASON_NONCE_EXHAUSTED, 0);
+      pn_conn_fail(e, c, PN_REASON_KEY_EXHAUSTED, 0);
       return;
     }
     /* Without room in the pool now (every peer's keepalive fell due at

@@ -18,8 +18,8 @@ size_t pn_tx_queued(const pn_engine *e, const pn_conn *c) {
 }
 
 void pn_tx_want_send(pn_engine *e, pn_conn *c) {
-  if ((c->flags & CF_SENDQ) || c->state == CS_CLOSED || c->inflight ||
-      !pn_tx_queued(e, c))
+  if ((c->flags & (CF_SENDQ | CF_TX_BLOCKED)) || c->state == CS_CLOSED ||
+      c->inflight || !pn_tx_queued(e, c))
     return;
   c->flags |= CF_SENDQ;
   pn_list_push(e, &e->sendq, PN_LIST_Q, pn_conn_slot(e, c));
@@ -65,7 +65,7 @@ static int control_frame(pn_engine *e, pn_conn *c, size_t len) {
   if (pn_bq_reserve(&e->pool, &c->txq, pn_frame_control_wire(len),
                     privileged) != 0) {
     pn_wipe(e->txs, PN_FRAME_LEN + len);
-    return PN_ERR_POOL_EXHAUSTED;
+    return PN_ERR_OVERFLOW;
   }
   int rc = put_frame(e, c, e->txs, len, NULL, 0);
   if (rc == PN_OK)
@@ -93,16 +93,32 @@ void pn_tx_rekey(pn_engine *e, pn_conn *c, int flags) {
   /* The REKEY frame goes under the old key; the new key starts after it. */
   size_t len = pn_frame_put_rekey(e->txs + PN_FRAME_LEN, (uint8_t)flags);
   if (control_frame(e, c, len) != PN_OK) {
+    /* No room now: it goes out once some of |c|'s output is acked. */
+    c->flags |= CF_REKEY_WANT;
+    if (flags & PN_REKEY_FLAG_REPLY) c->flags |= CF_REKEY_REPLY;
     if (pn_time_add(c->last_rekey, e->rekey_interval) <= e->now)
       c->last_rekey = pn_timers_retry_base(e, e->rekey_interval);
     return;
   }
+  c->flags &= ~(uint32_t)(CF_REKEY_WANT | CF_REKEY_REPLY);
   pn_timers_key_rotated(e, c);
   c->tx_since_rekey = 0;
   if (pn_cipherstate_rekey(&c->tx) != PN_OK)
-    pn_conn_fail(e, c, PN_REASON_INTERNAL, 0);
+    pn_conn_fail(e, c, PN_REASON_LOCAL_FAILURE, 0);
   else
     c->rekeys_out++;
+}
+
+/* A message of |len| bytes does not fit |c|'s queue (|reason|
+ * SEND_QUEUE_FULL) or the pool (MEMORY_PRESSURE): the overflow policy. */
+static int overflow_out(pn_engine *e, pn_conn *c, int reason, size_t len) {
+  if (e->overflow == PN_OVERFLOW_DISCONNECT) {
+    pn_conn_fail(e, c, reason, 0);
+  } else if (!(c->flags & (CF_OVF_EPISODE | CF_OVF_EVENT))) {
+    c->flags |= CF_OVF_EPISODE | CF_OVF_EVENT;
+    (void)pn_ev_push(e, c, PN_EVENT_OVERFLOW, reason, 0, len);
+  }
+  return PN_ERR_OVERFLOW;
 }
 
 /* Encrypts and queues one application message (all or nothing). */
@@ -113,24 +129,16 @@ static int send_msg(pn_engine *e, pn_conn *c, const uint8_t *msg, size_t len) {
   uint64_t wire =
       framed ? pn_frame_wire_size(len) : len + PN_FRAME_LEN + PN_NOISE_TAGLEN;
   if (!pn_tx_nonces_left(c, chunks + 1)) {
-    pn_conn_fail(e, c, PN_REASON_NONCE_EXHAUSTED, 0);
+    pn_conn_fail(e, c, PN_REASON_KEY_EXHAUSTED, 0);
     return PN_ERR_NONCE_EXHAUSTED;
   }
-  if (pn_tx_queued(e, c) + wire > e->send_queue) {
-    if (e->overflow == PN_OVERFLOW_DISCONNECT) {
-      pn_conn_fail(e, c, PN_REASON_SEND_QUEUE_FULL, 0);
-    } else if (!(c->flags & (CF_OVF_EPISODE | CF_OVF_EVENT))) {
-      c->flags |= CF_OVF_EPISODE | CF_OVF_EVENT;
-      (void)pn_ev_push(e, c, PN_EVENT_OVERFLOW, PN_REASON_SEND_QUEUE_FULL, 0,
-                       len);
-    }
-    return PN_ERR_OVERFLOW;
-  }
+  if (pn_tx_queued(e, c) + wire > e->send_queue)
+    return overflow_out(e, c, PN_REASON_SEND_QUEUE_FULL, len);
   /* Straight into the express send buffer when it can take it; otherwise
    * through e->txs into the pool queue. */
   uint8_t *x = pn_xtx_claim(e, c, wire);
   if (!x && pn_bq_reserve(&e->pool, &c->txq, wire, 0) != 0)
-    return PN_ERR_POOL_EXHAUSTED;
+    return overflow_out(e, c, PN_REASON_MEMORY_PRESSURE, len);
   size_t off = 0;
   for (uint64_t i = 0; i < chunks; i++) {
     uint8_t *f = x ? pn_xtx_tail(e) : e->txs;
@@ -145,7 +153,7 @@ static int send_msg(pn_engine *e, pn_conn *c, const uint8_t *msg, size_t len) {
     if (rc != PN_OK) {
       /* Cannot happen after the checks above; the stream is now broken. */
       pn_wipe(f, PN_FRAME_LEN + hdr + n + PN_NOISE_TAGLEN);
-      pn_conn_fail(e, c, PN_REASON_INTERNAL, 0);
+      pn_conn_fail(e, c, PN_REASON_LOCAL_FAILURE, 0);
       return rc;
     }
   }
@@ -204,10 +212,25 @@ int pn_engine_sent(pn_engine *e, pn_conn_id id, size_t n, pn_time now) {
     pn_xtx_ack(e, n);
   else
     pn_bq_consume(&e->pool, &c->txq, n);
+  /* Short of the whole SEND: the transport is full until writable. */
+  if (n < c->inflight) c->flags |= CF_TX_BLOCKED;
   c->inflight = 0;
   if (!pn_tx_queued(e, c)) c->flags &= ~(uint32_t)CF_OVF_EPISODE;
+  if ((c->flags & CF_REKEY_WANT) && pn_conn_routed(c))
+    pn_tx_rekey(e, c, (c->flags & CF_REKEY_REPLY) ? PN_REKEY_FLAG_REPLY : 0);
   pn_tx_want_send(e, c);
   pn_conn_closing_progress(e, c);
+  return PN_OK;
+}
+
+/* see engine.h */
+int pn_engine_writable(pn_engine *e, pn_conn_id id, pn_time now) {
+  if (!e) return PN_ERR_INVALID_ARGUMENT;
+  pn_conn *c = pn_conn_lookup(e, id);
+  if (!c) return PN_ERR_NOT_FOUND;
+  pn_clock_in(e, now);
+  c->flags &= ~(uint32_t)CF_TX_BLOCKED;
+  pn_tx_want_send(e, c);
   return PN_OK;
 }
 
@@ -219,12 +242,10 @@ int pn_engine_rekey(pn_engine *e, const pn_peer_id *peer, pn_time now) {
   pn_conn *c = pn_peer_conn(e, peer);
   if (!c) return PN_ERR_NOT_FOUND;
   if (!pn_tx_nonces_left(c, 1)) {
-    pn_conn_fail(e, c, PN_REASON_NONCE_EXHAUSTED, 0);
+    pn_conn_fail(e, c, PN_REASON_KEY_EXHAUSTED, 0);
     return PN_ERR_NONCE_EXHAUSTED;
   }
-  uint64_t before = pn_cipherstate_nonce(&c->tx);
   pn_tx_rekey(e, c, PN_REKEY_FLAG_REPLY);
-  if (pn_cipherstate_nonce(&c->tx) == before) return PN_ERR_POOL_EXHAUSTED;
-  pn_timers_resched(e, c);
+  if (pn_conn_routed(c)) pn_timers_resched(e, c);
   return PN_OK;
 }

@@ -21,8 +21,8 @@ const uint8_t *pn_tx_take_send(pn_engine *e, pn_conn *c, size_t *len);
 /* 1 if |c|'s sending key has |want| nonces left before the ones kept back
  * for a CLOSE frame. */
 int pn_tx_nonces_left(const pn_conn *c, uint64_t want);
-/* Control frames; PN_ERR_POOL_EXHAUSTED when there is no room (only CLOSE
- * may dip into the pool's reserve). */
+/* Control frames; PN_ERR_OVERFLOW when there is no room (only CLOSE may dip
+ * into the pool's reserve). */
 int pn_tx_keepalive(pn_engine *e, pn_conn *c);
 int pn_tx_close_frame(pn_engine *e, pn_conn *c, int reason);
 /* Queues a REKEY frame (|flags|: PN_REKEY_FLAG_REPLY asks the peer to

@@ -5,6 +5,7 @@
 
 #include "conn.h"
 #include "event.h"
+#include "tx.h"
 
 static void fill_info(const pn_engine *e, const pn_conn *c, pn_peer_info *out) {
   memset(out, 0, sizeof *out);
@@ -19,14 +20,17 @@ static void fill_info(const pn_engine *e, const pn_conn *c, pn_peer_info *out) {
   out->msgs_out = c->msgs_out;
   out->rekeys_out = c->rekeys_out;
   out->rekeys_in = c->rekeys_in;
+  out->queued = pn_tx_queued(e, c);
+  out->held = pn_conn_held(e, c);
   memcpy(out->hash, c->hash, c->hash_len);
   out->hash_len = c->hash_len;
 }
 
 /* see engine.h */
-int pn_engine_peer(const pn_engine *e, const pn_peer_id *peer,
-                   pn_peer_info *out) {
-  if (!e || !peer || !out) return PN_ERR_INVALID_ARGUMENT;
+int pn_engine_peer_versioned(const pn_engine *e, int version,
+                             const pn_peer_id *peer, pn_peer_info *out) {
+  if (!e || !peer || !out || version != PN_PEER_INFO_VERSION)
+    return PN_ERR_INVALID_ARGUMENT;
   if (peer->len != pn_protocol_dhlen(&e->proto)) return PN_ERR_NOT_FOUND;
   uint32_t i = pn_route_find(&e->route, peer);
   if (i == PN_NIL) return PN_ERR_NOT_FOUND;
@@ -35,8 +39,9 @@ int pn_engine_peer(const pn_engine *e, const pn_peer_id *peer,
 }
 
 /* see engine.h */
-int pn_engine_peer_next(const pn_engine *e, size_t *cursor, pn_peer_info *out) {
-  if (!e || !cursor || !out) return 0;
+int pn_engine_peer_next_versioned(const pn_engine *e, int version,
+                                  size_t *cursor, pn_peer_info *out) {
+  if (!e || !cursor || !out || version != PN_PEER_INFO_VERSION) return 0;
   while (*cursor < e->max_conns) {
     const pn_conn *c = &e->conns[(*cursor)++];
     if (pn_conn_routed(c)) {
@@ -62,8 +67,9 @@ void pn_engine_local_id(const pn_engine *e, pn_peer_id *out) {
 }
 
 /* see engine.h */
-void pn_engine_memory(const pn_engine *e, pn_engine_mem *out) {
-  if (!out) return;
+void pn_engine_memory_versioned(const pn_engine *e, int version,
+                                pn_engine_mem *out) {
+  if (!out || version != PN_ENGINE_MEM_VERSION) return;
   memset(out, 0, sizeof *out);
   if (!e) return;
   out->total = e->total;
@@ -74,6 +80,7 @@ void pn_engine_memory(const pn_engine *e, pn_engine_mem *out) {
                     2 * sizeof(uint32_t) /* route, half full */ +
                     sizeof(pn_heap_ent) + sizeof(pn_heap_pos) /* timers */ +
                     3 * sizeof(pn_evq_ent);
+  out->pool_hs_reserve = (size_t)e->hs_reserve * e->pool.block;
   out->handshake_bytes = sizeof(pn_hslot);
   out->conns = e->nconns;
   out->handshakes = e->nhs;

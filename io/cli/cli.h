@@ -78,6 +78,19 @@ const char *cli_short_id(const pn_peer_id *id, char buf[24]);
 /* Prints |p|,|n| as text if printable, else as hex, into |f|. */
 void cli_print_bytes(FILE *f, const uint8_t *p, size_t n, size_t max);
 
+/* An engine event with its members side by side, for printing. */
+typedef struct cli_event {
+  pn_event_type type;
+  pn_peer_id peer;
+  pn_dir dir;
+  pn_reason reason;
+  int remote_reason;
+  const uint8_t *data; /* message, payload, or the handshake hash */
+  size_t len;
+  uint64_t size; /* overflow size, handshake payload index */
+} cli_event;
+void cli_event_flatten(const pn_event *ev, cli_event *out);
+
 int cli_demo(int argc, char **argv);
 
 #endif

@@ -60,7 +60,9 @@ static size_t frames_for(size_t total) {
 
 static void on_event(void *user, pn_io *io, const pn_action *a) {
   demo_node *n = user;
-  const pn_event *ev = &a->event;
+  cli_event fe;
+  cli_event_flatten(&a->event, &fe);
+  const cli_event *ev = &fe;
   const char *p = ev->peer.len ? peer_name(&ev->peer) : "";
   char sid[24], hh[2 * PN_NOISE_MAX_HASHLEN + 1];
   (void)io;

@@ -270,3 +270,45 @@ void cli_print_bytes(FILE *f, const uint8_t *p, size_t n, size_t max) {
   }
   if (m < n) fprintf(f, "...");
 }
+
+void cli_event_flatten(const pn_event *ev, cli_event *out) {
+  memset(out, 0, sizeof *out);
+  out->type = ev->type;
+  switch (ev->type) {
+  case PN_EVENT_PEER_CONNECTED:
+    out->peer = ev->connected.peer;
+    out->dir = ev->connected.dir;
+    out->data = ev->connected.hash;
+    out->len = ev->connected.hash_len;
+    break;
+  case PN_EVENT_PEER_DISCONNECTED:
+    out->peer = ev->disconnected.peer;
+    out->dir = ev->disconnected.dir;
+    out->reason = ev->disconnected.reason;
+    out->remote_reason = ev->disconnected.remote_reason;
+    break;
+  case PN_EVENT_MESSAGE:
+    out->peer = ev->message.peer;
+    out->data = ev->message.data;
+    out->len = ev->message.len;
+    break;
+  case PN_EVENT_OVERFLOW:
+    out->peer = ev->overflow.peer;
+    out->reason = ev->overflow.reason;
+    out->size = ev->overflow.size;
+    break;
+  case PN_EVENT_REJECTED:
+    out->peer = ev->rejected.peer;
+    out->dir = ev->rejected.dir;
+    out->reason = ev->rejected.reason;
+    break;
+  case PN_EVENT_HANDSHAKE_PAYLOAD:
+    out->dir = ev->handshake_payload.dir;
+    out->data = ev->handshake_payload.data;
+    out->len = ev->handshake_payload.len;
+    out->size = ev->handshake_payload.index;
+    break;
+  default:
+    break;
+  }
+}

@@ -197,7 +197,9 @@ static void json_str(const uint8_t *p, size_t n) {
 
 static void node_event(void *user, pn_io *io, const pn_action *a) {
   node_ctx *n = user;
-  const pn_event *ev = &a->event;
+  cli_event fe;
+  cli_event_flatten(&a->event, &fe);
+  const cli_event *ev = &fe;
   char hex[2 * PN_PEER_ID_MAX + 1], hh[2 * PN_NOISE_MAX_HASHLEN + 1];
   static const char *names[] = {
       "",         "listening", "connected", "disconnected", "message",
@@ -225,9 +227,6 @@ static void node_event(void *user, pn_io *io, const pn_action *a) {
     case PN_EVENT_OVERFLOW:
       printf(",\"size\":%llu", (unsigned long long)ev->size);
       break;
-    case PN_EVENT_REJECTED:
-      printf(",\"count\":%llu", (unsigned long long)ev->count);
-      break;
     default:
       break;
     }
@@ -253,9 +252,6 @@ static void node_event(void *user, pn_io *io, const pn_action *a) {
       break;
     case PN_EVENT_OVERFLOW:
       printf(" %llu bytes", (unsigned long long)ev->size);
-      break;
-    case PN_EVENT_REJECTED:
-      printf(" x%llu", (unsigned long long)ev->count);
       break;
     default:
       break;
@@ -446,7 +442,9 @@ typedef struct interop {
 
 static void interop_event(void *user, pn_io *io, const pn_action *a) {
   interop *x = user;
-  const pn_event *ev = &a->event;
+  cli_event fe;
+  cli_event_flatten(&a->event, &fe);
+  const cli_event *ev = &fe;
   char hex[2 * PN_NOISE_MAX_HASHLEN + 1];
   pn_time now = pn_io_now();
   switch (ev->type) {
@@ -750,8 +748,9 @@ static int selftest(const char *name) {
   int rc = pn_protocol_parse(&proto, name, strlen(name), PN_BACKEND_AUTO);
   if (rc) return cli_err(CLI_USAGE, "protocol %s: %s", name, pn_strerror(rc));
   printf("protocol   %s (dh %s, cipher %s, hash %s)\n", name,
-         pn_protocol_impl(&proto, 0), pn_protocol_impl(&proto, 1),
-         pn_protocol_impl(&proto, 2));
+         pn_protocol_impl(&proto, PN_PRIMITIVE_DH),
+         pn_protocol_impl(&proto, PN_PRIMITIVE_CIPHER),
+         pn_protocol_impl(&proto, PN_PRIMITIVE_HASH));
   size_t ag, ad, ah;
   if (pn_protocol_allocs(&proto, &ag, &ad, &ah))
     printf("allocates  %zu per key pair, %zu per DH, %zu per hash\n", ag, ad,

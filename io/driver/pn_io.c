@@ -34,8 +34,10 @@ typedef struct io_conn {
   pn_time dial_deadline;
   const uint8_t *tx; /* SEND in flight that met EAGAIN (borrowed) */
   size_t txlen;
-  uint8_t *rx; /* bytes read and not yet taken by the engine */
+  int wblocked; /* a partial write: tell the engine when writable */
+  uint8_t *rx;  /* bytes read and not yet taken by the engine */
   size_t rxoff, rxlen;
+  int resume;               /* the engine can take the kept bytes again */
   struct addrinfo *ai_next; /* further addresses to try for this dial */
 } io_conn;
 
@@ -69,6 +71,8 @@ struct pn_io {
   int stop_req, stopped, closed, fatal;
   int err;
   uint64_t nactions; /* actions carried out, to notice progress */
+  pn_time deadline;  /* from the engine's last DEADLINE */
+  uint64_t refused;  /* inbound connections the engine refused at open */
   int wfd;           /* pn_io_watch */
   pn_peer_id in_expect;
   int has_in_expect;
@@ -135,6 +139,7 @@ int pn_io_new(pn_io **out, pn_engine *e, const pn_io_config *cfg) {
   pn_io *io = calloc(1, sizeof *io);
   if (!io) return PN_ERR_NOMEM;
   io->e = e;
+  io->deadline = PN_TIME_NEVER; /* until the engine's first DEADLINE */
   if (cfg) io->cfg = *cfg;
   if (io->cfg.inbound_expect) {
     io->in_expect = *io->cfg.inbound_expect;
@@ -193,6 +198,10 @@ void pn_io_watch(pn_io *io, int fd, pn_io_fd_fn fn, void *user) {
   io->wfd = fn ? fd : -1;
   io->wfn = fn;
   io->wuser = user;
+}
+
+uint64_t pn_io_refused(const pn_io *io) {
+  return io->refused;
 }
 
 size_t pn_io_conn_count(const pn_io *io) {
@@ -460,9 +469,11 @@ static int conn_write(pn_io *io, io_conn *c, pn_time now) {
       conn_drop(io, c, 1, now); /* EPIPE, ECONNRESET: the transport is gone */
       return PN_OK;
     }
+    /* A partial ack: the engine offers the rest once the socket is
+     * writable again (pn_engine_writable). */
+    if ((size_t)w < c->txlen) c->wblocked = 1;
     c->tx = NULL;
     c->txlen = 0;
-    /* A partial ack: the engine offers the rest in its next SEND. */
     int rc = pn_engine_sent(io->e, c->id, (size_t)w, now);
     if (rc <= PN_ERR_FATAL) return rc;
     if (io->cfg.max_write) return PN_OK; /* paced: one write per turn */
@@ -480,13 +491,14 @@ static int pump(pn_io *io) {
     io->nactions++;
     if (g_trace)
       fprintf(stderr, "[io %p] action %d conn %llx len %zu event %d\n",
-              (void *)io, a.type, (unsigned long long)a.conn, a.len,
+              (void *)io, a.type, (unsigned long long)a.conn,
+              a.type == PN_ACTION_SEND ? a.send.len : 0,
               a.type == PN_ACTION_EVENT ? (int)a.event.type : 0);
     switch (a.type) {
     case PN_ACTION_SEND:
       if (!c || c->id != a.conn || c->dead) break;
-      c->tx = a.data;
-      c->txlen = a.len;
+      c->tx = a.send.data;
+      c->txlen = a.send.len;
       if ((rc = conn_write(io, c, now)) <= PN_ERR_FATAL) return io->fatal = rc;
       break;
     case PN_ACTION_CLOSE:
@@ -504,7 +516,13 @@ static int pump(pn_io *io) {
       }
       if (io->cfg.on_event) io->cfg.on_event(io->cfg.user, io, &a);
       break;
-    case PN_ACTION_DEADLINE: /* pn_engine_next_deadline is read each turn */
+    case PN_ACTION_RESUME:
+      if (c && c->id == a.conn) c->resume = 1;
+      break;
+    case PN_ACTION_DEADLINE:
+      io->deadline = a.deadline;
+      break;
+    case PN_ACTION_NONE:
       break;
     }
   }
@@ -520,8 +538,9 @@ int pn_io_flush(pn_io *io) {
 static size_t conn_feed(pn_io *io, io_conn *c, int *err) {
   size_t total = 0;
   while (!c->dead && c->id && c->rxoff < c->rxlen) {
+    c->resume = 0;
     ptrdiff_t n = pn_engine_recv(io->e, c->id, c->rx + c->rxoff,
-                                 c->rxlen - c->rxoff, pn_io_now());
+                                 c->rxlen - c->rxoff, pn_io_now(), NULL);
     if (n < 0) {
       if (n <= PN_ERR_FATAL) *err = (int)n;
       c->rxoff = c->rxlen; /* NOT_FOUND: the engine let it go */
@@ -534,7 +553,9 @@ static size_t conn_feed(pn_io *io, io_conn *c, int *err) {
       *err = rc;
       break;
     }
-    if (n == 0) break; /* pool full: offer again after the next input */
+    /* Not all taken: the rest waits for this connection's RESUME (which
+     * the poll above may already have brought). */
+    if (c->rxoff < c->rxlen && !c->resume) break;
   }
   if (c->rxoff == c->rxlen) c->rxoff = c->rxlen = 0;
   return total;
@@ -581,7 +602,7 @@ static int conn_connected(pn_io *io, io_conn *c, pn_time now) {
   if (rc != PN_OK) {
     c->id = 0;
     if (rc <= PN_ERR_FATAL) return io->fatal = rc;
-    conn_drop(io, c, 0, now); /* refused (limits, shutdown): REJECTED told */
+    conn_drop(io, c, 0, now); /* refused (limits, shutdown) */
   }
   return pump(io);
 }
@@ -618,7 +639,8 @@ static int do_accept(pn_io *io, int lfd, pn_time now) {
     if (rc != PN_OK) {
       c->id = 0;
       if (rc <= PN_ERR_FATAL) return io->fatal = rc;
-      conn_drop(io, c, 0, now); /* over a limit: the engine said REJECTED */
+      io->refused++;
+      conn_drop(io, c, 0, now); /* over a limit: the engine kept nothing */
     }
     if ((rc = pump(io))) return rc;
   }
@@ -639,7 +661,7 @@ static int housekeeping(pn_io *io, pn_time now, int *progress) {
       if (io->c[i]->state == C_CONNECTING) conn_drop(io, io->c[i], 0, now);
   }
   if (g_signals > 1) io->closed = 1; /* a second signal: stop at once */
-  if (now >= pn_engine_next_deadline(io->e)) {
+  if (now >= io->deadline) {
     rc = pn_engine_tick(io->e, now);
     if (rc <= PN_ERR_FATAL) return io->fatal = rc;
   }
@@ -659,7 +681,7 @@ static int housekeeping(pn_io *io, pn_time now, int *progress) {
     if (c->state == C_CONNECTING && now >= c->dial_deadline) {
       io->err = ETIMEDOUT;
       dial_failed(io, c, now);
-    } else if (c->rxlen) {
+    } else if (c->rxlen && c->resume) {
       int err = 0;
       if (conn_feed(io, c, &err)) *progress = 1;
       if (err) return err;
@@ -669,7 +691,7 @@ static int housekeeping(pn_io *io, pn_time now, int *progress) {
 }
 
 static pn_time io_wake(const pn_io *io) {
-  pn_time t = pn_engine_next_deadline(io->e);
+  pn_time t = io->deadline;
   for (size_t i = 0; i < io->nd; i++)
     if (!io->d[i].active && io->d[i].next_at < t) t = io->d[i].next_at;
   for (size_t i = 0; i < io->nc; i++) {
@@ -746,7 +768,7 @@ int pn_io_step_many(pn_io *const *ios, size_t n, pn_time max_wait) {
       io_conn *c = io->c[i];
       short ev = 0;
       if (c->dead) continue;
-      if (c->state == C_CONNECTING || c->txlen) ev |= POLLOUT;
+      if (c->state == C_CONNECTING || c->txlen || c->wblocked) ev |= POLLOUT;
       /* Bytes kept back mean the engine is full: read no more for now. */
       if (c->state == C_OPEN && !c->rxlen && !c->eof) ev |= POLLIN;
       if (!ev) continue;
@@ -754,11 +776,11 @@ int pn_io_step_many(pn_io *const *ios, size_t n, pn_time max_wait) {
       sl[nfds++] = (slot){io, c, -1};
     }
   }
+  /* Kept bytes whose RESUME came: offered again at once. */
   for (size_t k = 0; k < n; k++)
     for (size_t i = 0; i < ios[k]->nc; i++)
-      if (!ios[k]->c[i]->dead && ios[k]->c[i]->rxlen &&
-          wake > now + 10 * PN_MSEC)
-        wake = now + 10 * PN_MSEC; /* the engine was full: offer again soon */
+      if (!ios[k]->c[i]->dead && ios[k]->c[i]->rxlen && ios[k]->c[i]->resume)
+        progress = 1;
   int timeout = 0;
   if (!progress && wake > now) {
     pn_time ms = (wake - now + PN_MSEC - 1) / PN_MSEC; /* round up: no spin */
@@ -786,7 +808,12 @@ int pn_io_step_many(pn_io *const *ios, size_t n, pn_time max_wait) {
       rc = conn_connected(io, c, now);
       continue;
     }
-    if (re & POLLOUT && c->txlen) rc = conn_write(io, c, now);
+    if (re & POLLOUT && c->wblocked) {
+      c->wblocked = 0;
+      rc = pn_engine_writable(io->e, c->id, now);
+      if (rc == PN_OK) rc = pump(io);
+    }
+    if (rc == PN_OK && re & POLLOUT && c->txlen) rc = conn_write(io, c, now);
     if (rc == PN_OK && !c->dead && re & (POLLIN | POLLHUP | POLLERR))
       rc = conn_read(io, c);
     if (rc == PN_OK) rc = pump(io);

@@ -22,7 +22,7 @@
   } while (0)
 
 typedef struct tnode tnode;
-typedef void (*tnode_msg_fn)(tnode *n, const pn_event *ev);
+typedef void (*tnode_msg_fn)(tnode *n, const pn_event_message *ev);
 
 struct tnode {
   pn_engine *e;
@@ -30,7 +30,7 @@ struct tnode {
   pn_peer_id id;
   uint8_t priv[32];
   int connected, disconnected, closed, overflows;
-  uint64_t rejected[32]; /* by reason, counts coalesced */
+  uint64_t rejected[32]; /* by reason */
   uint64_t messages;
   tnode_msg_fn on_msg;
   void *user;
@@ -54,11 +54,11 @@ static void tnode_event(void *user, pn_io *io, const pn_action *a) {
     n->overflows++;
     break;
   case PN_EVENT_REJECTED:
-    n->rejected[ev->reason & 31] += ev->count ? ev->count : 1;
+    n->rejected[ev->rejected.reason & 31]++;
     break;
   case PN_EVENT_MESSAGE:
     n->messages++;
-    if (n->on_msg) n->on_msg(n, ev);
+    if (n->on_msg) n->on_msg(n, &ev->message);
     break;
   default:
     break;

@@ -18,7 +18,7 @@ static uint32_t next_good;
 static int slow_ok;
 static tnode server, good, slow;
 
-static void on_server_msg(tnode *n, const pn_event *ev) {
+static void on_server_msg(tnode *n, const pn_event_message *ev) {
   (void)n;
   if (pn_peer_id_equal(&ev->peer, &good.id)) {
     uint32_t v;

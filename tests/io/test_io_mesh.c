@@ -8,7 +8,7 @@ enum { N = 8 };
 static tnode nodes[N];
 static int got[N][N]; /* got[receiver][sender] */
 
-static void on_msg(tnode *n, const pn_event *ev) {
+static void on_msg(tnode *n, const pn_event_message *ev) {
   int me = (int)(n - nodes), from = -1;
   for (int i = 0; i < N; i++)
     if (pn_peer_id_equal(&ev->peer, &nodes[i].id)) from = i;

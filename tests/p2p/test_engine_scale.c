@@ -52,10 +52,10 @@ static int drain(pn_engine *e, uint8_t *out, size_t *outlen, pn_time now) {
   while (pn_engine_poll(e, &a) == 1) {
     if (a.type == PN_ACTION_SEND) {
       if (out) {
-        memcpy(out + *outlen, a.data, a.len);
-        *outlen += a.len;
+        memcpy(out + *outlen, a.send.data, a.send.len);
+        *outlen += a.send.len;
       }
-      if (pn_engine_sent(e, a.conn, a.len, now) != PN_OK) fails++;
+      if (pn_engine_sent(e, a.conn, a.send.len, now) != PN_OK) fails++;
     } else if (a.type == PN_ACTION_EVENT &&
                a.event.type == PN_EVENT_PEER_CONNECTED) {
       connected++;
@@ -87,6 +87,7 @@ int main(int argc, char **argv) {
   c.rng.fill = det_rng;
   pn_time now = 1000 * PN_SEC;
   CHECK(pn_engine_new(&e, &c, now) == PN_OK);
+  CHECK(pn_engine_listening(e, now) == PN_OK);
   static uint8_t msg[1024], buf[1024], pl[64];
   size_t connected = 0;
   for (size_t i = 0; i < n; i++) {
@@ -103,7 +104,8 @@ int main(int argc, char **argv) {
           0);
     msg[0] = (uint8_t)(len >> 8);
     msg[1] = (uint8_t)len;
-    CHECK(pn_engine_recv(e, k->conn, msg, len + 2, now) == (ptrdiff_t)len + 2);
+    CHECK(pn_engine_recv(e, k->conn, msg, len + 2, now, NULL) ==
+          (ptrdiff_t)len + 2);
     drain(e, buf, &outlen, now);
     /* <- e, ee, s, es */
     CHECK(outlen >= 2);
@@ -114,7 +116,8 @@ int main(int argc, char **argv) {
           0);
     msg[0] = (uint8_t)(len >> 8);
     msg[1] = (uint8_t)len;
-    CHECK(pn_engine_recv(e, k->conn, msg, len + 2, now) == (ptrdiff_t)len + 2);
+    CHECK(pn_engine_recv(e, k->conn, msg, len + 2, now, NULL) ==
+          (ptrdiff_t)len + 2);
     connected += (size_t)drain(e, NULL, NULL, now);
     CHECK(pn_handshake_split(&k->hs, &k->tx, &k->rx) == 0);
   }
@@ -144,7 +147,7 @@ int main(int argc, char **argv) {
     while (pn_engine_poll(e, &a) == 1)
       if (a.type == PN_ACTION_SEND) {
         sends++;
-        CHECK(pn_engine_sent(e, a.conn, a.len, now) == PN_OK);
+        CHECK(pn_engine_sent(e, a.conn, a.send.len, now) == PN_OK);
       }
     now += PN_SEC;
   }

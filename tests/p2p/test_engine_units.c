@@ -36,7 +36,8 @@ static void test_pool_queue(void **state) {
   pn_bq q;
   pn_bq_init(&q, 1);
   /* The reserve is for privileged requests only. */
-  assert_int_equal(pn_bq_reserve(&p, &q, (NB - RES) * BLOCK + 1, 0), -1);
+  assert_int_equal(pn_bq_reserve(&p, &q, (NB - RES) * BLOCK + 1, 0),
+                   PN_ERR_OVERFLOW);
   assert_int_equal(pn_bq_reserve(&p, &q, (NB - RES) * BLOCK + 1, 1), 0);
   pn_bq_clear(&p, &q);
   assert_int_equal(pn_pool_in_use(&p), 0);

@@ -68,6 +68,8 @@ void sim_init(sim *s, int n, const pn_engine_config *cfg,
     }
     pn_engine_local_id(x->e, &x->id);
     x->deadline = PN_TIME_NEVER;
+    /* Every node accepts inbound connections. */
+    if (pn_engine_listening(x->e, s->now) != PN_OK) exit(2);
   }
 }
 
@@ -184,23 +186,15 @@ static void log_event(sim_node *x, const pn_action *a) {
     x->ev = xrealloc(x->ev, x->capev * sizeof *x->ev);
   }
   sim_event *v = &x->ev[x->nev++];
-  memset(v, 0, sizeof *v);
-  v->type = a->event.type;
+  sim_event_view(&a->event, v);
   v->conn = a->conn;
-  v->peer = a->event.peer;
-  v->reason = a->event.reason;
-  v->remote_reason = a->event.remote_reason;
-  v->dir = a->event.dir;
-  v->size = a->event.size;
-  v->count = a->event.count;
-  if (a->event.data && a->event.len) {
-    v->data = xrealloc(NULL, a->event.len);
-    memcpy(v->data, a->event.data, a->event.len);
-    v->len = a->event.len;
-  } else {
-    v->len = a->event.len;
-  }
+  const uint8_t *data = v->data;
+  v->data = NULL;
   if (v->type == PN_EVENT_CLOSED) x->closed = 1;
+  if (data && v->len) {
+    v->data = xrealloc(NULL, v->len);
+    memcpy(v->data, data, v->len);
+  }
 }
 
 static sim_link *link_of(sim *s, const pn_action *a, int *side) {
@@ -218,6 +212,8 @@ static int flush_send(sim *s, sim_link *l, int side) {
   if (s->partial_acks && n > 1 && sim_rand(&s->rng) % 3 == 0)
     n = 1 + sim_rand(&s->rng) % (n - 1);
   pipe_put(s, p, p->pend, n);
+  /* A partial write: the transport is full until it says writable. */
+  if (n < p->pend_len) l->wblocked[side] = 1;
   p->pend = NULL;
   p->pend_len = 0;
   int rc = pn_engine_sent(x->e, l->conn[side], n, s->now);
@@ -239,8 +235,12 @@ static int poll_node(sim *s, int i) {
     switch (a.type) {
     case PN_ACTION_SEND:
       l = link_of(s, &a, &side);
-      l->pipe[side].pend = a.data;
-      l->pipe[side].pend_len = a.len;
+      if (l->pipe[side].pend || l->wblocked[side]) {
+        fprintf(stderr, "sim: a SEND while one is in flight or blocked\n");
+        exit(2);
+      }
+      l->pipe[side].pend = a.send.data;
+      l->pipe[side].pend_len = a.send.len;
       flush_send(s, l, side);
       break;
     case PN_ACTION_CLOSE:
@@ -248,12 +248,20 @@ static int poll_node(sim *s, int i) {
       l->gone[side] = 1;
       l->conn[side] = 0;
       l->pipe[side].pend = NULL;
+      l->held[side] = l->wblocked[side] = 0;
+      break;
+    case PN_ACTION_RESUME:
+      l = link_of(s, &a, &side);
+      l->held[side] = 0;
+      s->resumes++;
       break;
     case PN_ACTION_EVENT:
       log_event(x, &a);
       break;
     case PN_ACTION_DEADLINE:
       x->deadline = a.deadline;
+      break;
+    case PN_ACTION_NONE:
       break;
     }
   }
@@ -298,7 +306,8 @@ static int deliver(sim *s, sim_link *l, int side) {
     }
   } else {
     sim_node *x = &s->n[l->node[to]];
-    while (p->nseg && p->seg[0].at <= s->now && l->conn[to]) {
+    /* Held input moves only after its RESUME. */
+    while (p->nseg && p->seg[0].at <= s->now && l->conn[to] && !l->held[to]) {
       /* Coalesce arrived segments, then split at random. */
       size_t total = 0, k = 0;
       while (k < p->nseg && p->seg[k].at <= s->now)
@@ -313,7 +322,8 @@ static int deliver(sim *s, sim_link *l, int side) {
         memcpy(buf + off, p->seg[j].p, m);
         off += m;
       }
-      ptrdiff_t got = pn_engine_recv(x->e, l->conn[to], buf, n, s->now);
+      pn_recv_block why;
+      ptrdiff_t got = pn_engine_recv(x->e, l->conn[to], buf, n, s->now, &why);
       free(buf);
       if (got < 0) {
         fprintf(stderr, "sim: recv: %s\n", pn_strerror((int)got));
@@ -333,11 +343,16 @@ static int deliver(sim *s, sim_link *l, int side) {
           t = 0;
         }
       }
+      if ((size_t)got < n) {
+        if (why == PN_RECV_MORE) {
+          fprintf(stderr, "sim: recv took %zd of %zu without a cause\n", got,
+                  n);
+          exit(2);
+        }
+        l->held[to] = 1; /* until the RESUME, which poll_node may see */
+      }
       poll_node(s, l->node[to]);
-      if (got)
-        any = 1;
-      else
-        break; /* backpressure: retry next round */
+      if (got) any = 1;
     }
   }
   /* The sender closed and everything arrived: the reader sees EOF. */
@@ -364,6 +379,13 @@ int sim_step(sim *s) {
   for (size_t i = 0; i < s->nl; i++) {
     sim_link *l = &s->l[i];
     for (int side = 0; side < 2; side++) {
+      /* The transport drained what a partial write left: writable. */
+      if (l->wblocked[side] && !l->pipe[side].blocked && l->conn[side]) {
+        l->wblocked[side] = 0;
+        if (pn_engine_writable(s->n[l->node[side]].e, l->conn[side], s->now))
+          exit(2);
+        any = 1;
+      }
       if (!(l->raw && side == 0)) any |= flush_send(s, l, side);
       any |= deliver(s, l, side);
     }
@@ -376,10 +398,8 @@ int sim_step(sim *s) {
  * they do not make time stand still). */
 static pn_time next_time(const sim *s) {
   pn_time t = PN_TIME_NEVER;
-  for (int i = 0; i < s->nn; i++) {
-    pn_time d = pn_engine_next_deadline(s->n[i].e);
-    if (d < t) t = d;
-  }
+  for (int i = 0; i < s->nn; i++)
+    if (s->n[i].deadline < t) t = s->n[i].deadline;
   for (size_t i = 0; i < s->nl; i++)
     for (int side = 0; side < 2; side++) {
       const sim_pipe *p = &s->l[i].pipe[side];

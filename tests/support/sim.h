@@ -4,21 +4,31 @@
  * A deterministic simulator for engine tests: N engines, a virtual clock,
  * and a network of stream links that split, coalesce and delay bytes, all
  * driven by one seeded PRNG. Events are logged per engine.
+ *
+ * Its driver keeps the engine.h contract to the letter, so a scenario that
+ * delivers everything shows the engine needs nothing more: input that
+ * pn_engine_recv did not take is offered again only after a RESUME for that
+ * connection (never on a timer or a later step), a partial write waits for
+ * pn_engine_writable, and time only moves to a DEADLINE the engine gave or
+ * to the next arrival.
  */
 #ifndef PN_SIM_H
 #define PN_SIM_H
 
+#include <string.h>
+
 #include <p2pnoise/engine.h>
 
+/* An event as logged: the typed pn_event flattened. */
 typedef struct sim_event {
   pn_event_type type;
   pn_conn_id conn;
-  pn_peer_id peer;
-  pn_reason reason;
+  pn_peer_id peer;  /* CONNECTED, DISCONNECTED, MESSAGE, OVERFLOW, REJECTED */
+  pn_reason reason; /* DISCONNECTED, OVERFLOW, REJECTED */
   int remote_reason;
   pn_dir dir;
-  uint64_t size, count;
-  uint8_t *data; /* MESSAGE copy (or hash for CONNECTED) */
+  uint64_t size; /* OVERFLOW: the size; HANDSHAKE_PAYLOAD: the index */
+  uint8_t *data; /* MESSAGE, HANDSHAKE_PAYLOAD copy (or the CONNECTED hash) */
   size_t len;
 } sim_event;
 
@@ -54,6 +64,8 @@ typedef struct sim_link {
   pn_conn_id conn[2]; /* 0 when that side's engine forgot it */
   int gone[2];        /* side i closed its transport */
   sim_pipe pipe[2];   /* pipe[i]: bytes from side i to side 1-i */
+  int held[2];        /* side i's input waits for its RESUME */
+  int wblocked[2];    /* side i's partial write waits for writable */
   int raw;            /* side 0 is the test itself, not an engine (node -1) */
   uint8_t *rawbuf;    /* bytes the engine sent to the raw side */
   size_t rawlen, rawcap;
@@ -71,7 +83,51 @@ typedef struct sim {
   int partial_acks;  /* ack only part of some SENDs */
   unsigned corrupt; /* flip a byte in one segment out of |corrupt| (0: never) */
   uint64_t steps;
+  uint64_t resumes; /* RESUME actions seen */
 } sim;
+
+/* |ev| flattened into |v|; v->data borrows ev's bytes. */
+static inline void sim_event_view(const pn_event *ev, sim_event *v) {
+  memset(v, 0, sizeof *v);
+  v->type = ev->type;
+  switch (ev->type) {
+  case PN_EVENT_PEER_CONNECTED:
+    v->peer = ev->connected.peer;
+    v->dir = ev->connected.dir;
+    v->data = (uint8_t *)ev->connected.hash;
+    v->len = ev->connected.hash_len;
+    break;
+  case PN_EVENT_PEER_DISCONNECTED:
+    v->peer = ev->disconnected.peer;
+    v->dir = ev->disconnected.dir;
+    v->reason = ev->disconnected.reason;
+    v->remote_reason = ev->disconnected.remote_reason;
+    break;
+  case PN_EVENT_MESSAGE:
+    v->peer = ev->message.peer;
+    v->data = (uint8_t *)ev->message.data;
+    v->len = ev->message.len;
+    break;
+  case PN_EVENT_OVERFLOW:
+    v->peer = ev->overflow.peer;
+    v->reason = ev->overflow.reason;
+    v->size = ev->overflow.size;
+    break;
+  case PN_EVENT_REJECTED:
+    v->peer = ev->rejected.peer;
+    v->dir = ev->rejected.dir;
+    v->reason = ev->rejected.reason;
+    break;
+  case PN_EVENT_HANDSHAKE_PAYLOAD:
+    v->dir = ev->handshake_payload.dir;
+    v->size = ev->handshake_payload.index;
+    v->data = (uint8_t *)ev->handshake_payload.data;
+    v->len = ev->handshake_payload.len;
+    break;
+  default:
+    break;
+  }
+}
 
 uint64_t sim_rand(uint64_t *s);
 

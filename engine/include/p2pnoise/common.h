@@ -39,15 +39,15 @@ typedef enum pn_error {
   PN_ERR_NOBUF = -3,
   /* An unknown or stale connection id or peer. */
   PN_ERR_NOT_FOUND = -4,
+  /* max_conns connections exist. */
   PN_ERR_CONN_LIMIT = -5,
+  /* max_handshakes handshakes are in progress. */
   PN_ERR_HANDSHAKE_LIMIT = -6,
-  PN_ERR_PEER_LIMIT = -7,
-  /* The peer's send queue is full (overflow policy "reject"). */
+  /* A message does not fit the peer's send queue or the pool now (overflow
+   * policy "reject"). */
   PN_ERR_OVERFLOW = -8,
   /* A message is larger than the configured or protocol maximum. */
   PN_ERR_MSG_TOO_LARGE = -9,
-  /* The engine's shared buffer pool cannot hold it now; retry later. */
-  PN_ERR_POOL_EXHAUSTED = -10,
   /* The engine is shutting down or closed. */
   PN_ERR_SHUTDOWN = -11,
 
@@ -67,9 +67,6 @@ typedef enum pn_error {
   PN_ERR_MISSING_PSK = -35,      /* fewer PSKs than the pattern's psk tokens */
   PN_ERR_WRONG_TURN = -36,       /* write when a read is due, or the reverse */
   PN_ERR_HANDSHAKE_FAILED = -37, /* the state is FAILED: start a new one */
-
-  /* The peer broke the wire protocol (engine). */
-  PN_ERR_PROTOCOL = -40,
 
   /* Fatal: the object must be freed. */
   PN_ERR_FATAL = -500,

@@ -199,10 +199,16 @@ PN_API int pn_protocol_needs(const pn_protocol *p, pn_role role);
 /* Lengths of the parsed protocol's primitives. */
 PN_API size_t pn_protocol_dhlen(const pn_protocol *p);
 PN_API size_t pn_protocol_hashlen(const pn_protocol *p);
-/* Names of the libraries behind the protocol's DH, cipher and hash, e.g.
- * "libsodium" or "libcrypto"; for reports and benchmarks. */
-PN_API const char *pn_protocol_impl(const pn_protocol *p,
-                                    int which /* 0 dh, 1 cipher, 2 hash */);
+/* A primitive of a protocol, for pn_protocol_impl. */
+typedef enum pn_primitive {
+  PN_PRIMITIVE_DH = 0,
+  PN_PRIMITIVE_CIPHER = 1,
+  PN_PRIMITIVE_HASH = 2
+} pn_primitive;
+/* The name of the library behind the protocol's DH, cipher or hash, e.g.
+ * "libsodium" or "libcrypto"; for reports and benchmarks. "none" for an
+ * unparsed protocol or an unknown primitive. */
+PN_API const char *pn_protocol_impl(const pn_protocol *p, pn_primitive which);
 
 /* ---- Key pairs ---------------------------------------------------------- */
 

@@ -118,6 +118,10 @@ int pn_io_flush(pn_io *io) PN_WUR;
 typedef void (*pn_io_fd_fn)(void *user, pn_io *io, int fd);
 void pn_io_watch(pn_io *io, int fd, pn_io_fd_fn fn, void *user);
 
+/* Inbound connections the engine refused at open (over max_conns or
+ * max_handshakes), closed at once. */
+uint64_t pn_io_refused(const pn_io *io);
+
 /* Live transport connections (sockets) and pending dials. */
 size_t pn_io_conn_count(const pn_io *io);
 
