@@ -21,6 +21,7 @@ static const char proto_name[] = "Noise_XX_25519_ChaChaPoly_BLAKE2b";
 typedef struct hub {
   pn_engine *e;
   pn_protocol proto;
+  pn_crypto_ctx cx; /* the clients' */
   size_t n;
   pn_conn_id *conn;
   pn_peer_id *ids;
@@ -64,7 +65,7 @@ static void add_client(hub *h, size_t i) {
   size_t len, plen;
   int rc;
   if ((rc = pn_keypair_generate(&s, &h->proto, NULL)) ||
-      (rc = pn_handshake_init(&hs, &h->proto, PN_INITIATOR, NULL)) ||
+      (rc = pn_handshake_init(&hs, &h->proto, &h->cx, PN_INITIATOR, NULL)) ||
       (rc = pn_handshake_set_static(&hs, &s)) ||
       (rc = pn_handshake_start(&hs, NULL, 0)))
     pair_die("client", rc);
@@ -95,7 +96,8 @@ static int hub_init(hub *h, size_t n) {
   uint8_t key[32];
   randombytes_buf(key, sizeof key);
   if (pn_protocol_parse(&h->proto, proto_name, strlen(proto_name),
-                        PN_BACKEND_AUTO))
+                        PN_BACKEND_AUTO) ||
+      pn_crypto_ctx_init(&h->cx, &h->proto))
     return -1;
   pn_engine_config c;
   pn_engine_config_default(&c);
@@ -125,6 +127,7 @@ static int hub_init(hub *h, size_t n) {
 
 static void hub_free(hub *h) {
   pn_engine_free(h->e);
+  pn_crypto_ctx_wipe(&h->cx);
   free(h->conn);
   free(h->ids);
 }

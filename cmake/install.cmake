@@ -51,6 +51,13 @@ set(PN_PC_REQUIRES "libsodium")
 if(PN_WITH_OPENSSL)
   string(APPEND PN_PC_REQUIRES " libcrypto")
 endif()
+if(PN_WITH_GCRYPT)
+  string(APPEND PN_PC_REQUIRES " libgcrypt")
+endif()
+set(PN_PC_LIBS_PRIVATE "")
+if(PN_WITH_DECAF)
+  set(PN_PC_LIBS_PRIVATE "-ldecaf") # libdecaf ships no .pc file
+endif()
 configure_file(${CMAKE_CURRENT_LIST_DIR}/p2pnoise.pc.in ${PROJECT_BINARY_DIR}/p2pnoise.pc
                @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/p2pnoise.pc

@@ -147,6 +147,7 @@ static void fr_free(fr_eng *x) {
 
 typedef struct fr_peer {
   pn_protocol proto;
+  pn_crypto_ctx cx;
   pn_handshake hs;
   pn_keypair s;
   fz_rng rng;
@@ -267,7 +268,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   pn_peer_id eid;
   pn_engine_local_id(x[0].e, &eid);
   pn_rng prng = {fz_rng_fill, &pr.rng};
-  if (pn_handshake_init(&pr.hs, &pr.proto,
+  if (pn_crypto_ctx_init(&pr.cx, &pr.proto) != PN_OK ||
+      pn_handshake_init(&pr.hs, &pr.proto, &pr.cx,
                         inbound ? PN_INITIATOR : PN_RESPONDER,
                         &prng) != PN_OK ||
       pn_keypair_from_private(&pr.s, &pr.proto, ppriv, 32) != PN_OK)
@@ -498,6 +500,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (m.pool_in_use || m.peers) fz_fail("state left after the close");
   }
   pn_handshake_wipe(&pr.hs);
+  pn_cipherstate_wipe(&pr.tx);
+  pn_cipherstate_wipe(&pr.rx);
+  pn_crypto_ctx_wipe(&pr.cx);
   fr_free(&x[0]);
   fr_free(&x[1]);
   return 0;

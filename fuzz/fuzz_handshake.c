@@ -113,6 +113,7 @@ static int pn_frng_fill(void *user, uint8_t *buf, size_t len) {
 /* ---- The parties -------------------------------------------------------- */
 
 typedef struct pn_party {
+  pn_crypto_ctx cx; /* what hs, send and recv run on */
   pn_handshake hs;
   pn_keypair s, e;
   uint8_t psk[PN_NOISE_MAX_PSKS][PN_NOISE_PSKLEN];
@@ -125,6 +126,9 @@ typedef struct pn_party {
 } pn_party;
 
 static pn_protocol pn_proto, pn_fb;
+/* pn_proto's backend: the fallback protocol takes the same, as the states'
+ * contexts are set up for its cipher implementation. */
+static pn_backend pn_backend_choice;
 static pn_party pn_a, pn_b; /* initiator, responder */
 static uint8_t pn_msg[PN_NOISE_MAX_MSG + 64], pn_wire[PN_NOISE_MAX_MSG + 4096],
     pn_payload[PN_NOISE_MAX_MSG + 64], pn_out[PN_NOISE_MAX_MSG + 64];
@@ -183,6 +187,7 @@ static int choose_protocol(pn_ch *c) {
   char name[PN_NOISE_MAX_NAME + 64];
   size_t len;
   pn_backend backend = (pn_backend)ch(c, 0, 2, 0);
+  pn_backend_choice = backend;
   if (ch(c, 0, 15, k && k->raw ? 0 : 1) == 0) {
     static const char seed_name[] = "Noise_XXfallback+psk0_25519_AESGCM_SHA256";
     const uint8_t *p = ch_blob(c, PN_NOISE_MAX_NAME + 8, &len, seed_name,
@@ -288,7 +293,9 @@ static int setup(pn_ch *c, pn_party *pt, pn_role role, const pn_party *peer,
                  int *consistent) {
   size_t dl = pn_protocol_dhlen(&pn_proto);
   pn_rng rng = {pn_frng_fill, &pt->rng};
-  PN_FUZZ_CHECK(pn_handshake_init(&pt->hs, &pn_proto, role, &rng) == PN_OK);
+  PN_FUZZ_CHECK(pn_crypto_ctx_init(&pt->cx, &pn_proto) == PN_OK);
+  PN_FUZZ_CHECK(pn_handshake_init(&pt->hs, &pn_proto, &pt->cx, role, &rng) ==
+                PN_OK);
   PN_FUZZ_CHECK(pn_handshake_action(&pt->hs) == PN_HS_SETUP);
   int need = pn_handshake_needs(&pt->hs);
   int omit = (int)ch(c, 0, 15, 0); /* 1..4: leave out one need first */
@@ -613,7 +620,7 @@ static void pipes(pn_ch *c, int real_crypto) {
                                                 : "fallback",
                                 pn_dhs[dh - 1], pn_ciphers[pn_proto.cipher - 1],
                                 pn_hashes[pn_proto.hash - 1]);
-  if (pn_protocol_parse(&pn_fb, name, len, PN_BACKEND_AUTO) != PN_OK) return;
+  if (pn_protocol_parse(&pn_fb, name, len, pn_backend_choice) != PN_OK) return;
   pn_handshake a0 = pn_a.hs, b0 = pn_b.hs;
   int ra = pn_handshake_fallback(&pn_a.hs, &pn_fb);
   int rb = pn_handshake_fallback(&pn_b.hs, &pn_fb);
@@ -668,6 +675,12 @@ static void run(pn_ch *c) {
 done:
   pn_handshake_wipe(&pn_a.hs);
   pn_handshake_wipe(&pn_b.hs);
+  pn_party *parties[2] = {&pn_a, &pn_b};
+  for (int i = 0; i < 2; i++) {
+    pn_cipherstate_wipe(&parties[i]->send);
+    pn_cipherstate_wipe(&parties[i]->recv);
+    pn_crypto_ctx_wipe(&parties[i]->cx);
+  }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

@@ -5,8 +5,8 @@
 # Idempotent; run as root on a fresh machine. Set PN_DEPS_MINIMAL=1 for the build-only set.
 set -eu
 
-pkgs="build-essential cmake pkg-config libsodium-dev libssl-dev libcmocka-dev \
-      golang-github-flynn-noise-dev"
+pkgs="build-essential cmake pkg-config libsodium-dev libssl-dev libgcrypt20-dev \
+      libdecaf-dev libcmocka-dev golang-github-flynn-noise-dev"
 if [ "${PN_DEPS_MINIMAL:-0}" != 1 ]; then
   pkgs="$pkgs clang llvm libclang-rt-14-dev valgrind afl++ libuv1-dev python3 \
         python3-dissononce doxygen zip unzip groff-base man-db"

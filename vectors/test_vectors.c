@@ -205,6 +205,7 @@ static int skip_by_name(const char *name, int hybrid) {
 /* ---- Running one vector -------------------------------------------------- */
 
 typedef struct party {
+  pn_crypto_ctx cx; /* what hs, send and recv run on */
   pn_handshake hs;
   pn_keypair s, e;
   pn_cipherstate send, recv;
@@ -256,7 +257,8 @@ static int setup_party(party *pt, const pn_protocol *p, pn_role role,
   const char *side = init_side ? "init" : "resp";
   char what[64];
 
-  int rc = pn_handshake_init(&pt->hs, p, role, NULL);
+  int rc = pn_crypto_ctx_init(&pt->cx, p);
+  if (rc == PN_OK) rc = pn_handshake_init(&pt->hs, p, &pt->cx, role, NULL);
   if (rc != PN_OK) {
     why(w, "%s: pn_handshake_init: %s", pt->label, pn_strerror(rc));
     return -1;
@@ -580,8 +582,13 @@ static int run_vector(const vec *v, const pn_protocol *p, const pn_protocol *ik,
     if (r == 0) r = setup_party(&b, p, PN_RESPONDER, v, 0, w);
     if (r == 0) r = run_messages(p, &a, &b, v, 0, w);
   }
-  pn_handshake_wipe(&a.hs);
-  pn_handshake_wipe(&b.hs);
+  party *both[2] = {&a, &b};
+  for (int i = 0; i < 2; i++) {
+    pn_handshake_wipe(&both[i]->hs);
+    pn_cipherstate_wipe(&both[i]->send);
+    pn_cipherstate_wipe(&both[i]->recv);
+    pn_crypto_ctx_wipe(&both[i]->cx);
+  }
   memset(&a, 0, sizeof a);
   memset(&b, 0, sizeof b);
   return r;

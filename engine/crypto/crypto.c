@@ -4,7 +4,8 @@
  * Backend dispatch, HMAC and HKDF (Noise spec 4.3), and the small helpers the
  * rest of the library uses instead of calling libsodium directly.
  */
-#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -30,58 +31,78 @@ int pn_backend_available(pn_backend backend) {
 
 enum { PN_KIND_DH, PN_KIND_CIPHER, PN_KIND_HASH };
 
+/* The libraries: the two backends a caller can name, and the two AUTO adds
+ * where they beat both (libdecaf's X448, libgcrypt's hashes). */
+enum { PN_PROV_SODIUM = 1, PN_PROV_OPENSSL, PN_PROV_DECAF, PN_PROV_GCRYPT };
+
 /*
  * What AUTO takes, best first; the next entry is the fallback when a library
- * lacks the primitive in this build or on this CPU.
- * - ChaChaPoly: libcrypto's assembly is ~2.5x faster than libsodium 1.0.18.
+ * lacks the primitive in this build or on this CPU. Every first choice is
+ * allocation-free; libcrypto's DH and digests allocate per call (EVP_PKEY,
+ * and a digest context re-initialised by allocating), so they come last.
+ * - ChaChaPoly: libcrypto's assembly is ~2.5x faster than libsodium 1.0.18
+ *   (and AUTO routes each call by size, below).
  * - AESGCM: libcrypto uses AES-NI too and also works without it; libsodium
  *   only has it with AES-NI + PCLMUL.
  * - X25519: libsodium, about twice as fast as libcrypto through EVP.
- * - SHA-256 and SHA-512: libcrypto's assembly (SHA-NI where the CPU has it)
- *   hashes a handshake's short inputs 2-4x (SHA-256) and 1.1-1.3x (SHA-512)
- *   faster than libsodium's portable C.
- * - BLAKE2b: libsodium's SIMD code, about 1.3x faster than libcrypto's.
- * - X448 and BLAKE2s: only libcrypto has them.
+ * - X448: libdecaf (the code libcrypto's X448 derives from), 2.6x faster
+ *   here than libcrypto through EVP_PKEY, and allocation-free.
+ * - SHA-256 and SHA-512: libgcrypt's one-call gcry_md_hash_buffers (SHA-NI
+ *   where the CPU has it) hashes a handshake's short inputs 1.3-1.5x faster
+ *   than libcrypto's EVP and 3-5x (SHA-256) faster than libsodium's C.
+ * - BLAKE2s: libgcrypt (AVX); only it and libcrypto have BLAKE2s.
+ * - BLAKE2b: libsodium's SIMD code, as fast as libgcrypt's.
  */
 static const struct {
   uint8_t kind, id;
-  uint8_t pref[2]; /* pn_backend; 0 ends the list */
+  uint8_t pref[3]; /* pn_provider; 0 ends the list */
 } pn_auto_table[] = {
-    {PN_KIND_DH, PN_DH_25519, {PN_BACKEND_SODIUM, PN_BACKEND_OPENSSL}},
-    {PN_KIND_DH, PN_DH_448, {PN_BACKEND_OPENSSL, 0}},
+    {PN_KIND_DH, PN_DH_25519, {PN_PROV_SODIUM, PN_PROV_OPENSSL, 0}},
+    {PN_KIND_DH, PN_DH_448, {PN_PROV_DECAF, PN_PROV_OPENSSL, 0}},
     {PN_KIND_CIPHER,
      PN_CIPHER_CHACHAPOLY,
-     {PN_BACKEND_OPENSSL, PN_BACKEND_SODIUM}},
-    {PN_KIND_CIPHER, PN_CIPHER_AESGCM, {PN_BACKEND_OPENSSL, PN_BACKEND_SODIUM}},
-    {PN_KIND_HASH, PN_HASH_SHA256, {PN_BACKEND_OPENSSL, PN_BACKEND_SODIUM}},
-    {PN_KIND_HASH, PN_HASH_SHA512, {PN_BACKEND_OPENSSL, PN_BACKEND_SODIUM}},
-    {PN_KIND_HASH, PN_HASH_BLAKE2S, {PN_BACKEND_OPENSSL, 0}},
-    {PN_KIND_HASH, PN_HASH_BLAKE2B, {PN_BACKEND_SODIUM, PN_BACKEND_OPENSSL}},
+     {PN_PROV_OPENSSL, PN_PROV_SODIUM, 0}},
+    {PN_KIND_CIPHER, PN_CIPHER_AESGCM, {PN_PROV_OPENSSL, PN_PROV_SODIUM, 0}},
+    {PN_KIND_HASH,
+     PN_HASH_SHA256,
+     {PN_PROV_GCRYPT, PN_PROV_SODIUM, PN_PROV_OPENSSL}},
+    {PN_KIND_HASH,
+     PN_HASH_SHA512,
+     {PN_PROV_GCRYPT, PN_PROV_SODIUM, PN_PROV_OPENSSL}},
+    {PN_KIND_HASH, PN_HASH_BLAKE2S, {PN_PROV_GCRYPT, PN_PROV_OPENSSL, 0}},
+    {PN_KIND_HASH, PN_HASH_BLAKE2B, {PN_PROV_SODIUM, PN_PROV_OPENSSL, 0}},
 };
 
-static const void *pn_backend_ops(int kind, int id, int backend) {
+static const void *pn_backend_ops(int kind, int id, int prov) {
   switch (kind) {
   case PN_KIND_DH:
-    return backend == PN_BACKEND_SODIUM ? (const void *)pn_sodium_dh(id)
-                                        : (const void *)pn_openssl_dh(id);
+    return prov == PN_PROV_SODIUM    ? (const void *)pn_sodium_dh(id)
+           : prov == PN_PROV_OPENSSL ? (const void *)pn_openssl_dh(id)
+           : prov == PN_PROV_DECAF   ? (const void *)pn_decaf_dh(id)
+                                     : NULL;
   case PN_KIND_CIPHER:
-    return backend == PN_BACKEND_SODIUM ? (const void *)pn_sodium_cipher(id)
-                                        : (const void *)pn_openssl_cipher(id);
+    return prov == PN_PROV_SODIUM    ? (const void *)pn_sodium_cipher(id)
+           : prov == PN_PROV_OPENSSL ? (const void *)pn_openssl_cipher(id)
+                                     : NULL;
   default:
-    return backend == PN_BACKEND_SODIUM ? (const void *)pn_sodium_hash(id)
-                                        : (const void *)pn_openssl_hash(id);
+    return prov == PN_PROV_SODIUM    ? (const void *)pn_sodium_hash(id)
+           : prov == PN_PROV_OPENSSL ? (const void *)pn_openssl_hash(id)
+           : prov == PN_PROV_GCRYPT  ? (const void *)pn_gcrypt_hash(id)
+                                     : NULL;
   }
 }
 
 static const void *pn_pick(int kind, int id, pn_backend backend) {
   /* libsodium must be initialised before its CPU-dependent answers. */
   if (pn_crypto_init() != PN_OK) return NULL;
-  if (backend == PN_BACKEND_SODIUM || backend == PN_BACKEND_OPENSSL)
-    return pn_backend_ops(kind, id, backend);
+  if (backend == PN_BACKEND_SODIUM)
+    return pn_backend_ops(kind, id, PN_PROV_SODIUM);
+  if (backend == PN_BACKEND_OPENSSL)
+    return pn_backend_ops(kind, id, PN_PROV_OPENSSL);
   if (backend != PN_BACKEND_AUTO) return NULL;
   for (size_t i = 0; i < sizeof pn_auto_table / sizeof pn_auto_table[0]; i++) {
     if (pn_auto_table[i].kind != kind || pn_auto_table[i].id != id) continue;
-    for (size_t j = 0; j < 2 && pn_auto_table[i].pref[j]; j++) {
+    for (size_t j = 0; j < 3 && pn_auto_table[i].pref[j]; j++) {
       const void *ops = pn_backend_ops(kind, id, pn_auto_table[i].pref[j]);
       if (ops) return ops;
     }
@@ -104,53 +125,81 @@ const pn_dh_ops *pn_crypto_dh(int id, pn_backend backend) {
  */
 enum { PN_SPLIT_CHACHAPOLY = 1024, PN_SPLIT_AESGCM = 384 };
 
-static const pn_cipher_ops *pn_split_small[3], *pn_split_large[3];
+/* Filled by pn_split_ops() before the first use of an op below, and the
+ * same on every call (the libraries' tables are constant once initialised),
+ * so a race only writes the same pointers twice. */
+static const pn_cipher_ops *_Atomic pn_split_small[3],
+    *_Atomic pn_split_large[3];
 
 static const pn_cipher_ops *pn_split_pick(int id, size_t len) {
   size_t at =
       id == PN_CIPHER_CHACHAPOLY ? PN_SPLIT_CHACHAPOLY : PN_SPLIT_AESGCM;
-  return len < at ? pn_split_small[id] : pn_split_large[id];
+  return atomic_load_explicit(len < at ? &pn_split_small[id]
+                                       : &pn_split_large[id],
+                              memory_order_relaxed);
 }
 
 #define PN_SPLIT_OPS(name, ID)                                                 \
-  static int name##_enc(const uint8_t k[32], uint64_t n, const uint8_t *ad,    \
-                        size_t adlen, const uint8_t *in, size_t inlen,         \
-                        uint8_t *out) {                                        \
-    return pn_split_pick(ID, inlen)->encrypt(k, n, ad, adlen, in, inlen, out); \
+  static int name##_setup(pn_crypto_ctx *cx) {                                 \
+    const pn_cipher_ops *s = pn_split_pick(ID, 0),                             \
+                        *l = pn_split_pick(ID, SIZE_MAX);                      \
+    int rc = s->setup ? s->setup(cx) : PN_OK;                                  \
+    if (rc == PN_OK && l->setup) rc = l->setup(cx);                            \
+    if (rc != PN_OK && s->release) s->release(cx);                             \
+    return rc;                                                                 \
   }                                                                            \
-  static int name##_dec(const uint8_t k[32], uint64_t n, const uint8_t *ad,    \
-                        size_t adlen, const uint8_t *in, size_t inlen,         \
-                        uint8_t *out) {                                        \
+  static void name##_release(pn_crypto_ctx *cx) {                              \
+    const pn_cipher_ops *s = pn_split_pick(ID, 0),                             \
+                        *l = pn_split_pick(ID, SIZE_MAX);                      \
+    if (s->release) s->release(cx);                                            \
+    if (l->release) l->release(cx);                                            \
+  }                                                                            \
+  static int name##_enc(pn_crypto_ctx *cx, const uint8_t k[32], uint64_t n,    \
+                        const uint8_t *ad, size_t adlen, const uint8_t *in,    \
+                        size_t inlen, uint8_t *out) {                          \
+    return pn_split_pick(ID, inlen)->encrypt(cx, k, n, ad, adlen, in, inlen,   \
+                                             out);                             \
+  }                                                                            \
+  static int name##_dec(pn_crypto_ctx *cx, const uint8_t k[32], uint64_t n,    \
+                        const uint8_t *ad, size_t adlen, const uint8_t *in,    \
+                        size_t inlen, uint8_t *out) {                          \
     return pn_split_pick(ID, inlen < 16 ? 0 : inlen - 16)                      \
-        ->decrypt(k, n, ad, adlen, in, inlen, out);                            \
+        ->decrypt(cx, k, n, ad, adlen, in, inlen, out);                        \
   }                                                                            \
-  static int name##_enc_iv(const uint8_t k[32], const uint8_t iv[12],          \
-                           const uint8_t *ad, size_t adlen, const uint8_t *in, \
-                           size_t inlen, uint8_t *out) {                       \
-    return pn_split_pick(ID, inlen)->encrypt_iv(k, iv, ad, adlen, in, inlen,   \
-                                                out);                          \
+  static int name##_enc_iv(pn_crypto_ctx *cx, const uint8_t k[32],             \
+                           const uint8_t iv[12], const uint8_t *ad,            \
+                           size_t adlen, const uint8_t *in, size_t inlen,      \
+                           uint8_t *out) {                                     \
+    return pn_split_pick(ID, inlen)->encrypt_iv(cx, k, iv, ad, adlen, in,      \
+                                                inlen, out);                   \
   }                                                                            \
-  static int name##_dec_iv(const uint8_t k[32], const uint8_t iv[12],          \
-                           const uint8_t *ad, size_t adlen, const uint8_t *in, \
-                           size_t inlen, uint8_t *out) {                       \
+  static int name##_dec_iv(pn_crypto_ctx *cx, const uint8_t k[32],             \
+                           const uint8_t iv[12], const uint8_t *ad,            \
+                           size_t adlen, const uint8_t *in, size_t inlen,      \
+                           uint8_t *out) {                                     \
     return pn_split_pick(ID, inlen < 16 ? 0 : inlen - 16)                      \
-        ->decrypt_iv(k, iv, ad, adlen, in, inlen, out);                        \
+        ->decrypt_iv(cx, k, iv, ad, adlen, in, inlen, out);                    \
   }                                                                            \
-  static int name##_enc2(const uint8_t k[32], uint64_t n, const uint8_t *hdr,  \
-                         size_t hdrlen, const uint8_t *body, size_t bodylen,   \
-                         uint8_t *out) {                                       \
+  static int name##_enc2(pn_crypto_ctx *cx, const uint8_t k[32], uint64_t n,   \
+                         const uint8_t *hdr, size_t hdrlen,                    \
+                         const uint8_t *body, size_t bodylen, uint8_t *out) {  \
     const pn_cipher_ops *o = pn_split_pick(ID, hdrlen + bodylen);              \
     if (o->encrypt2)                                                           \
-      return o->encrypt2(k, n, hdr, hdrlen, body, bodylen, out);               \
+      return o->encrypt2(cx, k, n, hdr, hdrlen, body, bodylen, out);           \
     memmove(out, hdr, hdrlen);                                                 \
     memcpy(out + hdrlen, body, bodylen);                                       \
-    return o->encrypt(k, n, NULL, 0, out, hdrlen + bodylen, out);              \
+    return o->encrypt(cx, k, n, NULL, 0, out, hdrlen + bodylen, out);          \
   }                                                                            \
-  static void name##_forget(const uint8_t k[32]) {                             \
-    if (pn_split_large[ID]->forget) pn_split_large[ID]->forget(k);             \
+  static void name##_forget(pn_crypto_ctx *cx, const uint8_t k[32]) {          \
+    const pn_cipher_ops *s = pn_split_pick(ID, 0),                             \
+                        *l = pn_split_pick(ID, SIZE_MAX);                      \
+    if (s->forget) s->forget(cx, k);                                           \
+    if (l->forget) l->forget(cx, k);                                           \
   }                                                                            \
   static const pn_cipher_ops name = {.id = ID,                                 \
                                      .impl = "libsodium+libcrypto",            \
+                                     .setup = name##_setup,                    \
+                                     .release = name##_release,                \
                                      .encrypt = name##_enc,                    \
                                      .decrypt = name##_dec,                    \
                                      .encrypt_iv = name##_enc_iv,              \
@@ -161,13 +210,13 @@ static const pn_cipher_ops *pn_split_pick(int id, size_t len) {
 PN_SPLIT_OPS(pn_split_chachapoly, PN_CIPHER_CHACHAPOLY)
 PN_SPLIT_OPS(pn_split_aesgcm, PN_CIPHER_AESGCM)
 
-static pthread_once_t pn_split_once = PTHREAD_ONCE_INIT;
-
-static void pn_split_init(void) {
-  for (int id = PN_CIPHER_CHACHAPOLY; id <= PN_CIPHER_AESGCM; id++) {
-    pn_split_small[id] = pn_sodium_cipher(id);
-    pn_split_large[id] = pn_openssl_cipher(id);
-  }
+/* The split op for |id| when both libraries have it, else NULL. */
+static const pn_cipher_ops *pn_split_ops(int id) {
+  const pn_cipher_ops *s = pn_sodium_cipher(id), *l = pn_openssl_cipher(id);
+  if (!s || !l) return NULL;
+  atomic_store_explicit(&pn_split_small[id], s, memory_order_relaxed);
+  atomic_store_explicit(&pn_split_large[id], l, memory_order_relaxed);
+  return id == PN_CIPHER_CHACHAPOLY ? &pn_split_chachapoly : &pn_split_aesgcm;
 }
 
 #endif
@@ -180,10 +229,10 @@ const pn_cipher_ops *pn_crypto_cipher(int id, pn_backend backend) {
 #else
   if (backend == PN_BACKEND_AUTO &&
       (id == PN_CIPHER_CHACHAPOLY || id == PN_CIPHER_AESGCM) &&
-      pn_crypto_init() == PN_OK &&
-      pthread_once(&pn_split_once, pn_split_init) == 0 && pn_split_small[id] &&
-      pn_split_large[id])
-    return id == PN_CIPHER_CHACHAPOLY ? &pn_split_chachapoly : &pn_split_aesgcm;
+      pn_crypto_init() == PN_OK) {
+    const pn_cipher_ops *split = pn_split_ops(id);
+    if (split) return split;
+  }
   return pn_pick(PN_KIND_CIPHER, id, backend);
 #endif
 }
@@ -192,13 +241,34 @@ const pn_hash_ops *pn_crypto_hash(int id, pn_backend backend) {
   return pn_pick(PN_KIND_HASH, id, backend);
 }
 
+/* ---- Contexts ----------------------------------------------------------- */
+
+int pn_crypto_ctx_setup(pn_crypto_ctx *cx, const pn_cipher_ops *ops) {
+  if (!cx || !ops) return PN_ERR_INVALID_ARGUMENT;
+  pn_wipe(cx, sizeof *cx);
+  int rc = ops->setup ? ops->setup(cx) : PN_OK;
+  if (rc != PN_OK) {
+    pn_wipe(cx, sizeof *cx);
+    return rc;
+  }
+  cx->ops = ops;
+  return PN_OK;
+}
+
+int pn_crypto_ctx_init(pn_crypto_ctx *cx, const pn_protocol *p) {
+  if (!cx || !p || !p->cipher_ops) return PN_ERR_INVALID_ARGUMENT;
+  return pn_crypto_ctx_setup(cx, p->cipher_ops);
+}
+
+void pn_crypto_ctx_wipe(pn_crypto_ctx *cx) {
+  if (!cx) return;
+  if (cx->ops && cx->ops->release) cx->ops->release(cx);
+  pn_wipe(cx, sizeof *cx);
+}
+
 /* ---- HMAC and HKDF ------------------------------------------------------ */
 
-enum {
-  PN_MAX_BLOCKLEN = 128,
-  /* pn_hmac's data iovs; HKDF uses two. */
-  PN_HMAC_MAX_IOV = 15
-};
+enum { PN_MAX_BLOCKLEN = 128 };
 
 /* |pad| ^= |x| repeated, word by word: the byte loop was most of HMAC's own
  * cost in a handshake. Block lengths are multiples of 8. */
@@ -212,8 +282,8 @@ static void pn_pad_xor(uint8_t *pad, size_t bl, uint8_t x) {
   }
 }
 
-void pn_hmac(const pn_hash_ops *h, const uint8_t *key, size_t keylen,
-             const pn_iov *data, size_t n, uint8_t *out) {
+int pn_hmac(const pn_hash_ops *h, const uint8_t *key, size_t keylen,
+            const pn_iov *data, size_t n, uint8_t *out) {
   struct {
     uint8_t pad[PN_MAX_BLOCKLEN];
     uint8_t inner[PN_NOISE_MAX_HASHLEN];
@@ -221,19 +291,18 @@ void pn_hmac(const pn_hash_ops *h, const uint8_t *key, size_t keylen,
   uint8_t *pad = w.pad, *inner = w.inner;
   pn_iov v[PN_HMAC_MAX_IOV + 1];
   size_t bl = h->blocklen, hl = h->hashlen;
+  int rc = PN_OK;
 
   if (n > PN_HMAC_MAX_IOV) {
-    /* A caller bug that cannot be reported (void). Give an unpredictable
-     * result so nothing derived from it is a known key. */
-    randombytes_buf(out, hl);
-    return;
+    pn_wipe(out, hl);
+    return PN_ERR_INVALID_ARGUMENT;
   }
   /* RFC 2104: a key longer than the block is hashed first, then the key is
    * zero-padded to the block. */
   memset(pad, 0, bl);
   if (keylen > bl) {
     pn_iov kv = {key, keylen};
-    h->hash(pad, &kv, 1);
+    rc = h->hash(pad, &kv, 1);
   } else if (keylen) {
     memcpy(pad, key, keylen);
   }
@@ -242,19 +311,21 @@ void pn_hmac(const pn_hash_ops *h, const uint8_t *key, size_t keylen,
   v[0].len = bl;
   for (size_t i = 0; i < n; i++)
     v[i + 1] = data[i];
-  h->hash(inner, v, n + 1);
+  if (rc == PN_OK) rc = h->hash(inner, v, n + 1);
 
   /* (K ^ ipad) ^ (0x36 ^ 0x5c) = K ^ opad. */
   pn_pad_xor(pad, bl, 0x36 ^ 0x5c);
   v[1].p = inner;
   v[1].len = hl;
-  h->hash(out, v, 2);
+  if (rc == PN_OK) rc = h->hash(out, v, 2);
+  if (rc != PN_OK) pn_wipe(out, hl);
 
   pn_wipe(&w, sizeof w);
+  return rc;
 }
 
-void pn_hkdf(const pn_hash_ops *h, const uint8_t *ck, const uint8_t *ikm,
-             size_t ikmlen, int nout, uint8_t *o1, uint8_t *o2, uint8_t *o3) {
+int pn_hkdf(const pn_hash_ops *h, const uint8_t *ck, const uint8_t *ikm,
+            size_t ikmlen, int nout, uint8_t *o1, uint8_t *o2, uint8_t *o3) {
   struct {
     uint8_t tk[PN_NOISE_MAX_HASHLEN];
     uint8_t t[3][PN_NOISE_MAX_HASHLEN];
@@ -263,31 +334,37 @@ void pn_hkdf(const pn_hash_ops *h, const uint8_t *ck, const uint8_t *ikm,
   size_t hl = h->hashlen;
   uint8_t ctr;
   pn_iov v[2];
+  int rc;
 
   v[0].p = ikm;
   v[0].len = ikmlen;
-  pn_hmac(h, ck, hl, v, 1, tk);
+  rc = pn_hmac(h, ck, hl, v, 1, tk);
 
   ctr = 0x01;
   v[0].p = &ctr;
   v[0].len = 1;
-  pn_hmac(h, tk, hl, v, 1, t[0]);
+  if (rc == PN_OK) rc = pn_hmac(h, tk, hl, v, 1, t[0]);
 
   v[0].p = t[0];
   v[0].len = hl;
   v[1].p = &ctr;
   v[1].len = 1;
   ctr = 0x02;
-  pn_hmac(h, tk, hl, v, 2, t[1]);
-  if (nout == 3) {
+  if (rc == PN_OK) rc = pn_hmac(h, tk, hl, v, 2, t[1]);
+  if (rc == PN_OK && nout == 3) {
     v[0].p = t[1];
     ctr = 0x03;
-    pn_hmac(h, tk, hl, v, 2, t[2]);
+    rc = pn_hmac(h, tk, hl, v, 2, t[2]);
   }
 
   /* Outputs last, so they may alias |ck|, |ikm| or one another's inputs. */
-  memcpy(o1, t[0], hl);
-  memcpy(o2, t[1], hl);
-  if (nout == 3 && o3) memcpy(o3, t[2], hl);
+  if (rc == PN_OK) {
+    memcpy(o1, t[0], hl);
+    memcpy(o2, t[1], hl);
+    if (nout == 3 && o3) memcpy(o3, t[2], hl);
+  }
   pn_wipe(&w, sizeof w);
+  /* The hashes left the outputs and the temporary key in their frames. */
+  pn_burn_stack();
+  return rc;
 }

@@ -73,10 +73,12 @@ static void pn_fuzz_whiten(const uint8_t k[32], uint8_t *p, size_t n) {
     p[i] ^= (uint8_t)(k[i % 32] * 0x9d + 0x5b + i);
 }
 
-static int pn_fuzz_encrypt_iv(const uint8_t k[32], const uint8_t iv[12],
-                              const uint8_t *ad, size_t adlen,
-                              const uint8_t *in, size_t inlen, uint8_t *out) {
+static int pn_fuzz_encrypt_iv(pn_crypto_ctx *cx, const uint8_t k[32],
+                              const uint8_t iv[12], const uint8_t *ad,
+                              size_t adlen, const uint8_t *in, size_t inlen,
+                              uint8_t *out) {
   uint8_t tag[16];
+  (void)cx;
   if (inlen && out != in) memmove(out, in, inlen);
   pn_fuzz_tag(k, iv, ad, adlen, out, inlen, tag);
   if (pn_fuzz_is_rekey(iv)) pn_fuzz_whiten(k, out, inlen);
@@ -84,9 +86,11 @@ static int pn_fuzz_encrypt_iv(const uint8_t k[32], const uint8_t iv[12],
   return PN_OK;
 }
 
-static int pn_fuzz_decrypt_iv(const uint8_t k[32], const uint8_t iv[12],
-                              const uint8_t *ad, size_t adlen,
-                              const uint8_t *in, size_t inlen, uint8_t *out) {
+static int pn_fuzz_decrypt_iv(pn_crypto_ctx *cx, const uint8_t k[32],
+                              const uint8_t iv[12], const uint8_t *ad,
+                              size_t adlen, const uint8_t *in, size_t inlen,
+                              uint8_t *out) {
+  (void)cx;
   if (inlen < 16) return PN_ERR_DECRYPT;
   size_t mlen = inlen - 16;
   uint8_t tag[16];
@@ -108,20 +112,20 @@ static void pn_fuzz_iv(uint8_t iv[12], uint64_t n) {
     iv[4 + i] = (uint8_t)(n >> (8 * i));
 }
 
-static int pn_fuzz_encrypt(const uint8_t k[32], uint64_t n, const uint8_t *ad,
-                           size_t adlen, const uint8_t *in, size_t inlen,
-                           uint8_t *out) {
+static int pn_fuzz_encrypt(pn_crypto_ctx *cx, const uint8_t k[32], uint64_t n,
+                           const uint8_t *ad, size_t adlen, const uint8_t *in,
+                           size_t inlen, uint8_t *out) {
   uint8_t iv[12];
   pn_fuzz_iv(iv, n);
-  return pn_fuzz_encrypt_iv(k, iv, ad, adlen, in, inlen, out);
+  return pn_fuzz_encrypt_iv(cx, k, iv, ad, adlen, in, inlen, out);
 }
 
-static int pn_fuzz_decrypt(const uint8_t k[32], uint64_t n, const uint8_t *ad,
-                           size_t adlen, const uint8_t *in, size_t inlen,
-                           uint8_t *out) {
+static int pn_fuzz_decrypt(pn_crypto_ctx *cx, const uint8_t k[32], uint64_t n,
+                           const uint8_t *ad, size_t adlen, const uint8_t *in,
+                           size_t inlen, uint8_t *out) {
   uint8_t iv[12];
   pn_fuzz_iv(iv, n);
-  return pn_fuzz_decrypt_iv(k, iv, ad, adlen, in, inlen, out);
+  return pn_fuzz_decrypt_iv(cx, k, iv, ad, adlen, in, inlen, out);
 }
 
 static const pn_cipher_ops pn_fuzz_ciphers[] = {

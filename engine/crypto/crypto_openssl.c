@@ -5,18 +5,24 @@
  * AES-256-GCM, SHA-256, SHA-512, BLAKE2s-256 and BLAKE2b-512.
  *
  * The AEADs are the bulk-transport hot path, so nothing is fetched or
- * allocated per call: the EVP_CIPHERs are fetched once, and each thread keeps
- * one EVP_CIPHER_CTX per cipher and direction that only gets a new nonce per
+ * allocated per call: the EVP_CIPHERs are fetched once (pn_crypto_init),
+ * and each owner's context (pn_crypto_ctx) holds one EVP_CIPHER_CTX per
+ * direction, made when the owner is set up, that only gets a new nonce per
  * call, plus a new key when the key differs from the previous call's (a key
- * schedule costs as much as a short message with AES-GCM). The digests, which
- * handshakes call about a hundred times each, likewise keep one context per
- * hash and thread. Those contexts are freed at thread exit (a pthread key
- * destructor) and, for the thread that calls exit(), by an atexit hook that
- * runs before OpenSSL's own cleanup.
+ * schedule costs as much as a short message with AES-GCM).
+ *
+ * DH and the digests have no allocation-free form in libcrypto 3.0: an
+ * EVP_PKEY per key, and a digest context re-initialised by allocating. AUTO
+ * therefore takes them from other libraries; here they allocate per call,
+ * and the ops say how much (pn_dh_ops.allocs_*, pn_hash_ops.allocs).
  */
 #include "crypto.h"
 
 #ifndef PN_HAVE_OPENSSL
+
+int pn_openssl_init(void) {
+  return -1;
+}
 
 const pn_dh_ops *pn_openssl_dh(int id) {
   (void)id;
@@ -35,10 +41,6 @@ const pn_hash_ops *pn_openssl_hash(int id) {
 
 #else
 
-#include <limits.h>
-#include <pthread.h>
-#include <stdatomic.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/core_names.h>
@@ -63,97 +65,33 @@ static const char *const pn_ossl_md_names[PN_OSSL_NMDS] = {
     "SHA256", "SHA512", "BLAKE2S-256", "BLAKE2B-512"};
 static const char *const pn_ossl_dh_names[PN_OSSL_NDHS] = {"X25519", "X448"};
 
-static pthread_once_t pn_ossl_once = PTHREAD_ONCE_INIT;
+/* Fetched once by pn_openssl_init (pn_crypto_init publishes them to every
+ * thread) and kept for the process's life: contexts in use hold references
+ * of their own. */
 static EVP_CIPHER *pn_ossl_ciphers[PN_OSSL_NCIPHERS];
 static EVP_MD *pn_ossl_mds[PN_OSSL_NMDS];
 static uint8_t pn_ossl_has_dh[PN_OSSL_NDHS];
-static pthread_key_t pn_ossl_key;
-static uint8_t pn_ossl_key_ok;
-/* Set by the atexit hook: no new per-thread state after that. */
-static atomic_int pn_ossl_closed;
+static uint8_t pn_ossl_ready;
 
-/* A cached context and the key it holds. Like the key schedule inside the
- * context, the copy stays until the next call or thread exit, then is wiped. */
-typedef struct pn_ossl_slot {
-  EVP_CIPHER_CTX *ctx;
-  uint8_t key[32];
-  uint8_t keyed; /* key is loaded into ctx */
-} pn_ossl_slot;
-
-/* One thread's cached contexts: [cipher][encrypt], and one digest context
- * per hash, kept initialised (a fresh state) between calls. */
-typedef struct pn_ossl_thread {
-  pn_ossl_slot slot[PN_OSSL_NCIPHERS][2];
-  EVP_MD_CTX *md[PN_OSSL_NMDS];
-  uint8_t md_ready[PN_OSSL_NMDS];
-} pn_ossl_thread;
-
-static _Thread_local pn_ossl_thread *pn_ossl_tls;
-
-static void pn_ossl_thread_free(void *p) {
-  pn_ossl_thread *t = p;
-  if (!t) return;
-  /* Run as the key's destructor, this is the exiting thread: a later
-   * destructor that still encrypts gets a fresh bundle, not a freed one. */
-  if (pn_ossl_tls == t) pn_ossl_tls = NULL;
-  /* EVP_CIPHER_CTX_free clears the provider context, and with it the key. */
-  for (int c = 0; c < PN_OSSL_NCIPHERS; c++)
-    for (int e = 0; e < 2; e++)
-      EVP_CIPHER_CTX_free(t->slot[c][e].ctx);
-  for (int m = 0; m < PN_OSSL_NMDS; m++)
-    EVP_MD_CTX_free(t->md[m]);
-  pn_wipe(t, sizeof *t);
-  free(t);
-}
-
-static void pn_ossl_atexit(void) {
-  atomic_store(&pn_ossl_closed, 1);
-  pn_ossl_thread *t = pn_ossl_tls;
-  if (t) {
-    pn_ossl_tls = NULL;
-    if (pn_ossl_key_ok) (void)pthread_setspecific(pn_ossl_key, NULL);
-    pn_ossl_thread_free(t);
-  }
-  /* Contexts still alive in other threads hold their own references. */
-  for (int i = 0; i < PN_OSSL_NCIPHERS; i++) {
-    EVP_CIPHER_free(pn_ossl_ciphers[i]);
-    pn_ossl_ciphers[i] = NULL;
-  }
-  for (int i = 0; i < PN_OSSL_NMDS; i++) {
-    EVP_MD_free(pn_ossl_mds[i]);
-    pn_ossl_mds[i] = NULL;
-  }
-}
-
-static void pn_ossl_init(void) {
+int pn_openssl_init(void) {
   /* Whatever fails here only makes a primitive unavailable; keep the
    * caller's error queue as it was. */
   ERR_set_mark();
-  /* OpenSSL registers its own atexit cleanup here; ours, registered below,
-   * therefore runs first, while libcrypto is still usable. */
-  if (OPENSSL_init_crypto(0, NULL) != 1) goto out;
-  /* Without a destructor per-thread contexts would leak at thread exit, so
-   * without the key the AEADs stay unavailable (libsodium takes over). */
-  pn_ossl_key_ok = pthread_key_create(&pn_ossl_key, pn_ossl_thread_free) == 0;
-  if (pn_ossl_key_ok)
+  if (OPENSSL_init_crypto(0, NULL) == 1) {
     for (int i = 0; i < PN_OSSL_NCIPHERS; i++)
       pn_ossl_ciphers[i] =
           EVP_CIPHER_fetch(NULL, pn_ossl_cipher_names[i], NULL);
-  for (int i = 0; i < PN_OSSL_NMDS; i++)
-    pn_ossl_mds[i] = EVP_MD_fetch(NULL, pn_ossl_md_names[i], NULL);
-  for (int i = 0; i < PN_OSSL_NDHS; i++) {
-    EVP_KEYEXCH *kex = EVP_KEYEXCH_fetch(NULL, pn_ossl_dh_names[i], NULL);
-    pn_ossl_has_dh[i] = kex != NULL;
-    EVP_KEYEXCH_free(kex);
+    for (int i = 0; i < PN_OSSL_NMDS; i++)
+      pn_ossl_mds[i] = EVP_MD_fetch(NULL, pn_ossl_md_names[i], NULL);
+    for (int i = 0; i < PN_OSSL_NDHS; i++) {
+      EVP_KEYEXCH *kex = EVP_KEYEXCH_fetch(NULL, pn_ossl_dh_names[i], NULL);
+      pn_ossl_has_dh[i] = kex != NULL;
+      EVP_KEYEXCH_free(kex);
+    }
+    pn_ossl_ready = 1;
   }
-  /* If this fails everything still works; only the exit-time free is lost. */
-  (void)atexit(pn_ossl_atexit);
-out:
   ERR_pop_to_mark();
-}
-
-static int pn_ossl_ready(void) {
-  return pthread_once(&pn_ossl_once, pn_ossl_init) == 0;
+  return pn_ossl_ready ? 0 : -1;
 }
 
 /* ---- DH ----------------------------------------------------------------- */
@@ -218,92 +156,89 @@ static int pn_ossl_x448_dh(uint8_t *out, const uint8_t *priv,
   return pn_ossl_dh(PN_OSSL_X448, 56, out, priv, pub);
 }
 
+/* Heap allocations libcrypto 3.0 makes per call (measured; the allocation
+ * ctest asserts them): the keys, the derive context and their provider
+ * data. */
+enum { PN_OSSL_ALLOCS_PUBKEY = 16, PN_OSSL_ALLOCS_DH = 27 };
+
 static const pn_dh_ops pn_ossl_dh_ops[PN_OSSL_NDHS] = {
     {.id = PN_DH_25519,
      .dhlen = 32,
      .impl = "libcrypto",
      .pubkey = pn_ossl_x25519_pubkey,
-     .dh = pn_ossl_x25519_dh},
+     .dh = pn_ossl_x25519_dh,
+     .allocs_pubkey = PN_OSSL_ALLOCS_PUBKEY,
+     .allocs_dh = PN_OSSL_ALLOCS_DH},
     {.id = PN_DH_448,
      .dhlen = 56,
      .impl = "libcrypto",
      .pubkey = pn_ossl_x448_pubkey,
-     .dh = pn_ossl_x448_dh},
+     .dh = pn_ossl_x448_dh,
+     .allocs_pubkey = PN_OSSL_ALLOCS_PUBKEY,
+     .allocs_dh = PN_OSSL_ALLOCS_DH},
 };
 
 const pn_dh_ops *pn_openssl_dh(int id) {
   int which = id == PN_DH_25519 ? PN_OSSL_X25519
               : id == PN_DH_448 ? PN_OSSL_X448
                                 : -1;
-  if (which < 0 || !pn_ossl_ready() || !pn_ossl_has_dh[which]) return NULL;
+  if (which < 0 || !pn_ossl_ready || !pn_ossl_has_dh[which]) return NULL;
   return &pn_ossl_dh_ops[which];
 }
 
 /* ---- AEADs -------------------------------------------------------------- */
 
-/* The calling thread's cached contexts, made on first use; NULL if they
- * cannot be (no thread key, no memory, or after the exit hook ran). */
-static pn_ossl_thread *pn_ossl_thread_get(void) {
-  pn_ossl_thread *t = pn_ossl_tls;
-  if (t) return t;
-  if (!pn_ossl_key_ok ||
-      atomic_load_explicit(&pn_ossl_closed, memory_order_relaxed))
-    return NULL;
-  t = calloc(1, sizeof *t);
-  if (!t) return NULL;
-  if (pthread_setspecific(pn_ossl_key, t) != 0) {
-    free(t);
-    return NULL;
+/* Makes |cx|'s two contexts for cipher |c|, set to the cipher (keyless). */
+static int pn_ossl_setup(pn_crypto_ctx *cx, int c) {
+  int rc = PN_OK;
+  /* Failures here leave the caller's error queue as it was. */
+  ERR_set_mark();
+  for (int enc = 0; enc < 2 && rc == PN_OK; enc++) {
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+    cx->evp[enc] = ctx;
+    if (!ctx)
+      rc = PN_ERR_NOMEM;
+    else if (EVP_CipherInit_ex2(ctx, pn_ossl_ciphers[c], NULL, NULL, enc,
+                                NULL) != 1)
+      rc = PN_ERR_CRYPTO;
   }
-  pn_ossl_tls = t;
-  return t;
+  ERR_pop_to_mark();
+  if (rc != PN_OK) {
+    for (int enc = 0; enc < 2; enc++) {
+      EVP_CIPHER_CTX_free(cx->evp[enc]);
+      cx->evp[enc] = NULL;
+    }
+  }
+  return rc;
 }
 
-/* The calling thread's slot for cipher |c|, direction |enc|, its context
- * already set to the cipher; NULL if it cannot be made. */
-static pn_ossl_slot *pn_ossl_slot_get(int c, int enc) {
-  pn_ossl_thread *t = pn_ossl_tls;
-  if (t && t->slot[c][enc].ctx) return &t->slot[c][enc];
-  if (atomic_load_explicit(&pn_ossl_closed, memory_order_relaxed)) return NULL;
-  if (!(t = pn_ossl_thread_get())) return NULL;
-  EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+static void pn_ossl_release(pn_crypto_ctx *cx) {
+  /* EVP_CIPHER_CTX_free clears the provider context, and with it the key. */
+  for (int enc = 0; enc < 2; enc++) {
+    EVP_CIPHER_CTX_free(cx->evp[enc]);
+    cx->evp[enc] = NULL;
+    cx->evp_keyed[enc] = 0;
+  }
+  pn_wipe(cx->evp_key, sizeof cx->evp_key);
+}
+
+/* Sets nonce |iv| (and |params|) on |cx|'s context for direction |enc|, and
+ * the key only if it is not the one already loaded; the context, NULL if
+ * |cx| was not set up for libcrypto or a call fails. */
+static EVP_CIPHER_CTX *pn_ossl_rekey(pn_crypto_ctx *cx, const uint8_t k[32],
+                                     const uint8_t iv[12], int enc,
+                                     const OSSL_PARAM *params) {
+  EVP_CIPHER_CTX *ctx = cx->evp[enc];
   if (!ctx) return NULL;
-  if (EVP_CipherInit_ex2(ctx, pn_ossl_ciphers[c], NULL, NULL, enc, NULL) != 1) {
-    EVP_CIPHER_CTX_free(ctx);
-    return NULL;
-  }
-  t->slot[c][enc].ctx = ctx;
-  return &t->slot[c][enc];
-}
-
-/* 1 if the two keys are equal, in constant time: the word-wise form costs a
- * few instructions where CRYPTO_memcmp's byte loop was a few hundred per
- * message. */
-static int pn_ossl_key_equal(const uint8_t a[32], const uint8_t b[32]) {
-  uint64_t d = 0;
-  for (int i = 0; i < 32; i += 8) {
-    uint64_t x, y;
-    memcpy(&x, a + i, 8);
-    memcpy(&y, b + i, 8);
-    d |= x ^ y;
-  }
-  return d == 0;
-}
-
-/* Sets nonce |iv| (and |params|) on the slot's context, and the key only if
- * it is not the one already loaded. */
-static int pn_ossl_rekey(pn_ossl_slot *s, const uint8_t k[32],
-                         const uint8_t iv[12], int enc,
-                         const OSSL_PARAM *params) {
-  int same = s->keyed && pn_ossl_key_equal(s->key, k);
+  int same = cx->evp_keyed[enc] && pn_key_equal(cx->evp_key[enc], k);
   /* Cleared first: if this fails, the context's key is unknown. */
-  s->keyed = 0;
-  /* No cipher: the cached context is reused (no allocation). */
-  if (EVP_CipherInit_ex2(s->ctx, NULL, same ? NULL : k, iv, enc, params) != 1)
-    return 0;
-  if (!same) memcpy(s->key, k, 32);
-  s->keyed = 1;
-  return 1;
+  cx->evp_keyed[enc] = 0;
+  /* No cipher: the context is reused (no allocation). */
+  if (EVP_CipherInit_ex2(ctx, NULL, same ? NULL : k, iv, enc, params) != 1)
+    return NULL;
+  if (!same) memcpy(cx->evp_key[enc], k, 32);
+  cx->evp_keyed[enc] = 1;
+  return ctx;
 }
 
 enum {
@@ -356,17 +291,15 @@ enum {
  * a short body as one copied piece, and otherwise the header and the body's
  * first bytes go in as one block-aligned update from a small copy and the
  * rest of the body, uncopied, as a second. */
-static int pn_ossl_seal_parts(int c, const uint8_t k[32], const uint8_t iv[12],
-                              const uint8_t *ad, size_t adlen,
-                              const uint8_t *hdr, size_t hdrlen,
+static int pn_ossl_seal_parts(pn_crypto_ctx *cx, int c, const uint8_t k[32],
+                              const uint8_t iv[12], const uint8_t *ad,
+                              size_t adlen, const uint8_t *hdr, size_t hdrlen,
                               const uint8_t *body, size_t bodylen,
                               uint8_t *out) {
-  pn_ossl_slot *s = pn_ossl_slot_get(c, 1);
+  EVP_CIPHER_CTX *ctx;
   int outl = 0;
   OSSL_PARAM params[2];
   uint8_t first[PN_OSSL_ALIGN];
-  if (!s) return PN_ERR_CRYPTO;
-  EVP_CIPHER_CTX *ctx = s->ctx;
   size_t len = hdrlen + bodylen;
   if (c == PN_OSSL_CHACHAPOLY && bodylen &&
       bodylen <= PN_OSSL_CHACHA_COPY_MAX) {
@@ -384,7 +317,7 @@ static int pn_ossl_seal_parts(int c, const uint8_t k[32], const uint8_t iv[12],
     body += take;
     bodylen -= take;
   }
-  if (!pn_ossl_rekey(s, k, iv, 1, NULL) ||
+  if (!(ctx = pn_ossl_rekey(cx, k, iv, 1, NULL)) ||
       !pn_ossl_update(ctx, c, NULL, ad, adlen) ||
       !pn_ossl_update(ctx, c, out, hdr, hdrlen) ||
       !pn_ossl_update(ctx, c, out + hdrlen, body, bodylen) ||
@@ -397,25 +330,22 @@ static int pn_ossl_seal_parts(int c, const uint8_t k[32], const uint8_t iv[12],
   return PN_OK;
 }
 
-static int pn_ossl_open(int c, const uint8_t k[32], const uint8_t iv[12],
-                        const uint8_t *ad, size_t adlen, const uint8_t *in,
-                        size_t inlen, uint8_t *out) {
-  pn_ossl_slot *s;
+static int pn_ossl_open(pn_crypto_ctx *cx, int c, const uint8_t k[32],
+                        const uint8_t iv[12], const uint8_t *ad, size_t adlen,
+                        const uint8_t *in, size_t inlen, uint8_t *out) {
   EVP_CIPHER_CTX *ctx;
   uint8_t tag[16];
   int outl = 0, rc = PN_ERR_CRYPTO;
   OSSL_PARAM params[2];
   if (inlen < 16) return PN_ERR_DECRYPT;
   size_t mlen = inlen - 16;
-  if (!(s = pn_ossl_slot_get(c, 0))) goto fail;
-  ctx = s->ctx;
   /* A copy, as the parameter wants a mutable buffer. */
   memcpy(tag, in + mlen, 16);
   params[0] =
       OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, tag, 16);
   params[1] = OSSL_PARAM_construct_end();
   /* The expected tag rides on the re-key: one provider call fewer. */
-  if (!pn_ossl_rekey(s, k, iv, 0, params) ||
+  if (!(ctx = pn_ossl_rekey(cx, k, iv, 0, params)) ||
       !pn_ossl_update(ctx, c, NULL, ad, adlen) ||
       !pn_ossl_update(ctx, c, out, in, mlen))
     goto fail;
@@ -441,190 +371,152 @@ static void pn_ossl_nonce(uint8_t iv[12], uint64_t n, int big_endian) {
 /* The ops of cipher C (nonce byte order BE), each a call into the shared
  * seal and open with the cipher's index. */
 #define PN_OSSL_OPS(name, C, BE)                                               \
-  static int name##_enc_iv(const uint8_t k[32], const uint8_t iv[12],          \
-                           const uint8_t *ad, size_t adlen, const uint8_t *in, \
-                           size_t inlen, uint8_t *out) {                       \
-    return pn_ossl_seal_parts(C, k, iv, ad, adlen, in, inlen, NULL, 0, out);   \
+  static int name##_setup(pn_crypto_ctx *cx) {                                 \
+    return pn_ossl_setup(cx, C);                                               \
   }                                                                            \
-  static int name##_dec_iv(const uint8_t k[32], const uint8_t iv[12],          \
-                           const uint8_t *ad, size_t adlen, const uint8_t *in, \
-                           size_t inlen, uint8_t *out) {                       \
-    return pn_ossl_open(C, k, iv, ad, adlen, in, inlen, out);                  \
-  }                                                                            \
-  static int name##_enc(const uint8_t k[32], uint64_t n, const uint8_t *ad,    \
-                        size_t adlen, const uint8_t *in, size_t inlen,         \
-                        uint8_t *out) {                                        \
-    uint8_t iv[12];                                                            \
-    pn_ossl_nonce(iv, n, BE);                                                  \
-    return name##_enc_iv(k, iv, ad, adlen, in, inlen, out);                    \
-  }                                                                            \
-  static int name##_dec(const uint8_t k[32], uint64_t n, const uint8_t *ad,    \
-                        size_t adlen, const uint8_t *in, size_t inlen,         \
-                        uint8_t *out) {                                        \
-    uint8_t iv[12];                                                            \
-    pn_ossl_nonce(iv, n, BE);                                                  \
-    return name##_dec_iv(k, iv, ad, adlen, in, inlen, out);                    \
-  }                                                                            \
-  static int name##_enc2(const uint8_t k[32], uint64_t n, const uint8_t *hdr,  \
-                         size_t hdrlen, const uint8_t *body, size_t bodylen,   \
-                         uint8_t *out) {                                       \
-    uint8_t iv[12];                                                            \
-    pn_ossl_nonce(iv, n, BE);                                                  \
-    return pn_ossl_seal_parts(C, k, iv, NULL, 0, hdr, hdrlen, body, bodylen,   \
+  static int name##_enc_iv(pn_crypto_ctx *cx, const uint8_t k[32],             \
+                           const uint8_t iv[12], const uint8_t *ad,            \
+                           size_t adlen, const uint8_t *in, size_t inlen,      \
+                           uint8_t *out) {                                     \
+    return pn_ossl_seal_parts(cx, C, k, iv, ad, adlen, in, inlen, NULL, 0,     \
                               out);                                            \
+  }                                                                            \
+  static int name##_dec_iv(pn_crypto_ctx *cx, const uint8_t k[32],             \
+                           const uint8_t iv[12], const uint8_t *ad,            \
+                           size_t adlen, const uint8_t *in, size_t inlen,      \
+                           uint8_t *out) {                                     \
+    return pn_ossl_open(cx, C, k, iv, ad, adlen, in, inlen, out);              \
+  }                                                                            \
+  static int name##_enc(pn_crypto_ctx *cx, const uint8_t k[32], uint64_t n,    \
+                        const uint8_t *ad, size_t adlen, const uint8_t *in,    \
+                        size_t inlen, uint8_t *out) {                          \
+    uint8_t iv[12];                                                            \
+    pn_ossl_nonce(iv, n, BE);                                                  \
+    return name##_enc_iv(cx, k, iv, ad, adlen, in, inlen, out);                \
+  }                                                                            \
+  static int name##_dec(pn_crypto_ctx *cx, const uint8_t k[32], uint64_t n,    \
+                        const uint8_t *ad, size_t adlen, const uint8_t *in,    \
+                        size_t inlen, uint8_t *out) {                          \
+    uint8_t iv[12];                                                            \
+    pn_ossl_nonce(iv, n, BE);                                                  \
+    return name##_dec_iv(cx, k, iv, ad, adlen, in, inlen, out);                \
+  }                                                                            \
+  static int name##_enc2(pn_crypto_ctx *cx, const uint8_t k[32], uint64_t n,   \
+                         const uint8_t *hdr, size_t hdrlen,                    \
+                         const uint8_t *body, size_t bodylen, uint8_t *out) {  \
+    uint8_t iv[12];                                                            \
+    pn_ossl_nonce(iv, n, BE);                                                  \
+    return pn_ossl_seal_parts(cx, C, k, iv, NULL, 0, hdr, hdrlen, body,        \
+                              bodylen, out);                                   \
   }
 
 PN_OSSL_OPS(pn_ossl_chachapoly, PN_OSSL_CHACHAPOLY, 0)
 PN_OSSL_OPS(pn_ossl_aesgcm, PN_OSSL_AESGCM, 1)
 
-/* Wipes this thread's cached copies of |k|: the key bytes and, by loading a
- * zero key, the context's key schedule. Other threads' copies go when they
- * next encrypt with another key or exit. */
-static void pn_ossl_forget(const uint8_t k[32]) {
+/* Clears |cx|'s copies of |k|: the key bytes and, by loading a zero key,
+ * the context's key schedule. */
+static void pn_ossl_forget(pn_crypto_ctx *cx, const uint8_t k[32]) {
   static const uint8_t zero[32];
-  pn_ossl_thread *t = pn_ossl_tls;
-  if (!t) return;
-  for (int c = 0; c < PN_OSSL_NCIPHERS; c++)
-    for (int e = 0; e < 2; e++) {
-      pn_ossl_slot *s = &t->slot[c][e];
-      if (!s->keyed || CRYPTO_memcmp(s->key, k, 32) != 0) continue;
-      s->keyed = 0;
-      pn_wipe(s->key, sizeof s->key);
-      (void)EVP_CipherInit_ex2(s->ctx, NULL, zero, NULL, e, NULL);
-    }
+  for (int e = 0; e < 2; e++) {
+    if (!cx->evp_keyed[e] || !pn_key_equal(cx->evp_key[e], k)) continue;
+    cx->evp_keyed[e] = 0;
+    pn_wipe(cx->evp_key[e], sizeof cx->evp_key[e]);
+    (void)EVP_CipherInit_ex2(cx->evp[e], NULL, zero, NULL, e, NULL);
+  }
 }
 
+#define PN_OSSL_CIPHER(ID, name)                                               \
+  {                                                                            \
+    .id = ID, .impl = "libcrypto", .setup = name##_setup,                      \
+    .release = pn_ossl_release, .encrypt = name##_enc, .decrypt = name##_dec,  \
+    .encrypt_iv = name##_enc_iv, .decrypt_iv = name##_dec_iv,                  \
+    .encrypt2 = name##_enc2, .forget = pn_ossl_forget                          \
+  }
+
 static const pn_cipher_ops pn_ossl_cipher_ops[PN_OSSL_NCIPHERS] = {
-    {.id = PN_CIPHER_CHACHAPOLY,
-     .impl = "libcrypto",
-     .encrypt = pn_ossl_chachapoly_enc,
-     .decrypt = pn_ossl_chachapoly_dec,
-     .encrypt_iv = pn_ossl_chachapoly_enc_iv,
-     .decrypt_iv = pn_ossl_chachapoly_dec_iv,
-     .encrypt2 = pn_ossl_chachapoly_enc2,
-     .forget = pn_ossl_forget},
-    {.id = PN_CIPHER_AESGCM,
-     .impl = "libcrypto",
-     .encrypt = pn_ossl_aesgcm_enc,
-     .decrypt = pn_ossl_aesgcm_dec,
-     .encrypt_iv = pn_ossl_aesgcm_enc_iv,
-     .decrypt_iv = pn_ossl_aesgcm_dec_iv,
-     .encrypt2 = pn_ossl_aesgcm_enc2,
-     .forget = pn_ossl_forget},
+    PN_OSSL_CIPHER(PN_CIPHER_CHACHAPOLY, pn_ossl_chachapoly),
+    PN_OSSL_CIPHER(PN_CIPHER_AESGCM, pn_ossl_aesgcm),
 };
 
 const pn_cipher_ops *pn_openssl_cipher(int id) {
   int c = id == PN_CIPHER_CHACHAPOLY ? PN_OSSL_CHACHAPOLY
           : id == PN_CIPHER_AESGCM   ? PN_OSSL_AESGCM
                                      : -1;
-  if (c < 0 || !pn_ossl_ready() || !pn_ossl_ciphers[c]) return NULL;
+  if (c < 0 || !pn_ossl_ready || !pn_ossl_ciphers[c]) return NULL;
   return &pn_ossl_cipher_ops[c];
 }
 
 /* ---- Hashes ------------------------------------------------------------- */
 
-/* The calling thread's context for digest |m|, initialised; NULL if it
- * cannot be had. */
-static EVP_MD_CTX *pn_ossl_md_get(int m) {
-  pn_ossl_thread *t = pn_ossl_thread_get();
-  if (!t) return NULL;
-  if (!t->md_ready[m]) {
-    /* First use, or the last re-initialisation failed: whatever fails here
-     * leaves the caller's error queue as it was. */
-    ERR_set_mark();
-    if (!t->md[m]) t->md[m] = EVP_MD_CTX_new();
-    t->md_ready[m] =
-        t->md[m] && EVP_DigestInit_ex2(t->md[m], pn_ossl_mds[m], NULL) == 1;
-    ERR_pop_to_mark();
-    if (!t->md_ready[m]) return NULL;
-  }
-  return t->md[m];
-}
-
-/* Handshakes hash about a hundred short inputs each, so the context is the
- * thread's cached one (no allocation, no fetch); a fresh one only when that
- * cannot be had. After each digest the context is initialised again, which
- * also clears what HMAC keys left in it. */
-static void pn_ossl_digest(int m, size_t hashlen, uint8_t *out,
-                           const pn_iov *iov, size_t n) {
+/* A fresh context per digest: libcrypto 3.0 allocates when a context is
+ * initialised again anyway (freeing and making its provider data), so a
+ * kept one would save one allocation of two and add state to keep. */
+static int pn_ossl_digest(int m, size_t hashlen, uint8_t *out,
+                          const pn_iov *iov, size_t n) {
   uint8_t md[EVP_MAX_MD_SIZE];
   unsigned int mdlen = 0;
-  int ok = 1;
-  EVP_MD_CTX *cached = pn_ossl_md_get(m), *ctx = cached;
-  if (cached) {
-    pn_ossl_tls->md_ready[m] = 0; /* until initialised again below */
-  } else {
-    /* Allocation may fail here: keep the caller's error queue as it was.
-     * (A prepared context has nothing left that can fail, and marking the
-     * queue would cost more than hashing a short input.) */
-    ERR_set_mark();
-    ctx = EVP_MD_CTX_new();
-    ok = ctx && EVP_DigestInit_ex2(ctx, pn_ossl_mds[m], NULL) == 1;
-  }
+  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+  int ok = ctx && EVP_DigestInit_ex2(ctx, pn_ossl_mds[m], NULL) == 1;
   for (size_t i = 0; ok && i < n; i++)
     if (iov[i].len) ok = EVP_DigestUpdate(ctx, iov[i].p, iov[i].len) == 1;
   ok = ok && EVP_DigestFinal_ex(ctx, md, &mdlen) == 1 && mdlen == hashlen;
-  if (!cached) {
-    EVP_MD_CTX_free(ctx); /* clears the state */
-    ERR_pop_to_mark();
-  } else if (EVP_DigestInit_ex2(ctx, NULL, NULL) == 1) {
-    pn_ossl_tls->md_ready[m] = 1;
-  } else {
-    /* Not reusable as it is: free it, and with it any state left. */
-    EVP_MD_CTX_free(ctx);
-    pn_ossl_tls->md[m] = NULL;
-  }
+  EVP_MD_CTX_free(ctx); /* clears the state */
   if (ok)
     memcpy(out, md, hashlen);
   else
-    /* The hash op cannot fail by contract, so on an allocation failure give
-     * an unpredictable value: whatever is derived from it is then neither a
-     * known key nor one the peer shares, and the handshake fails closed. */
-    (void)pn_random_default(NULL, out, hashlen);
+    pn_wipe(out, hashlen);
   pn_wipe(md, sizeof md);
+  return ok ? PN_OK : ctx ? PN_ERR_CRYPTO : PN_ERR_NOMEM;
 }
 
-static void pn_ossl_sha256(uint8_t *out, const pn_iov *iov, size_t n) {
-  pn_ossl_digest(PN_OSSL_SHA256, 32, out, iov, n);
+static int pn_ossl_sha256(uint8_t *out, const pn_iov *iov, size_t n) {
+  return pn_ossl_digest(PN_OSSL_SHA256, 32, out, iov, n);
 }
 
-static void pn_ossl_sha512(uint8_t *out, const pn_iov *iov, size_t n) {
-  pn_ossl_digest(PN_OSSL_SHA512, 64, out, iov, n);
+static int pn_ossl_sha512(uint8_t *out, const pn_iov *iov, size_t n) {
+  return pn_ossl_digest(PN_OSSL_SHA512, 64, out, iov, n);
 }
 
-static void pn_ossl_blake2s(uint8_t *out, const pn_iov *iov, size_t n) {
-  pn_ossl_digest(PN_OSSL_BLAKE2S, 32, out, iov, n);
+static int pn_ossl_blake2s(uint8_t *out, const pn_iov *iov, size_t n) {
+  return pn_ossl_digest(PN_OSSL_BLAKE2S, 32, out, iov, n);
 }
 
-static void pn_ossl_blake2b(uint8_t *out, const pn_iov *iov, size_t n) {
-  pn_ossl_digest(PN_OSSL_BLAKE2B, 64, out, iov, n);
+static int pn_ossl_blake2b(uint8_t *out, const pn_iov *iov, size_t n) {
+  return pn_ossl_digest(PN_OSSL_BLAKE2B, 64, out, iov, n);
 }
+
+/* The context and its provider data (measured; asserted by the ctest). */
+enum { PN_OSSL_ALLOCS_HASH = 2 };
 
 static const pn_hash_ops pn_ossl_hash_ops[PN_OSSL_NMDS] = {
     {.id = PN_HASH_SHA256,
      .hashlen = 32,
      .blocklen = 64,
+     .allocs = PN_OSSL_ALLOCS_HASH,
      .impl = "libcrypto",
      .hash = pn_ossl_sha256},
     {.id = PN_HASH_SHA512,
      .hashlen = 64,
      .blocklen = 128,
+     .allocs = PN_OSSL_ALLOCS_HASH,
      .impl = "libcrypto",
      .hash = pn_ossl_sha512},
     {.id = PN_HASH_BLAKE2S,
      .hashlen = 32,
      .blocklen = 64,
+     .allocs = PN_OSSL_ALLOCS_HASH,
      .impl = "libcrypto",
      .hash = pn_ossl_blake2s},
     {.id = PN_HASH_BLAKE2B,
      .hashlen = 64,
      .blocklen = 128,
+     .allocs = PN_OSSL_ALLOCS_HASH,
      .impl = "libcrypto",
      .hash = pn_ossl_blake2b},
 };
 
 const pn_hash_ops *pn_openssl_hash(int id) {
-  if (!pn_ossl_ready()) return NULL;
+  if (!pn_ossl_ready) return NULL;
   for (int m = 0; m < PN_OSSL_NMDS; m++)
     if (pn_ossl_hash_ops[m].id == id)
       return pn_ossl_mds[m] ? &pn_ossl_hash_ops[m] : NULL;

@@ -56,11 +56,13 @@ static void pn_nonce_be(uint8_t iv[12], uint64_t n) {
     iv[11 - i] = (uint8_t)(n >> (8 * i));
 }
 
-static int pn_sodium_chachapoly_encrypt_iv(const uint8_t k[32],
+static int pn_sodium_chachapoly_encrypt_iv(pn_crypto_ctx *cx,
+                                           const uint8_t k[32],
                                            const uint8_t iv[12],
                                            const uint8_t *ad, size_t adlen,
                                            const uint8_t *in, size_t inlen,
                                            uint8_t *out) {
+  (void)cx; /* libsodium's ChaCha20-Poly1305 keeps nothing between calls */
   /* Beyond the maximum libsodium calls sodium_misuse(), which aborts. */
   if (inlen > crypto_aead_chacha20poly1305_ietf_MESSAGEBYTES_MAX)
     return PN_ERR_CRYPTO;
@@ -72,11 +74,13 @@ static int pn_sodium_chachapoly_encrypt_iv(const uint8_t k[32],
   return PN_OK;
 }
 
-static int pn_sodium_chachapoly_decrypt_iv(const uint8_t k[32],
+static int pn_sodium_chachapoly_decrypt_iv(pn_crypto_ctx *cx,
+                                           const uint8_t k[32],
                                            const uint8_t iv[12],
                                            const uint8_t *ad, size_t adlen,
                                            const uint8_t *in, size_t inlen,
                                            uint8_t *out) {
+  (void)cx;
   if (inlen < 16) return PN_ERR_DECRYPT;
   size_t mlen = inlen - 16;
   if (mlen > crypto_aead_chacha20poly1305_ietf_MESSAGEBYTES_MAX)
@@ -90,67 +94,81 @@ static int pn_sodium_chachapoly_decrypt_iv(const uint8_t k[32],
   return PN_OK;
 }
 
-static int pn_sodium_chachapoly_encrypt(const uint8_t k[32], uint64_t n,
-                                        const uint8_t *ad, size_t adlen,
-                                        const uint8_t *in, size_t inlen,
-                                        uint8_t *out) {
-  uint8_t iv[12];
-  pn_nonce_le(iv, n);
-  return pn_sodium_chachapoly_encrypt_iv(k, iv, ad, adlen, in, inlen, out);
+/* |cx|'s expanded AES-GCM key, made from |k| unless it already is: like
+ * libcrypto's contexts, one per owner, re-expanded only when the key
+ * changes. Expanding inside each call (libsodium's one-shot functions)
+ * would also leave the key schedule in the call's dead frame. */
+static const crypto_aead_aes256gcm_state *pn_sodium_gcm(pn_crypto_ctx *cx,
+                                                        const uint8_t k[32]) {
+  crypto_aead_aes256gcm_state *st = (crypto_aead_aes256gcm_state *)cx->gcm;
+  if (!cx->gcm_keyed || !pn_key_equal(cx->gcm_key, k)) {
+    (void)crypto_aead_aes256gcm_beforenm(st, k); /* cannot fail */
+    memcpy(cx->gcm_key, k, 32);
+    cx->gcm_keyed = 1;
+    pn_burn_stack(); /* the expansion's temporaries */
+  }
+  return st;
 }
 
-static int pn_sodium_chachapoly_decrypt(const uint8_t k[32], uint64_t n,
-                                        const uint8_t *ad, size_t adlen,
-                                        const uint8_t *in, size_t inlen,
-                                        uint8_t *out) {
-  uint8_t iv[12];
-  pn_nonce_le(iv, n);
-  return pn_sodium_chachapoly_decrypt_iv(k, iv, ad, adlen, in, inlen, out);
-}
+_Static_assert(sizeof(((pn_crypto_ctx *)0)->gcm) >=
+                   sizeof(crypto_aead_aes256gcm_state),
+               "pn_crypto_ctx.gcm holds libsodium's AES-GCM state");
 
-static int pn_sodium_aesgcm_encrypt_iv(const uint8_t k[32],
+static int pn_sodium_aesgcm_encrypt_iv(pn_crypto_ctx *cx, const uint8_t k[32],
                                        const uint8_t iv[12], const uint8_t *ad,
                                        size_t adlen, const uint8_t *in,
                                        size_t inlen, uint8_t *out) {
   if (inlen > crypto_aead_aes256gcm_MESSAGEBYTES_MAX) return PN_ERR_CRYPTO;
-  if (crypto_aead_aes256gcm_encrypt_detached(out, out + inlen, NULL, in, inlen,
-                                             ad, adlen, NULL, iv, k) != 0)
+  if (crypto_aead_aes256gcm_encrypt_detached_afternm(out, out + inlen, NULL, in,
+                                                     inlen, ad, adlen, NULL, iv,
+                                                     pn_sodium_gcm(cx, k)) != 0)
     return PN_ERR_CRYPTO;
   return PN_OK;
 }
 
-static int pn_sodium_aesgcm_decrypt_iv(const uint8_t k[32],
+static int pn_sodium_aesgcm_decrypt_iv(pn_crypto_ctx *cx, const uint8_t k[32],
                                        const uint8_t iv[12], const uint8_t *ad,
                                        size_t adlen, const uint8_t *in,
                                        size_t inlen, uint8_t *out) {
   if (inlen < 16) return PN_ERR_DECRYPT;
   size_t mlen = inlen - 16;
   if (mlen > crypto_aead_aes256gcm_MESSAGEBYTES_MAX) return PN_ERR_CRYPTO;
-  if (crypto_aead_aes256gcm_decrypt_detached(out, NULL, in, mlen, in + mlen, ad,
-                                             adlen, iv, k) != 0) {
+  if (crypto_aead_aes256gcm_decrypt_detached_afternm(
+          out, NULL, in, mlen, in + mlen, ad, adlen, iv,
+          pn_sodium_gcm(cx, k)) != 0) {
     sodium_memzero(out, mlen);
     return PN_ERR_DECRYPT;
   }
   return PN_OK;
 }
 
-static int pn_sodium_aesgcm_encrypt(const uint8_t k[32], uint64_t n,
-                                    const uint8_t *ad, size_t adlen,
-                                    const uint8_t *in, size_t inlen,
-                                    uint8_t *out) {
-  uint8_t iv[12];
-  pn_nonce_be(iv, n);
-  return pn_sodium_aesgcm_encrypt_iv(k, iv, ad, adlen, in, inlen, out);
+/* Drops |cx|'s expanded key if it is |k|'s. */
+static void pn_sodium_aesgcm_forget(pn_crypto_ctx *cx, const uint8_t k[32]) {
+  if (!cx->gcm_keyed || !pn_key_equal(cx->gcm_key, k)) return;
+  sodium_memzero(cx->gcm, sizeof cx->gcm);
+  sodium_memzero(cx->gcm_key, sizeof cx->gcm_key);
+  cx->gcm_keyed = 0;
 }
 
-static int pn_sodium_aesgcm_decrypt(const uint8_t k[32], uint64_t n,
-                                    const uint8_t *ad, size_t adlen,
-                                    const uint8_t *in, size_t inlen,
-                                    uint8_t *out) {
-  uint8_t iv[12];
-  pn_nonce_be(iv, n);
-  return pn_sodium_aesgcm_decrypt_iv(k, iv, ad, adlen, in, inlen, out);
-}
+/* The Noise forms: build the nonce, call the _iv form. */
+#define PN_SODIUM_NONCE_OPS(name, nonce)                                       \
+  static int name##_encrypt(pn_crypto_ctx *cx, const uint8_t k[32],            \
+                            uint64_t n, const uint8_t *ad, size_t adlen,       \
+                            const uint8_t *in, size_t inlen, uint8_t *out) {   \
+    uint8_t iv[12];                                                            \
+    nonce(iv, n);                                                              \
+    return name##_encrypt_iv(cx, k, iv, ad, adlen, in, inlen, out);            \
+  }                                                                            \
+  static int name##_decrypt(pn_crypto_ctx *cx, const uint8_t k[32],            \
+                            uint64_t n, const uint8_t *ad, size_t adlen,       \
+                            const uint8_t *in, size_t inlen, uint8_t *out) {   \
+    uint8_t iv[12];                                                            \
+    nonce(iv, n);                                                              \
+    return name##_decrypt_iv(cx, k, iv, ad, adlen, in, inlen, out);            \
+  }
+
+PN_SODIUM_NONCE_OPS(pn_sodium_chachapoly, pn_nonce_le)
+PN_SODIUM_NONCE_OPS(pn_sodium_aesgcm, pn_nonce_be)
 
 static const pn_cipher_ops pn_sodium_chachapoly = {
     .id = PN_CIPHER_CHACHAPOLY,
@@ -168,6 +186,7 @@ static const pn_cipher_ops pn_sodium_aesgcm = {
     .decrypt = pn_sodium_aesgcm_decrypt,
     .encrypt_iv = pn_sodium_aesgcm_encrypt_iv,
     .decrypt_iv = pn_sodium_aesgcm_decrypt_iv,
+    .forget = pn_sodium_aesgcm_forget,
 };
 
 const pn_cipher_ops *pn_sodium_cipher(int id) {
@@ -186,25 +205,27 @@ const pn_cipher_ops *pn_sodium_cipher(int id) {
 /* The states are wiped: HMAC feeds keys through them. Empty iovs are skipped
  * so a NULL pointer with length 0 never reaches the library. */
 
-static void pn_sodium_sha256(uint8_t *out, const pn_iov *iov, size_t n) {
+static int pn_sodium_sha256(uint8_t *out, const pn_iov *iov, size_t n) {
   crypto_hash_sha256_state st;
   crypto_hash_sha256_init(&st);
   for (size_t i = 0; i < n; i++)
     if (iov[i].len) crypto_hash_sha256_update(&st, iov[i].p, iov[i].len);
   crypto_hash_sha256_final(&st, out);
   sodium_memzero(&st, sizeof st);
+  return PN_OK;
 }
 
-static void pn_sodium_sha512(uint8_t *out, const pn_iov *iov, size_t n) {
+static int pn_sodium_sha512(uint8_t *out, const pn_iov *iov, size_t n) {
   crypto_hash_sha512_state st;
   crypto_hash_sha512_init(&st);
   for (size_t i = 0; i < n; i++)
     if (iov[i].len) crypto_hash_sha512_update(&st, iov[i].p, iov[i].len);
   crypto_hash_sha512_final(&st, out);
   sodium_memzero(&st, sizeof st);
+  return PN_OK;
 }
 
-static void pn_sodium_blake2b(uint8_t *out, const pn_iov *iov, size_t n) {
+static int pn_sodium_blake2b(uint8_t *out, const pn_iov *iov, size_t n) {
   crypto_generichash_state st;
   /* Unkeyed, 64-byte output: Noise's BLAKE2b. These calls fail only on
    * out-of-range lengths, and ours are constants. */
@@ -214,6 +235,7 @@ static void pn_sodium_blake2b(uint8_t *out, const pn_iov *iov, size_t n) {
   /* Final wipes the chaining value and the buffer itself; only the length
    * counters and flags stay in |st|. */
   (void)crypto_generichash_final(&st, out, 64);
+  return PN_OK;
 }
 
 static const pn_hash_ops pn_sodium_hashes[] = {

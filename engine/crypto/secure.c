@@ -5,7 +5,7 @@
  * randomness and SipHash. Everything else in the library depends on it and
  * it depends on nothing of the project's but the public common header.
  */
-#include <pthread.h>
+#include <stdatomic.h>
 
 #include <sodium.h>
 
@@ -13,17 +13,34 @@
 
 /* ---- Initialisation ----------------------------------------------------- */
 
-static pthread_once_t pn_init_once = PTHREAD_ONCE_INIT;
-static int pn_init_result = PN_ERR_CRYPTO;
+/* 0: not started, 1: one thread is initialising, 2: done. An atomic state
+ * instead of pthread_once keeps the library free of thread primitives; the
+ * wait is the few milliseconds the libraries take to start, once. */
+static atomic_int pn_init_state;
+static int pn_init_result = PN_ERR_CRYPTO; /* published by the state's 2 */
 
-static void pn_crypto_init_once(void) {
-  /* sodium_init also detects the CPU features AESGCM depends on. */
-  pn_init_result = sodium_init() < 0 ? PN_ERR_CRYPTO : PN_OK;
+static int pn_crypto_init_libs(void) {
+  /* sodium_init also detects the CPU features AESGCM depends on. The other
+   * libraries only make their primitives available or not. */
+  if (sodium_init() < 0) return PN_ERR_CRYPTO;
+  (void)pn_openssl_init();
+  (void)pn_gcrypt_init();
+  return PN_OK;
 }
 
 int pn_crypto_init(void) {
-  if (pthread_once(&pn_init_once, pn_crypto_init_once) != 0)
-    return PN_ERR_CRYPTO;
+  int s = atomic_load_explicit(&pn_init_state, memory_order_acquire);
+  if (s == 2) return pn_init_result;
+  int expect = 0;
+  if (atomic_compare_exchange_strong_explicit(&pn_init_state, &expect, 1,
+                                              memory_order_acq_rel,
+                                              memory_order_acquire)) {
+    pn_init_result = pn_crypto_init_libs();
+    atomic_store_explicit(&pn_init_state, 2, memory_order_release);
+    return pn_init_result;
+  }
+  while (atomic_load_explicit(&pn_init_state, memory_order_acquire) != 2)
+    ;
   return pn_init_result;
 }
 
@@ -37,6 +54,19 @@ int pn_random_default(void *user, uint8_t *buf, size_t len) {
 
 void pn_wipe(void *p, size_t len) {
   if (p && len) sodium_memzero(p, len);
+}
+
+enum {
+  /* Deeper than any library call the Noise layer makes: the deepest
+   * measured (libgcrypt's hash_buffers, libcrypto's EVP) use under 2 KiB. */
+  PN_BURN_BYTES = 4096
+};
+
+/* noinline: the buffer must lie below the caller's frame, where the
+ * callee frames it follows lay. */
+__attribute__((noinline)) void pn_burn_stack(void) {
+  uint8_t buf[PN_BURN_BYTES];
+  sodium_memzero(buf, sizeof buf);
 }
 
 int pn_is_zero(const uint8_t *p, size_t len) {

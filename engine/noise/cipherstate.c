@@ -6,9 +6,16 @@
 #include "crypto.h"
 #include "noise_int.h"
 
-void pn_cipherstate_init(pn_cipherstate *cs, const pn_protocol *p) {
+int pn_cipherstate_init(pn_cipherstate *cs, const pn_protocol *p,
+                        pn_crypto_ctx *cx) {
+  if (!cs) return PN_ERR_INVALID_ARGUMENT;
   pn_wipe(cs, sizeof *cs);
-  cs->ops = p ? p->cipher_ops : NULL;
+  /* The context must hold what this cipher's calls use. */
+  if (!p || !p->cipher_ops || !cx || cx->ops != p->cipher_ops)
+    return PN_ERR_INVALID_ARGUMENT;
+  cs->ops = p->cipher_ops;
+  cs->cx = cx;
+  return PN_OK;
 }
 
 void pn_cipherstate_set_key(pn_cipherstate *cs, const uint8_t key[32]) {
@@ -50,7 +57,7 @@ int pn_cipherstate_encrypt(pn_cipherstate *cs, const uint8_t *ad, size_t adlen,
   if (cs->n == UINT64_MAX) return PN_ERR_NONCE_EXHAUSTED;
   if (inlen > PN_NOISE_MAX_MSG - PN_NOISE_TAGLEN) return PN_ERR_MSG_SIZE;
   if (outcap < inlen + PN_NOISE_TAGLEN) return PN_ERR_NOBUF;
-  if (cs->ops->encrypt(cs->k, cs->n, ad, adlen, in, inlen, out) != 0)
+  if (cs->ops->encrypt(cs->cx, cs->k, cs->n, ad, adlen, in, inlen, out) != 0)
     return PN_ERR_CRYPTO;
   cs->n++;
   *outlen = inlen + PN_NOISE_TAGLEN;
@@ -69,11 +76,12 @@ int pn_cipherstate_encrypt2(pn_cipherstate *cs, const uint8_t *hdr,
   if (outcap < inlen + PN_NOISE_TAGLEN) return PN_ERR_NOBUF;
   int rc;
   if (cs->ops->encrypt2) {
-    rc = cs->ops->encrypt2(cs->k, cs->n, hdr, hdrlen, body, bodylen, out);
+    rc = cs->ops->encrypt2(cs->cx, cs->k, cs->n, hdr, hdrlen, body, bodylen,
+                           out);
   } else {
     if (hdrlen) memmove(out, hdr, hdrlen);
     if (bodylen) memcpy(out + hdrlen, body, bodylen);
-    rc = cs->ops->encrypt(cs->k, cs->n, NULL, 0, out, inlen, out);
+    rc = cs->ops->encrypt(cs->cx, cs->k, cs->n, NULL, 0, out, inlen, out);
   }
   if (rc != 0) return PN_ERR_CRYPTO;
   cs->n++;
@@ -97,7 +105,7 @@ int pn_cipherstate_decrypt(pn_cipherstate *cs, const uint8_t *ad, size_t adlen,
     if (inlen != PN_NOISE_TAGLEN) return PN_ERR_INVALID_ARGUMENT;
     out = none;
   }
-  int rc = cs->ops->decrypt(cs->k, cs->n, ad, adlen, in, inlen, out);
+  int rc = cs->ops->decrypt(cs->cx, cs->k, cs->n, ad, adlen, in, inlen, out);
   if (rc != 0) return rc == PN_ERR_DECRYPT ? PN_ERR_DECRYPT : PN_ERR_CRYPTO;
   cs->n++; /* only after the tag checked */
   *outlen = inlen - PN_NOISE_TAGLEN;
@@ -109,20 +117,25 @@ int pn_cipherstate_rekey(pn_cipherstate *cs) {
   if (!cs->has_key) return PN_ERR_INVALID_STATE;
   static const uint8_t zeros[PN_NOISE_KEYLEN];
   uint8_t tmp[PN_NOISE_KEYLEN + PN_NOISE_TAGLEN];
-  int rc = cs->ops->encrypt(cs->k, UINT64_MAX, NULL, 0, zeros, sizeof zeros,
-                            tmp) == 0
+  int rc = cs->ops->encrypt(cs->cx, cs->k, UINT64_MAX, NULL, 0, zeros,
+                            sizeof zeros, tmp) == 0
                ? PN_OK
                : PN_ERR_CRYPTO;
   if (rc == PN_OK) {
-    if (cs->ops->forget) cs->ops->forget(cs->k); /* the old key is done */
+    /* The old key is done, in the context too. */
+    if (cs->ops->forget) cs->ops->forget(cs->cx, cs->k);
     memcpy(cs->k, tmp, PN_NOISE_KEYLEN);
   }
   pn_wipe(tmp, sizeof tmp);
+  /* The new key was the cipher's output: its keystream may be left in the
+   * library's dead frames. Rekeys are rare; the burn is cheap beside them. */
+  pn_burn_stack();
   return rc;
 }
 
 void pn_cipherstate_wipe(pn_cipherstate *cs) {
   if (!cs) return;
-  if (cs->has_key && cs->ops && cs->ops->forget) cs->ops->forget(cs->k);
+  if (cs->has_key && cs->ops && cs->ops->forget && cs->cx)
+    cs->ops->forget(cs->cx, cs->k);
   pn_wipe(cs, sizeof *cs);
 }

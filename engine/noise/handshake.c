@@ -31,9 +31,12 @@ static void next_action(pn_handshake *hs) {
     hs->action = sender(hs, hs->msg) == hs->role ? PN_HS_WRITE : PN_HS_READ;
 }
 
-/* FAILED keeps only public values (rs, re), which a fallback may need. */
+/* FAILED keeps only public values (rs, re), which a fallback may need, and
+ * the context it runs on. */
 static int fail(pn_handshake *hs, int rc) {
+  pn_crypto_ctx *cx = hs->ss.cs.cx;
   pn_symmetric_wipe(&hs->ss);
+  hs->ss.cs.cx = cx;
   pn_wipe(&hs->e, sizeof hs->e);
   hs->has_e = 0;
   hs->action = PN_HS_FAILED;
@@ -46,11 +49,14 @@ static int has_token(const uint8_t *t, size_t n, int tok) {
   return 0;
 }
 
-int pn_handshake_init(pn_handshake *hs, const pn_protocol *p, pn_role role,
-                      const pn_rng *rng) {
+int pn_handshake_init(pn_handshake *hs, const pn_protocol *p, pn_crypto_ctx *cx,
+                      pn_role role, const pn_rng *rng) {
   if (!hs || !p || !p->dh_ops || (role != PN_INITIATOR && role != PN_RESPONDER))
     return PN_ERR_INVALID_ARGUMENT;
   pn_wipe(hs, sizeof *hs);
+  /* The symmetric state is made at start; the context is checked now. */
+  if (!cx || cx->ops != p->cipher_ops) return PN_ERR_INVALID_ARGUMENT;
+  hs->ss.cs.cx = cx;
   hs->proto = p;
   hs->role = (uint8_t)role;
   hs->action = PN_HS_SETUP;
@@ -63,17 +69,22 @@ int pn_handshake_init(pn_handshake *hs, const pn_protocol *p, pn_role role,
 
 int pn_handshake_needs(const pn_handshake *hs) {
   if (!hs || !hs->proto) return 0;
-  const pn_protocol *p = hs->proto;
-  int init = is_init(hs), need = 0;
+  return pn_protocol_needs(hs->proto, (pn_role)hs->role);
+}
+
+int pn_protocol_needs(const pn_protocol *p, pn_role role) {
+  if (!p || (role != PN_INITIATOR && role != PN_RESPONDER)) return 0;
+  int init = role == PN_INITIATOR, need = 0;
   const uint8_t *mine = init ? p->pre_i : p->pre_r;
   const uint8_t *theirs = init ? p->pre_r : p->pre_i;
   size_t nmine = init ? p->npre_i : p->npre_r;
   size_t ntheirs = init ? p->npre_r : p->npre_i;
   if (has_token(mine, nmine, PN_TOK_S)) need |= PN_NEED_LOCAL_STATIC;
-  for (int i = 0; i < p->nmsgs; i++)
-    if (sender(hs, i) == hs->role &&
-        has_token(p->tok[i], p->msg_len[i], PN_TOK_S))
+  for (int i = 0; i < p->nmsgs; i++) {
+    int from = p->one_way || i % 2 == 0 ? PN_INITIATOR : PN_RESPONDER;
+    if (from == (int)role && has_token(p->tok[i], p->msg_len[i], PN_TOK_S))
       need |= PN_NEED_LOCAL_STATIC;
+  }
   if (has_token(theirs, ntheirs, PN_TOK_S)) need |= PN_NEED_REMOTE_STATIC;
   if (has_token(theirs, ntheirs, PN_TOK_E)) need |= PN_NEED_REMOTE_EPHEMERAL;
   if (p->npsk) need |= PN_NEED_PSK;
@@ -142,19 +153,25 @@ int pn_handshake_pin_ephemeral(pn_handshake *hs, const pn_keypair *e) {
   return PN_OK;
 }
 
+/* MixHash(pub), and in PSK mode MixKey(pub) too (spec 9.2): an e token. */
+static int mix_e(pn_handshake *hs, const uint8_t *pub) {
+  int rc = pn_symmetric_mix_hash(&hs->ss, pub, dhlen(hs));
+  if (rc == PN_OK && hs->proto->npsk)
+    rc = pn_symmetric_mix_key(&hs->ss, pub, dhlen(hs));
+  return rc;
+}
+
 /* Pre-message tokens are e and s only (spec 7.1). */
-static void mix_pre(pn_handshake *hs, const uint8_t *tok, size_t n, int local) {
-  for (size_t i = 0; i < n; i++) {
-    const uint8_t *key;
-    if (tok[i] == PN_TOK_E) {
-      key = local ? hs->e.pub : hs->re;
-      pn_symmetric_mix_hash(&hs->ss, key, dhlen(hs));
-      if (hs->proto->npsk) pn_symmetric_mix_key(&hs->ss, key, dhlen(hs));
-    } else {
-      key = local ? hs->s->pub : hs->rs;
-      pn_symmetric_mix_hash(&hs->ss, key, dhlen(hs));
-    }
+static int mix_pre(pn_handshake *hs, const uint8_t *tok, size_t n, int local) {
+  int rc = PN_OK;
+  for (size_t i = 0; i < n && rc == PN_OK; i++) {
+    if (tok[i] == PN_TOK_E)
+      rc = mix_e(hs, local ? hs->e.pub : hs->re);
+    else
+      rc = pn_symmetric_mix_hash(&hs->ss, local ? hs->s->pub : hs->rs,
+                                 dhlen(hs));
   }
+  return rc;
 }
 
 static int start(pn_handshake *hs, const pn_symmetricstate *prologued,
@@ -177,14 +194,21 @@ static int start(pn_handshake *hs, const pn_symmetricstate *prologued,
   for (int i = 0; i < p->npsk; i++)
     if (!hs->psk[i]) return PN_ERR_MISSING_PSK;
 
+  pn_crypto_ctx *cx = hs->ss.cs.cx;
+  int rc;
   if (prologued) {
+    /* Made by the owner of |cx|, for this protocol (noise_int.h). */
+    if (prologued->cs.cx != cx) return PN_ERR_INVALID_ARGUMENT;
     hs->ss = *prologued;
+    rc = PN_OK;
   } else {
-    pn_symmetric_init(&hs->ss, p);
-    pn_symmetric_mix_hash(&hs->ss, prologue, prologue_len);
+    rc = pn_symmetric_init(&hs->ss, p, cx);
+    if (rc == PN_OK)
+      rc = pn_symmetric_mix_hash(&hs->ss, prologue, prologue_len);
   }
-  mix_pre(hs, p->pre_i, p->npre_i, init);
-  mix_pre(hs, p->pre_r, p->npre_r, !init);
+  if (rc == PN_OK) rc = mix_pre(hs, p->pre_i, p->npre_i, init);
+  if (rc == PN_OK) rc = mix_pre(hs, p->pre_r, p->npre_r, !init);
+  if (rc != PN_OK) return fail(hs, rc);
   hs->msg = 0;
   hs->psk_next = 0;
   next_action(hs);
@@ -270,12 +294,14 @@ int pn_handshake_write(pn_handshake *hs, const uint8_t *payload,
         rc = hs->rng.fill(hs->rng.user, priv, dl) == 0 ? PN_OK : PN_ERR_CRYPTO;
         if (rc == PN_OK) rc = pn_keypair_from_private(&hs->e, p, priv, dl);
         pn_wipe(priv, sizeof priv);
+        /* The RNG's partial keystream block (the key) is in a dead frame. */
+        pn_burn_stack();
         if (rc != PN_OK) goto out;
         hs->has_e = 1;
       }
       memcpy(out + off, hs->e.pub, dl);
-      pn_symmetric_mix_hash(&hs->ss, hs->e.pub, dl);
-      if (p->npsk) pn_symmetric_mix_key(&hs->ss, hs->e.pub, dl);
+      rc = mix_e(hs, hs->e.pub);
+      if (rc != PN_OK) goto out;
       off += dl;
       break;
     case PN_TOK_S: /* s: EncryptAndHash(s.pub) */
@@ -285,13 +311,14 @@ int pn_handshake_write(pn_handshake *hs, const uint8_t *payload,
       off += n;
       break;
     case PN_TOK_PSK: /* psk: MixKeyAndHash(psk) */
-      pn_symmetric_mix_key_and_hash(&hs->ss, hs->psk[hs->psk_next++],
-                                    PN_NOISE_PSKLEN);
+      rc = pn_symmetric_mix_key_and_hash(&hs->ss, hs->psk[hs->psk_next++],
+                                         PN_NOISE_PSKLEN);
+      if (rc != PN_OK) goto out;
       break;
     default: /* ee, es, se, ss: MixKey(DH(..)) */
       rc = token_dh(hs, tok, dh);
+      if (rc == PN_OK) rc = pn_symmetric_mix_key(&hs->ss, dh, dl);
       if (rc != PN_OK) goto out;
-      pn_symmetric_mix_key(&hs->ss, dh, dl);
       break;
     }
   }
@@ -331,8 +358,8 @@ int pn_handshake_read(pn_handshake *hs, const uint8_t *msg, size_t msg_len,
     case PN_TOK_E: /* e: re = next DHLEN bytes, MixHash */
       memcpy(hs->re, msg + off, dl);
       hs->has_re = 1;
-      pn_symmetric_mix_hash(&hs->ss, hs->re, dl);
-      if (p->npsk) pn_symmetric_mix_key(&hs->ss, hs->re, dl);
+      rc = mix_e(hs, hs->re);
+      if (rc != PN_OK) goto out;
       off += dl;
       break;
     case PN_TOK_S: { /* s: rs = DecryptAndHash(next DHLEN [+16] bytes) */
@@ -347,13 +374,14 @@ int pn_handshake_read(pn_handshake *hs, const uint8_t *msg, size_t msg_len,
       break;
     }
     case PN_TOK_PSK: /* psk: MixKeyAndHash(psk) */
-      pn_symmetric_mix_key_and_hash(&hs->ss, hs->psk[hs->psk_next++],
-                                    PN_NOISE_PSKLEN);
+      rc = pn_symmetric_mix_key_and_hash(&hs->ss, hs->psk[hs->psk_next++],
+                                         PN_NOISE_PSKLEN);
+      if (rc != PN_OK) goto out;
       break;
     default: /* ee, es, se, ss: MixKey(DH(..)) */
       rc = token_dh(hs, tok, dh);
+      if (rc == PN_OK) rc = pn_symmetric_mix_key(&hs->ss, dh, dl);
       if (rc != PN_OK) goto out;
-      pn_symmetric_mix_key(&hs->ss, dh, dl);
       break;
     }
   }
@@ -375,10 +403,9 @@ int pn_handshake_split(pn_handshake *hs, pn_cipherstate *send,
                        pn_cipherstate *recv) {
   if (!hs || !send || !recv) return PN_ERR_INVALID_ARGUMENT;
   if (hs->action != PN_HS_SPLIT) return PN_ERR_INVALID_STATE;
-  if (is_init(hs))
-    pn_symmetric_split(&hs->ss, send, recv);
-  else
-    pn_symmetric_split(&hs->ss, recv, send);
+  int rc = is_init(hs) ? pn_symmetric_split(&hs->ss, send, recv)
+                       : pn_symmetric_split(&hs->ss, recv, send);
+  if (rc != PN_OK) return fail(hs, rc);
   /* Keep h for channel binding; everything secret goes. */
   pn_wipe(hs->ss.ck, sizeof hs->ss.ck);
   pn_cipherstate_wipe(&hs->ss.cs);
@@ -403,14 +430,15 @@ const uint8_t *pn_handshake_local_ephemeral(const pn_handshake *hs) {
 }
 
 int pn_handshake_fallback(pn_handshake *hs, const pn_protocol *fb) {
-  if (!hs || !hs->proto || !fb || !fb->fallback || fb->dh != hs->proto->dh)
+  if (!hs || !hs->proto || !fb || !fb->fallback || fb->dh != hs->proto->dh ||
+      !hs->ss.cs.cx || fb->cipher_ops != hs->ss.cs.cx->ops)
     return PN_ERR_INVALID_ARGUMENT;
   int was_init = is_init(hs);
   if (was_init ? !hs->has_e : !hs->has_re) return PN_ERR_INVALID_STATE;
 
   pn_handshake old = *hs;
-  int rc = pn_handshake_init(hs, fb, was_init ? PN_RESPONDER : PN_INITIATOR,
-                             &old.rng);
+  int rc = pn_handshake_init(hs, fb, old.ss.cs.cx,
+                             was_init ? PN_RESPONDER : PN_INITIATOR, &old.rng);
   if (rc == PN_OK) {
     hs->s = old.s;
     memcpy(hs->psk, old.psk, sizeof hs->psk);

@@ -291,6 +291,20 @@ const char *pn_protocol_impl(const pn_protocol *p, pn_primitive which) {
   }
 }
 
+int pn_protocol_allocs(const pn_protocol *p, size_t *per_keygen, size_t *per_dh,
+                       size_t *per_hash) {
+  size_t g = 0, d = 0, h = 0;
+  if (p && p->dh_ops && p->hash_ops) {
+    g = p->dh_ops->allocs_pubkey;
+    d = p->dh_ops->allocs_dh;
+    h = p->hash_ops->allocs;
+  }
+  if (per_keygen) *per_keygen = g;
+  if (per_dh) *per_dh = d;
+  if (per_hash) *per_hash = h;
+  return g || d || h;
+}
+
 int pn_keypair_from_private(pn_keypair *kp, const pn_protocol *p,
                             const uint8_t *priv, size_t len) {
   if (!kp || !p || !p->dh_ops || !priv) return PN_ERR_INVALID_ARGUMENT;
@@ -312,6 +326,7 @@ int pn_keypair_generate(pn_keypair *kp, const pn_protocol *p,
                             : pn_random_default(NULL, priv, n);
   rc = rc != 0 ? PN_ERR_CRYPTO : pn_keypair_from_private(kp, p, priv, n);
   pn_wipe(priv, sizeof priv);
+  pn_burn_stack(); /* the RNG's output block, in its dead frame */
   return rc;
 }
 

@@ -39,14 +39,10 @@ int pn_settle(const pn_engine_config *cfg, pn_settings *st) {
   const pn_protocol *p = &st->proto;
   /* The engine speaks interactive patterns; fallback needs Noise Pipes. */
   if (p->one_way || p->fallback) return PN_ERR_INVALID_ARGUMENT;
-  pn_handshake hs;
   st->needs_static = 0;
-  for (int role = PN_INITIATOR; role <= PN_RESPONDER; role++) {
-    rc = pn_handshake_init(&hs, p, (pn_role)role, NULL);
-    if (rc != PN_OK) return rc;
-    if (pn_handshake_needs(&hs) & PN_NEED_LOCAL_STATIC) st->needs_static = 1;
-    pn_handshake_wipe(&hs);
-  }
+  for (int role = PN_INITIATOR; role <= PN_RESPONDER; role++)
+    if (pn_protocol_needs(p, (pn_role)role) & PN_NEED_LOCAL_STATIC)
+      st->needs_static = 1;
   size_t dl = pn_protocol_dhlen(p);
   if (cfg->static_private && cfg->static_private_len != dl)
     return PN_ERR_INVALID_ARGUMENT;

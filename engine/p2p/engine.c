@@ -53,8 +53,12 @@ int pn_engine_init(pn_engine **pe, void *mem, size_t memlen,
     if (rc != PN_OK) goto out;
     e->has_s = 1;
   }
-  pn_symmetric_init(&e->prologued, &e->proto);
-  pn_symmetric_mix_hash(&e->prologued, cfg->prologue, cfg->prologue_len);
+  rc = pn_crypto_ctx_init(&e->cx, &e->proto);
+  if (rc != PN_OK) goto out;
+  rc = pn_symmetric_init(&e->prologued, &e->proto, &e->cx);
+  if (rc == PN_OK)
+    rc = pn_symmetric_mix_hash(&e->prologued, cfg->prologue, cfg->prologue_len);
+  if (rc != PN_OK) goto out;
   for (size_t i = 0; i < cfg->npsks; i++)
     memcpy(e->psks[i], cfg->psks[i], PN_NOISE_PSKLEN);
   e->npsks = cfg->npsks;
@@ -143,7 +147,10 @@ int pn_engine_init(pn_engine **pe, void *mem, size_t memlen,
   *pe = e;
 out:
   pn_wipe(sipkey, sizeof sipkey);
-  if (rc != PN_OK) pn_wipe(base, l.total);
+  if (rc != PN_OK) {
+    pn_crypto_ctx_wipe(&e->cx);
+    pn_wipe(base, l.total);
+  }
   return rc;
 }
 
@@ -160,6 +167,9 @@ void pn_engine_wipe(pn_engine *e) {
    * untouched. */
   uint8_t *base = (uint8_t *)e;
   size_t head = (size_t)(e->deliver - base);
+  /* First the libraries' contexts (freed, and with them the last keys
+   * they held), then the engine's own memory. */
+  pn_crypto_ctx_wipe(&e->cx);
   if (e->pool.nfree != e->pool.nblocks)
     pn_wipe(e->pool.mem, (size_t)e->pool.nblocks * e->pool.block);
   pn_wipe(e->deliver, e->deliver_hw);

@@ -168,6 +168,9 @@ struct pn_engine {
   size_t total;
   int owned;
   pn_protocol proto;
+  /* The crypto contexts every handshake and connection runs on: made at
+   * init, released by pn_engine_wipe. */
+  pn_crypto_ctx cx;
   pn_keypair s;
   int has_s;
   /* The symmetric state after the protocol name and the prologue: every

@@ -199,7 +199,7 @@ int pn_engine_conn_open(pn_engine *e, pn_dir dir, const pn_peer_id *expected,
   uint32_t hsi = e->hs_free;
   pn_hslot *h = &e->hss[hsi];
   pn_role role = dir == PN_DIR_OUTBOUND ? PN_INITIATOR : PN_RESPONDER;
-  int rc = pn_handshake_init(&h->hs, &e->proto, role, &e->rng);
+  int rc = pn_handshake_init(&h->hs, &e->proto, &e->cx, role, &e->rng);
   if (rc != PN_OK) return rc;
   int needs = pn_handshake_needs(&h->hs);
   if ((needs & PN_NEED_REMOTE_STATIC) && !expected) {

@@ -75,3 +75,39 @@ int pn_engine_test_send_raw(pn_engine *e, const pn_peer_id *peer,
   pn_tx_want_send(e, c);
   return PN_OK;
 }
+
+size_t pn_engine_test_static_private(const pn_engine *e,
+                                     uint8_t out[PN_NOISE_MAX_DHLEN]) {
+  if (!e->has_s) return 0;
+  size_t n = pn_protocol_dhlen(&e->proto);
+  memcpy(out, e->s.priv, n);
+  return n;
+}
+
+int pn_engine_test_conn_keys(pn_engine *e, pn_conn_id id, uint8_t tx[32],
+                             uint8_t rx[32]) {
+  pn_conn *c = pn_conn_lookup(e, id);
+  if (!c) return PN_ERR_NOT_FOUND;
+  if (!pn_cipherstate_has_key(&c->tx) || !pn_cipherstate_has_key(&c->rx))
+    return PN_ERR_INVALID_STATE;
+  memcpy(tx, c->tx.k, 32);
+  memcpy(rx, c->rx.k, 32);
+  return PN_OK;
+}
+
+int pn_engine_test_hs_keys(pn_engine *e, pn_conn_id id,
+                           uint8_t ck[PN_NOISE_MAX_HASHLEN], size_t *cklen,
+                           uint8_t k[32], int *has_k) {
+  pn_conn *c = pn_conn_lookup(e, id);
+  if (!c) return PN_ERR_NOT_FOUND;
+  if (c->hs == PN_NIL) return PN_ERR_INVALID_STATE;
+  const pn_handshake *hs = &e->hss[c->hs].hs;
+  int a = pn_handshake_action(hs);
+  if (a != PN_HS_WRITE && a != PN_HS_READ && a != PN_HS_SPLIT)
+    return PN_ERR_INVALID_STATE;
+  *cklen = pn_protocol_hashlen(&e->proto);
+  memcpy(ck, hs->ss.ck, *cklen);
+  *has_k = hs->ss.cs.has_key;
+  if (*has_k) memcpy(k, hs->ss.cs.k, 32);
+  return PN_OK;
+}

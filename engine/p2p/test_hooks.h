@@ -34,4 +34,19 @@ pn_time pn_engine_test_deadline(const pn_engine *e);
  * lent to, or 0. */
 pn_conn_id pn_engine_test_express(const pn_engine *e, int tx);
 
+/* Secrets, for the hygiene test (every copy it takes must go where its scan
+ * does not look). The static private key: its length, 0 without one. */
+size_t pn_engine_test_static_private(const pn_engine *e,
+                                     uint8_t out[PN_NOISE_MAX_DHLEN]);
+/* Connection |c|'s transport keys; PN_ERR_NOT_FOUND, or PN_ERR_INVALID_STATE
+ * before its handshake is split. */
+int pn_engine_test_conn_keys(pn_engine *e, pn_conn_id c, uint8_t tx[32],
+                             uint8_t rx[32]);
+/* Connection |c|'s handshake in progress: its chaining key (*|cklen|
+ * bytes) and, when *|has_k|, its cipher key. PN_ERR_NOT_FOUND, or
+ * PN_ERR_INVALID_STATE without a handshake started. */
+int pn_engine_test_hs_keys(pn_engine *e, pn_conn_id c,
+                           uint8_t ck[PN_NOISE_MAX_HASHLEN], size_t *cklen,
+                           uint8_t k[32], int *has_k);
+
 #endif

@@ -301,22 +301,17 @@ int cli_protocol_check(const pn_protocol *p, const char *name) {
   /* The pattern is what follows "Noise_" up to '_'; one-way patterns are
    * N, K, X with modifiers (Npsk0...). */
   const char *pat = strchr(name, '_');
-  pn_handshake hs;
   if (pat && (pat[1] == 'N' || pat[1] == 'K' || pat[1] == 'X') &&
       (pat[2] == '_' || !strncmp(pat + 2, "psk", 3)))
     return cli_err(CLI_PROTOCOL,
                    "--protocol %s: one-way pattern %c (the engine runs "
                    "interactive patterns only)",
                    name, pat[1]);
-  if (pn_handshake_init(&hs, p, PN_INITIATOR, NULL) == PN_OK) {
-    int needs = pn_handshake_needs(&hs);
-    pn_handshake_wipe(&hs);
-    if (needs & PN_NEED_REMOTE_EPHEMERAL)
-      return cli_err(CLI_PROTOCOL,
-                     "--protocol %s: a fallback pattern runs only after a "
-                     "failed IK (Noise Pipes), not on its own",
-                     name);
-  }
+  if (pn_protocol_needs(p, PN_INITIATOR) & PN_NEED_REMOTE_EPHEMERAL)
+    return cli_err(CLI_PROTOCOL,
+                   "--protocol %s: a fallback pattern runs only after a "
+                   "failed IK (Noise Pipes), not on its own",
+                   name);
   return CLI_OK;
 }
 

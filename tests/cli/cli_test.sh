@@ -95,6 +95,9 @@ expect 4 1 -- "$P" connect -f "$T/missing" 127.0.0.1:1
 # A closed port: a runtime failure, one line.
 expect 1 1 -- "$P" connect --timeout 2000 -m hi 127.0.0.1:1
 expect 0 0 -- "$P" selftest
+grep -q '^allocates ' "$T/out" || { echo "FAIL: selftest says nothing of allocations"; fail=1; }
+expect 0 0 -- "$P" selftest --help
+grep -q 'suites this build has' "$T/out" || { echo "FAIL: selftest --help lists no suites"; fail=1; }
 # Patterns that need the other's key in advance, PSKs, or are one-way.
 for p in Noise_IK_25519_ChaChaPoly_SHA256 Noise_KKpsk0+psk2_25519_ChaChaPoly_SHA256 \
          Noise_X_25519_ChaChaPoly_BLAKE2b Noise_X1K1_25519_ChaChaPoly_SHA512; do

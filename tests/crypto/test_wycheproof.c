@@ -170,8 +170,8 @@ static uint64_t counter_of(const uint8_t iv[12], int big_endian) {
   return n;
 }
 
-static void aead_case(const pn_cipher_ops *op, const pn_json *t,
-                      aead_counts *c) {
+static void aead_case(const pn_cipher_ops *op, pn_crypto_ctx *cx,
+                      const pn_json *t, aead_counts *c) {
   size_t keylen, ivlen, adlen, msglen, ctlen, taglen;
   uint8_t *key = hexdup(t, "key", &keylen);
   uint8_t *iv = hexdup(t, "iv", &ivlen);
@@ -198,20 +198,21 @@ static void aead_case(const pn_cipher_ops *op, const pn_json *t,
   uint64_t n = counter_of(iv, op->id == PN_CIPHER_AESGCM);
 
   memset(out, 0xAA, sealed_len);
-  int rc = op->decrypt_iv(key, iv, ad, adlen, sealed, sealed_len, out);
+  int rc = op->decrypt_iv(cx, key, iv, ad, adlen, sealed, sealed_len, out);
   if (valid) {
     /* Decrypt gives msg; encrypt gives back ct || tag. */
     bad |= rc != PN_OK || ctlen != msglen ||
            (msglen && memcmp(out, msg, msglen) != 0);
     if (!bad) {
-      bad |= op->encrypt_iv(key, iv, ad, adlen, msg, msglen, out) != PN_OK ||
-             memcmp(out, sealed, sealed_len) != 0;
+      bad |=
+          op->encrypt_iv(cx, key, iv, ad, adlen, msg, msglen, out) != PN_OK ||
+          memcmp(out, sealed, sealed_len) != 0;
       if (noise_nonce) {
-        bad |= op->encrypt(key, n, ad, adlen, msg, msglen, out) != PN_OK ||
+        bad |= op->encrypt(cx, key, n, ad, adlen, msg, msglen, out) != PN_OK ||
                memcmp(out, sealed, sealed_len) != 0;
-        bad |=
-            op->decrypt(key, n, ad, adlen, sealed, sealed_len, out) != PN_OK ||
-            (msglen && memcmp(out, msg, msglen) != 0);
+        bad |= op->decrypt(cx, key, n, ad, adlen, sealed, sealed_len, out) !=
+                   PN_OK ||
+               (msglen && memcmp(out, msg, msglen) != 0);
       }
     }
     if (bad) {
@@ -226,7 +227,7 @@ static void aead_case(const pn_cipher_ops *op, const pn_json *t,
     /* Refused, with no unauthenticated plaintext left in out. */
     bad |= rc != PN_ERR_DECRYPT || !pn_is_zero(out, ctlen);
     if (noise_nonce)
-      bad |= op->decrypt(key, n, ad, adlen, sealed, sealed_len, out) !=
+      bad |= op->decrypt(cx, key, n, ad, adlen, sealed, sealed_len, out) !=
              PN_ERR_DECRYPT;
     if (bad) {
       c->failed++;
@@ -261,6 +262,8 @@ static void run_aead(const char *file, const char *label, int cipher_id) {
              label, backend_names[b]);
       continue;
     }
+    pn_crypto_ctx cx;
+    assert_int_equal(pn_crypto_ctx_setup(&cx, op), PN_OK);
     for (size_t g = 0; g < pn_json_len(groups); g++) {
       const pn_json *grp = pn_json_at(groups, g);
       const pn_json *tests = pn_json_get(grp, "tests");
@@ -269,8 +272,9 @@ static void run_aead(const char *file, const char *label, int cipher_id) {
         continue;
       }
       for (size_t i = 0; i < pn_json_len(tests); i++)
-        aead_case(op, pn_json_at(tests, i), &c);
+        aead_case(op, &cx, pn_json_at(tests, i), &c);
     }
+    pn_crypto_ctx_wipe(&cx);
     printf("wycheproof %s [%s]: %zu round-trip, %zu refused, %zu failed, %zu "
            "skipped (key/nonce/tag size outside Noise); %zu also via the "
            "counter nonce\n",

@@ -80,10 +80,12 @@ static int cl_frames(cl *c, int *msgs) {
 
 static int initiators(unsigned port) {
   pn_protocol p;
+  static pn_crypto_ctx cx; /* one for every initiator: one cipher */
   static cl cls[NPEERS];
   struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
   sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (pn_protocol_parse(&p, proto_name, strlen(proto_name), PN_BACKEND_AUTO))
+  if (pn_protocol_parse(&p, proto_name, strlen(proto_name), PN_BACKEND_AUTO) ||
+      pn_crypto_ctx_init(&cx, &p))
     return 10;
   int ep = epoll_create1(EPOLL_CLOEXEC);
   int next = 0, inflight = 0, msgs = 0, open = 0;
@@ -119,7 +121,7 @@ static int initiators(unsigned port) {
         size_t ml;
         getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
         if (soerr || pn_keypair_generate(&c->kp, &p, NULL) ||
-            pn_handshake_init(&c->hs, &p, PN_INITIATOR, NULL) ||
+            pn_handshake_init(&c->hs, &p, &cx, PN_INITIATOR, NULL) ||
             pn_handshake_set_static(&c->hs, &c->kp) ||
             pn_handshake_start(&c->hs, NULL, 0) ||
             pn_handshake_write(&c->hs, NULL, 0, m, sizeof m, &ml) ||
@@ -152,6 +154,7 @@ static int initiators(unsigned port) {
     close(cls[i].fd);
     pn_handshake_wipe(&cls[i].hs);
   }
+  pn_crypto_ctx_wipe(&cx);
   close(ep);
   return 0;
 }

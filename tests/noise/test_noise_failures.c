@@ -127,7 +127,8 @@ static const char *const suite_default = "25519_ChaChaPoly_BLAKE2b";
 
 typedef struct pair {
   pn_protocol p;
-  pn_handshake hs[3]; /* indexed by role: [I], [R] */
+  pn_crypto_ctx cx[3]; /* what each role's states run on */
+  pn_handshake hs[3];  /* indexed by role: [I], [R] */
   pn_keypair s[3], e[3];
   int pin[3]; /* pin e[role] (always done for a pre-message e) */
   uint8_t psks[PN_NOISE_MAX_PSKS][PN_NOISE_PSKLEN];
@@ -158,9 +159,13 @@ static int parse(pn_protocol *p, const char *name) {
 
 /* Parses |name|, makes keys and initialises both roles (nothing set yet). */
 static void pair_init(pair *x, const char *name) {
+  for (int r = I; r <= R; r++)
+    pn_crypto_ctx_wipe(&x->cx[r]); /* the previous test's */
   memset(x, 0, sizeof *x);
   CTX("%s", name);
   assert_ok(parse(&x->p, name));
+  for (int r = I; r <= R; r++)
+    assert_ok(pn_crypto_ctx_init(&x->cx[r], &x->p));
   /* Any keys will do and they are slow to make: one set per DH. */
   static pn_keypair keys[3][4];
   static int have[3];
@@ -172,7 +177,8 @@ static void pair_init(pair *x, const char *name) {
   for (int r = I; r <= R; r++) {
     x->s[r] = keys[x->p.dh][r - I];
     x->e[r] = keys[x->p.dh][2 + r - I];
-    assert_ok(pn_handshake_init(&x->hs[r], &x->p, (pn_role)r, &g_rng));
+    assert_ok(
+        pn_handshake_init(&x->hs[r], &x->p, &x->cx[r], (pn_role)r, &g_rng));
   }
   for (int i = 0; i < PN_NOISE_MAX_PSKS; i++)
     memset(x->psks[i], 0x50 + i, PN_NOISE_PSKLEN);
@@ -963,10 +969,11 @@ static void test_use_after_failed(void **state) {
 
 /* ---- CipherState --------------------------------------------------------- */
 
-static void cs_with_key(pn_cipherstate *cs, const pn_protocol *p, int fill) {
+static void cs_with_key(pn_cipherstate *cs, const pn_protocol *p,
+                        pn_crypto_ctx *cx, int fill) {
   uint8_t k[32];
   memset(k, fill, sizeof k);
-  pn_cipherstate_init(cs, p);
+  assert_ok(pn_cipherstate_init(cs, p, cx));
   assert_int_equal(pn_cipherstate_has_key(cs), 0);
   pn_cipherstate_set_key(cs, k);
   assert_int_equal(pn_cipherstate_has_key(cs), 1);
@@ -986,8 +993,10 @@ static void test_nonce_exhausted(void **state) {
     CTX("%s", name);
     if (parse(&p, name) == PN_ERR_UNSUPPORTED) continue;
     assert_ok(parse(&p, name));
-    cs_with_key(&a, &p, 7);
-    cs_with_key(&b, &p, 7);
+    pn_crypto_ctx cx;
+    assert_ok(pn_crypto_ctx_init(&cx, &p));
+    cs_with_key(&a, &p, &cx, 7);
+    cs_with_key(&b, &p, &cx, 7);
 
     /* 2^64-2 is the last usable nonce. */
     pn_cipherstate_set_nonce(&a, UINT64_MAX - 1);
@@ -1023,6 +1032,9 @@ static void test_nonce_exhausted(void **state) {
     assert_rc(pn_cipherstate_encrypt(&a, NULL, 0, (const uint8_t *)"x", 1, ct,
                                      sizeof ct, &clen),
               PN_ERR_NONCE_EXHAUSTED);
+    pn_cipherstate_wipe(&a);
+    pn_cipherstate_wipe(&b);
+    pn_crypto_ctx_wipe(&cx);
   }
 }
 
@@ -1095,9 +1107,9 @@ static void test_rekey(void **state) {
     static const uint8_t zeros[32];
     memcpy(k_before, x->tx[I].k, 32);
     uint64_t n_before = pn_cipherstate_nonce(&x->tx[I]);
-    assert_int_equal(
-        x->tx[I].ops->encrypt(k_before, UINT64_MAX, NULL, 0, zeros, 32, expect),
-        0);
+    assert_int_equal(x->tx[I].ops->encrypt(x->tx[I].cx, k_before, UINT64_MAX,
+                                           NULL, 0, zeros, 32, expect),
+                     0);
     assert_ok(pn_cipherstate_rekey(&x->tx[I]));
     assert_memory_equal(x->tx[I].k, expect, 32);
     assert_memory_not_equal(x->tx[I].k, k_before, 32);
@@ -1134,8 +1146,17 @@ static void test_rekey(void **state) {
   pn_cipherstate cs;
   CTX("rekey without a key");
   assert_ok(parse(&p, "Noise_NN_25519_ChaChaPoly_SHA256"));
-  pn_cipherstate_init(&cs, &p);
+  pn_crypto_ctx cx;
+  assert_ok(pn_crypto_ctx_init(&cx, &p));
+  assert_ok(pn_cipherstate_init(&cs, &p, &cx));
   assert_rc(pn_cipherstate_rekey(&cs), PN_ERR_INVALID_STATE);
+  /* A context set up for another cipher is refused. */
+  pn_protocol q;
+  assert_ok(parse(&q, "Noise_NN_25519_AESGCM_SHA256"));
+  if (q.cipher_ops != p.cipher_ops)
+    assert_rc(pn_cipherstate_init(&cs, &q, &cx), PN_ERR_INVALID_ARGUMENT);
+  assert_rc(pn_cipherstate_init(&cs, &p, NULL), PN_ERR_INVALID_ARGUMENT);
+  pn_crypto_ctx_wipe(&cx);
 }
 
 /* ---- Missing keys -------------------------------------------------------- */
@@ -1533,8 +1554,8 @@ static void test_wipe(void **state) {
   pn_cipherstate_wipe(&x->tx[I]);
   assert_ctx(is_zero(&x->tx[I], sizeof x->tx[I]));
   pn_symmetricstate ss;
-  pn_symmetric_init(&ss, &x->p);
-  pn_symmetric_mix_key(&ss, (const uint8_t *)"ikm", 3);
+  assert_ok(pn_symmetric_init(&ss, &x->p, &x->cx[I]));
+  assert_ok(pn_symmetric_mix_key(&ss, (const uint8_t *)"ikm", 3));
   assert_ctx(!is_zero(ss.ck, 32) && ss.cs.has_key);
   pn_symmetric_wipe(&ss);
   assert_ctx(is_zero(ss.ck, sizeof ss.ck) && is_zero(ss.cs.k, 32));

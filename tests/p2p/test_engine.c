@@ -186,12 +186,8 @@ static void test_unexpected_key(void **state) {
  * |role|. */
 static int needs_remote(const char *name, pn_role role) {
   pn_protocol p;
-  pn_handshake hs;
   if (pn_protocol_parse(&p, name, strlen(name), PN_BACKEND_AUTO)) return 0;
-  if (pn_handshake_init(&hs, &p, role, NULL)) return 0;
-  int n = pn_handshake_needs(&hs) & PN_NEED_REMOTE_STATIC;
-  pn_handshake_wipe(&hs);
-  return n != 0;
+  return (pn_protocol_needs(&p, role) & PN_NEED_REMOTE_STATIC) != 0;
 }
 
 static void test_every_interactive_pattern(void **state) {
@@ -978,10 +974,30 @@ static void test_pool_backpressure(void **state) {
 
 typedef struct raw_peer {
   pn_protocol p;
+  pn_crypto_ctx cx;
   pn_keypair s;
   pn_handshake hs;
   pn_cipherstate tx, rx;
 } raw_peer;
+
+/* |r|'s protocol, static key and initiator state, not started. */
+static void raw_init(raw_peer *r, const char *name) {
+  uint8_t priv[32] = {42};
+  memset(r, 0, sizeof *r);
+  assert_int_equal(
+      pn_protocol_parse(&r->p, name, strlen(name), PN_BACKEND_AUTO), 0);
+  assert_int_equal(pn_keypair_from_private(&r->s, &r->p, priv, 32), 0);
+  assert_int_equal(pn_crypto_ctx_init(&r->cx, &r->p), 0);
+  assert_int_equal(pn_handshake_init(&r->hs, &r->p, &r->cx, PN_INITIATOR, NULL),
+                   0);
+}
+
+static void raw_free(raw_peer *r) {
+  pn_handshake_wipe(&r->hs);
+  pn_cipherstate_wipe(&r->tx);
+  pn_cipherstate_wipe(&r->rx);
+  pn_crypto_ctx_wipe(&r->cx);
+}
 
 static void raw_frame(sim *s, size_t l, const uint8_t *m, size_t n) {
   uint8_t h[2] = {(uint8_t)(n >> 8), (uint8_t)n};
@@ -1004,11 +1020,7 @@ static long raw_next(sim *s, size_t l, uint8_t *out) {
 /* Handshakes the test (initiator, Noise layer) with engine 0 over link |l|. */
 static void raw_handshake(sim *s, size_t l, raw_peer *r, const char *name) {
   static uint8_t msg[PN_NOISE_MAX_MSG], pl[PN_NOISE_MAX_MSG];
-  uint8_t priv[32] = {42};
-  assert_int_equal(
-      pn_protocol_parse(&r->p, name, strlen(name), PN_BACKEND_AUTO), 0);
-  assert_int_equal(pn_keypair_from_private(&r->s, &r->p, priv, 32), 0);
-  assert_int_equal(pn_handshake_init(&r->hs, &r->p, PN_INITIATOR, NULL), 0);
+  raw_init(r, name);
   assert_int_equal(pn_handshake_set_static(&r->hs, &r->s), 0);
   assert_int_equal(pn_handshake_start(&r->hs, NULL, 0), 0);
   for (;;) {
@@ -1099,7 +1111,7 @@ static void test_plain_profile_vs_noise_layer(void **state) {
   assert_int_equal(sim_count_reason(&s, 0, PN_EVENT_PEER_DISCONNECTED,
                                     PN_REASON_TRANSPORT_CLOSED),
                    1);
-  pn_handshake_wipe(&r.hs);
+  raw_free(&r);
   finish(&s);
 }
 
@@ -1268,11 +1280,7 @@ static void test_handshake_payload_plain_vs_noise_layer(void **state) {
   assert_int_equal(pn_engine_conn_open(e, PN_DIR_INBOUND, NULL, NULL, 0, &id),
                    PN_OK);
   raw_peer r;
-  uint8_t rpriv[32] = {42};
-  assert_int_equal(pn_protocol_parse(&r.p, name, strlen(name), PN_BACKEND_AUTO),
-                   0);
-  assert_int_equal(pn_keypair_from_private(&r.s, &r.p, rpriv, 32), 0);
-  assert_int_equal(pn_handshake_init(&r.hs, &r.p, PN_INITIATOR, NULL), 0);
+  raw_init(&r, name);
   assert_int_equal(pn_handshake_set_static(&r.hs, &r.s), 0);
   assert_int_equal(pn_handshake_start(&r.hs, NULL, 0), 0);
   static uint8_t wire[PN_NOISE_MAX_MSG + 64], pl[PN_NOISE_MAX_MSG];
@@ -1351,7 +1359,7 @@ static void test_handshake_payload_plain_vs_noise_layer(void **state) {
     }
   }
   assert_int_equal(order, 2);
-  pn_handshake_wipe(&r.hs);
+  raw_free(&r);
   pn_engine_free(e);
 }
 
@@ -1431,7 +1439,7 @@ static void test_reg_bad_transport_no_zombie(void **state) {
     assert_int_equal(pn_engine_peer_count(s.n[0].e), 0);
     assert_int_equal(pn_engine_test_conns(s.n[0].e), 0);
     assert_int_equal(pn_engine_test_pool_blocks_used(s.n[0].e), 0);
-    pn_handshake_wipe(&r.hs);
+    raw_free(&r);
     finish(&s);
   }
 }
@@ -1759,7 +1767,7 @@ static void test_random_payloads(void **state) {
     if (!pn_engine_peer_count(s.n[0].e)) closed++;
     sim_raw_close(&s, l);
     sim_run_until(&s, s.now + 3 * PN_SEC);
-    pn_handshake_wipe(&rp.hs);
+    raw_free(&rp);
     assert_int_equal(pn_engine_test_conns(s.n[0].e), 0);
   }
   for (size_t i = 0; i < s.n[0].nev; i++) {

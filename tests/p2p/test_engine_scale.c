@@ -73,6 +73,8 @@ int main(int argc, char **argv) {
   uint8_t key[32] = {1, 2, 3};
   if (!cl || pn_protocol_parse(&p, name, strlen(name), PN_BACKEND_AUTO))
     return 1;
+  pn_crypto_ctx cx; /* every client's states run on it */
+  if (pn_crypto_ctx_init(&cx, &p) != PN_OK) return 1;
   pn_engine_config c;
   pn_engine_config_default(&c);
   c.static_private = key;
@@ -92,7 +94,7 @@ int main(int argc, char **argv) {
     client *k = &cl[i];
     size_t len, outlen = 0, pll;
     CHECK(pn_keypair_generate(&k->s, &p, NULL) == 0);
-    CHECK(pn_handshake_init(&k->hs, &p, PN_INITIATOR, NULL) == 0);
+    CHECK(pn_handshake_init(&k->hs, &p, &cx, PN_INITIATOR, NULL) == 0);
     CHECK(pn_handshake_set_static(&k->hs, &k->s) == 0);
     CHECK(pn_handshake_start(&k->hs, NULL, 0) == 0);
     CHECK(pn_engine_conn_open(e, PN_DIR_INBOUND, NULL, k, now, &k->conn) ==
@@ -160,6 +162,7 @@ out:
   for (size_t i = 0; i < n; i++)
     pn_handshake_wipe(&cl[i].hs);
   free(cl);
+  pn_crypto_ctx_wipe(&cx);
   pn_engine_free(e);
   if (fails) fprintf(stderr, "FAILED (%d)\n", fails);
   return fails ? 1 : 0;

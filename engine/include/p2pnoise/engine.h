@@ -48,12 +48,44 @@
  *
  * **Memory.** Everything is sized from the config at creation: either
  * pn_engine_memsize() bytes given by the caller to pn_engine_init(), or one
- * allocation by pn_engine_new(). Nothing is allocated afterwards.
- * Per-connection byte queues come from a shared, budgeted pool of blocks
- * only while a partial frame, a partial message or queued output exists.
- * Two express buffers of one max_message each (receive, send), lent to one
- * connection at a time, spare bulk messages the pool and most copies
- * (PROTOCOL.md, "Express buffers").
+ * allocation by pn_engine_new(). Nothing is allocated afterwards (but see
+ * "Crypto" below for what each build's libraries do). Per-connection byte
+ * queues come from a shared, budgeted pool of blocks only while a partial
+ * frame, a partial message or queued output exists. Two express buffers of
+ * one max_message each (receive, send), lent to one connection at a time,
+ * spare bulk messages the pool and most copies (PROTOCOL.md, "Express
+ * buffers").
+ *
+ * **Crypto: memory, threads and secrets, on each build.** The engine runs
+ * its protocol on PN_BACKEND_AUTO (noise.h) with one crypto context inside
+ * its own memory, set up by pn_engine_init() (no lazy set-up later).
+ *
+ * - Default build (libsodium, libcrypto, libgcrypt, libdecaf): all 16
+ *   suites. pn_engine_init() has libcrypto make its two EVP cipher contexts
+ *   (4 heap allocations with libcrypto 3.0), which pn_engine_wipe() frees:
+ *   wipe before releasing `mem`. After pn_engine_init(), handshakes,
+ *   messages and rekeys make no heap allocation on any suite.
+ * - libsodium alone (-DPN_WITH_OPENSSL=OFF): the 6 suites without X448 and
+ *   BLAKE2s (AESGCM only where the CPU has AES-NI). No heap allocation in
+ *   pn_engine_init() or after it.
+ * - Built with -DPN_WITH_DECAF=OFF or -DPN_WITH_GCRYPT=OFF: X448 or BLAKE2s
+ *   come from libcrypto, which allocates inside each call and frees before
+ *   it returns: a handshake makes exactly what pn_protocol_allocs() states
+ *   per key generation, DH and hash (libcrypto 3.0: 16, 27, 2), plus
+ *   libcrypto's 3 per thread at a thread's first DH (freed at thread exit).
+ *   Messages and rekeys still allocate nothing. `p2pnoise selftest --help`
+ *   lists the suites that allocate.
+ *
+ * On every build the engine keeps nothing per thread: no thread-local
+ * state, no thread keys, no once-flags, no reference to a thread function
+ * from any of its objects (checked with nm). One engine is used by one
+ * thread at a time and may move to another between calls. Its secrets (the
+ * static private key, each handshake's chaining and cipher keys and
+ * ephemeral key, the transport keys, the keys the crypto context holds)
+ * live only in the engine's memory and, during one call, in that call's
+ * stack frames, which the library overwrites where a primitive leaves
+ * secrets behind. pn_engine_wipe() clears them all. CPU registers are the
+ * exception noise.h describes: link with -z now.
  *
  * **Resource model.** Every byte a peer makes the engine hold is charged to
  * its connection, and each kind has a bound and a time limit:
@@ -378,18 +410,21 @@ PN_API size_t pn_engine_memsize(const pn_engine_config *cfg);
  *   send queue or a pool that cannot hold one max_message in wire form (the
  *   pool: plus its reserves), handshake payloads over the limits above.
  * - PN_ERR_NAME_*, PN_ERR_UNSUPPORTED: from pn_protocol_parse().
+ * - PN_ERR_NOMEM: libcrypto could not allocate its contexts.
  * - PN_ERR_CRYPTO: the crypto library or the RNG failed (fatal).
  */
 PN_API int pn_engine_init(pn_engine **pe, void *mem, size_t memlen,
                           const pn_engine_config *cfg, pn_time now) PN_WUR;
 /** Wipes every secret and every byte of plaintext the engine memory holds
- *  (pool blocks that were never used are left untouched); the memory may
- *  then be released. NULL is ignored. */
+ *  (pool blocks that were never used are left untouched) and frees what
+ *  pn_engine_init() had libcrypto allocate; the memory may then be
+ *  released. NULL is ignored. */
 PN_API void pn_engine_wipe(pn_engine *e);
 
 /** pn_engine_init() into one allocation; the errors of pn_engine_init(),
  *  and PN_ERR_NOMEM. The only function besides pn_engine_free() that
- *  allocates. */
+ *  allocates (with pn_engine_init()'s libcrypto contexts: see "Crypto"
+ *  above). */
 PN_API int pn_engine_new(pn_engine **pe, const pn_engine_config *cfg,
                          pn_time now) PN_WUR;
 /** Wipes and frees an engine from pn_engine_new(); NULL is ignored. On an

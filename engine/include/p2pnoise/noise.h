@@ -6,14 +6,46 @@
  *
  * Usable on its own, like noise-c: a protocol-name parser, CipherState,
  * SymmetricState and HandshakeState as the spec defines them (section 5).
- * All objects are fixed-size structs owned by the caller; nothing here
- * allocates. The fields of pn_protocol, pn_cipherstate, pn_symmetricstate
- * and pn_handshake are visible only so that the caller can size and embed
- * them: treat them as private (this reference does not list them).
- * pn_keypair's fields are public.
+ * All objects are fixed-size structs owned by the caller. The fields of
+ * pn_protocol, pn_crypto_ctx, pn_cipherstate, pn_symmetricstate and
+ * pn_handshake are visible only so that the caller can size and embed them:
+ * treat them as private (this reference does not list them). pn_keypair's
+ * fields are public.
  *
- * Secrets are wiped (sodium_memzero) when an object is done: on
- * pn_*_wipe(), on Split(), and when a HandshakeState enters FAILED.
+ * Contract: memory, threads and secrets, on each backend.
+ *
+ * - Contexts. The states run on a pn_crypto_ctx the caller owns and sets up
+ *   once with pn_crypto_ctx_init(): it holds what a library keeps beyond
+ *   the key (libcrypto's EVP cipher contexts, libsodium's expanded AES-GCM
+ *   key). Only pn_crypto_ctx_init allocates, and only when the protocol's
+ *   cipher comes from libcrypto (PN_BACKEND_OPENSSL, or AUTO where libcrypto
+ *   is built in): two EVP cipher contexts (4 allocations with libcrypto
+ *   3.0), freed and cleansed by pn_crypto_ctx_wipe(). Nothing else here
+ *   allocates on PN_BACKEND_SODIUM, nor on AUTO in the default build (all
+ *   16 suites) or the libsodium-alone one (its 6): handshakes, messages and
+ *   rekeys make no heap allocation. AUTO in a build without libdecaf or
+ *   libgcrypt takes X448 or BLAKE2s from libcrypto: as below.
+ * - PN_BACKEND_OPENSSL (everything from libcrypto, for comparison and
+ *   testing) allocates per call where libcrypto offers no allocation-free
+ *   call: each X25519/X448 key derivation and DH (EVP_PKEY) and each hash
+ *   (an EVP digest context is re-initialised by allocating); see
+ *   pn_protocol_allocs(). libcrypto also keeps 3 allocations of its own per
+ *   thread that has used its DH (its error state), freed at thread exit.
+ *   Its AEADs allocate nothing after the context.
+ * - Threads. Nothing here creates, waits for or keeps anything per thread:
+ *   no thread-local state, no thread keys. Objects running on one context
+ *   are used by one thread at a time; they (and the context) may move to
+ *   another thread between calls. Different contexts are independent.
+ * - Secrets. Keys live only in the objects that own them (a state, its
+ *   context) and, transiently, in one call's frames, which the library
+ *   overwrites after the calls that leave secrets in dead frames. They are
+ *   wiped (sodium_memzero) when an object is done: on pn_*_wipe() (a
+ *   CipherState's wipe also clears its key from the context), on Split(),
+ *   when a HandshakeState enters FAILED, and on pn_crypto_ctx_wipe().
+ *   What no library controls: CPU registers. Link with -z now (bind at
+ *   load): lazy binding's resolver saves every vector register on the stack
+ *   at a symbol's first call, key bytes left in them included. The shared
+ *   library is linked so.
  *
  * Unless stated otherwise, functions return PN_OK or a negative ::pn_error
  * (see common.h). Every function that can fail also fails with
@@ -97,6 +129,38 @@ struct pn_cipher_ops;
 struct pn_hash_ops;
 /** @endcond */
 
+/** @cond PN_PRIVATE */
+#ifdef __cplusplus
+#define PN_ALIGNAS(n) alignas(n)
+#else
+#define PN_ALIGNAS(n) _Alignas(n)
+#endif
+/** @endcond */
+
+/**
+ * The state behind one protocol's cipher, owned by the caller (see the
+ * contract above): libcrypto's two EVP contexts and libsodium's expanded
+ * AES-GCM key. Set up with pn_crypto_ctx_init(), released with
+ * pn_crypto_ctx_wipe().
+ */
+typedef struct pn_crypto_ctx {
+  /** @cond PN_PRIVATE */
+  const struct pn_cipher_ops *ops; /* the cipher it was set up for */
+  void *evp[2];                    /* libcrypto: [decrypt, encrypt] */
+  uint8_t evp_key[2][32];          /* the key each EVP context holds */
+  uint8_t evp_keyed[2];
+  uint8_t gcm_keyed;
+  uint8_t gcm_key[32];
+  PN_ALIGNAS(16) uint8_t gcm[512]; /* libsodium's expanded AES-GCM key */
+  /** @endcond */
+} pn_crypto_ctx;
+
+/** The role of a party in a handshake. */
+typedef enum pn_role {
+  PN_INITIATOR = 1, /**< Sends the first message. */
+  PN_RESPONDER = 2  /**< Receives the first message. */
+} pn_role;
+
 /** Handshake tokens, as stored in a pn_protocol's program. */
 typedef enum pn_token {
   PN_TOK_E = 1, /**< e: an ephemeral public key. */
@@ -166,6 +230,35 @@ typedef struct pn_protocol {
 PN_API int pn_protocol_parse(pn_protocol *p, const char *name, size_t len,
                              pn_backend backend) PN_WUR;
 
+/**
+ * Sets @p cx up for @p p's cipher: on libcrypto, allocates its two EVP
+ * contexts. Every state that runs on @p cx must use a protocol with the
+ * same cipher implementation.
+ *
+ * @retval PN_ERR_NOMEM   libcrypto could not allocate its contexts.
+ * @retval PN_ERR_CRYPTO  libcrypto failed.
+ */
+PN_API int pn_crypto_ctx_init(pn_crypto_ctx *cx, const pn_protocol *p) PN_WUR;
+/** Frees what init allocated, clearing every key it holds; safe twice and
+ * on a zeroed context. Wipe the states that run on @p cx first. */
+PN_API void pn_crypto_ctx_wipe(pn_crypto_ctx *cx);
+
+/**
+ * Heap allocations @p p's primitives make inside a handshake: per key
+ * generation (each e token, pn_keypair_generate), per DH (ee, es, se, ss)
+ * and per hash call (a MixHash is one; a MixKey six; a MixKeyAndHash nine;
+ * Split six). 0 for all three on AUTO and PN_BACKEND_SODIUM in a default
+ * build; nonzero only on PN_BACKEND_OPENSSL (libcrypto 3.0: 16, 27 and 2)
+ * and in builds without libdecaf (X448) or libgcrypt (BLAKE2s). Each output
+ * may be NULL. Returns 1 if any is nonzero.
+ */
+PN_API int pn_protocol_allocs(const pn_protocol *p, size_t *per_keygen,
+                              size_t *per_dh, size_t *per_hash);
+
+/** The PN_NEED_* bits (see pn_handshake_needs()) of @p p's pattern for
+ * @p role. */
+PN_API int pn_protocol_needs(const pn_protocol *p, pn_role role);
+
 /** The length of the parsed protocol's DH keys (DHLEN): 32 or 56. */
 PN_API size_t pn_protocol_dhlen(const pn_protocol *p);
 /** The length of the parsed protocol's hash output (HASHLEN): 32 or 64. */
@@ -227,12 +320,20 @@ typedef struct pn_cipherstate {
   uint8_t k[PN_NOISE_KEYLEN];
   uint64_t n;
   const struct pn_cipher_ops *ops;
+  pn_crypto_ctx *cx; /* borrowed */
   uint8_t has_key;
   /** @endcond */
 } pn_cipherstate;
 
-/** InitializeKey(empty) with @p p's cipher. */
-PN_API void pn_cipherstate_init(pn_cipherstate *cs, const pn_protocol *p);
+/**
+ * InitializeKey(empty) with @p p's cipher, running on @p cx (borrowed: it
+ * must outlive @p cs; set up for @p p).
+ *
+ * @retval PN_ERR_INVALID_ARGUMENT  @p cx was set up for another cipher
+ *                                  implementation.
+ */
+PN_API int pn_cipherstate_init(pn_cipherstate *cs, const pn_protocol *p,
+                               pn_crypto_ctx *cx) PN_WUR;
 /** InitializeKey(key): a 32-byte key; n = 0. */
 PN_API void pn_cipherstate_set_key(pn_cipherstate *cs, const uint8_t key[32]);
 /** HasKey(): 1 if a key is set, else 0. */
@@ -306,17 +407,25 @@ typedef struct pn_symmetricstate {
   /** @endcond */
 } pn_symmetricstate;
 
-/** InitializeSymmetric(protocol_name) with @p p's name and primitives. */
-PN_API void pn_symmetric_init(pn_symmetricstate *ss, const pn_protocol *p);
-/** MixKey: @p ikm is any length (a DH output, or e.pub in PSK mode). */
-PN_API void pn_symmetric_mix_key(pn_symmetricstate *ss, const uint8_t *ikm,
-                                 size_t len);
-/** MixHash(data). */
-PN_API void pn_symmetric_mix_hash(pn_symmetricstate *ss, const uint8_t *data,
-                                  size_t len);
-/** MixKeyAndHash(ikm). */
-PN_API void pn_symmetric_mix_key_and_hash(pn_symmetricstate *ss,
-                                          const uint8_t *ikm, size_t len);
+/**
+ * InitializeSymmetric(protocol_name) with @p p's name and primitives, on
+ * @p cx (as pn_cipherstate_init()).
+ *
+ * @retval PN_ERR_NOMEM, PN_ERR_CRYPTO  the hash failed (only
+ *         PN_BACKEND_OPENSSL's digests can).
+ */
+PN_API int pn_symmetric_init(pn_symmetricstate *ss, const pn_protocol *p,
+                             pn_crypto_ctx *cx) PN_WUR;
+/** MixKey: @p ikm is any length (a DH output, or e.pub in PSK mode). Fails
+ * only as the hash does; the state is then unusable (wipe it). */
+PN_API int pn_symmetric_mix_key(pn_symmetricstate *ss, const uint8_t *ikm,
+                                size_t len) PN_WUR;
+/** MixHash(data); fails only as the hash does. */
+PN_API int pn_symmetric_mix_hash(pn_symmetricstate *ss, const uint8_t *data,
+                                 size_t len) PN_WUR;
+/** MixKeyAndHash(ikm); fails only as the hash does. */
+PN_API int pn_symmetric_mix_key_and_hash(pn_symmetricstate *ss,
+                                         const uint8_t *ikm, size_t len) PN_WUR;
 /**
  * EncryptAndHash: the errors of pn_cipherstate_encrypt().
  *
@@ -346,9 +455,11 @@ PN_API int pn_symmetric_decrypt_and_hash(pn_symmetricstate *ss,
                                          const uint8_t *in, size_t inlen,
                                          uint8_t *out, size_t outcap,
                                          size_t *outlen) PN_WUR;
-/** Split(): @p c1 for initiator-to-responder, @p c2 for the reverse. */
-PN_API void pn_symmetric_split(const pn_symmetricstate *ss, pn_cipherstate *c1,
-                               pn_cipherstate *c2);
+/** Split(): @p c1 for initiator-to-responder, @p c2 for the reverse, both
+ * on the state's context. The hash's errors; @p c1 and @p c2 are then
+ * wiped. */
+PN_API int pn_symmetric_split(const pn_symmetricstate *ss, pn_cipherstate *c1,
+                              pn_cipherstate *c2) PN_WUR;
 /** GetHandshakeHash(): copies HASHLEN bytes to @p out; returns HASHLEN. */
 PN_API size_t pn_symmetric_handshake_hash(const pn_symmetricstate *ss,
                                           uint8_t out[PN_NOISE_MAX_HASHLEN]);
@@ -356,12 +467,6 @@ PN_API size_t pn_symmetric_handshake_hash(const pn_symmetricstate *ss,
 PN_API void pn_symmetric_wipe(pn_symmetricstate *ss);
 
 /* ---- HandshakeState (spec 5.3) ------------------------------------------ */
-
-/** The role of a party in a handshake. */
-typedef enum pn_role {
-  PN_INITIATOR = 1, /**< Sends the first message. */
-  PN_RESPONDER = 2  /**< Receives the first message. */
-} pn_role;
 
 /** What pn_handshake_action() says is next. */
 typedef enum pn_hs_action {
@@ -407,16 +512,19 @@ typedef struct pn_handshake {
 } pn_handshake;
 
 /**
- * Initialize() up to the keys: the protocol and the role. The action
- * becomes PN_HS_SETUP.
+ * Initialize() up to the keys: the protocol, the crypto context and the
+ * role. The action becomes PN_HS_SETUP.
  *
  * @param hs    the HandshakeState.
  * @param p     the protocol, borrowed: it must outlive @p hs.
+ * @param cx    the crypto context, borrowed: it must outlive @p hs, set up
+ *              for @p p (as pn_cipherstate_init()).
  * @param role  PN_INITIATOR or PN_RESPONDER.
  * @param rng   the random source; NULL means libsodium.
  */
 PN_API int pn_handshake_init(pn_handshake *hs, const pn_protocol *p,
-                             pn_role role, const pn_rng *rng) PN_WUR;
+                             pn_crypto_ctx *cx, pn_role role,
+                             const pn_rng *rng) PN_WUR;
 /** The PN_NEED_* bits of @p hs's pattern and role. */
 PN_API int pn_handshake_needs(const pn_handshake *hs);
 /**
@@ -477,6 +585,8 @@ PN_API int pn_handshake_pin_ephemeral(pn_handshake *hs,
  * @param prologue      the prologue (may be NULL when empty).
  * @param prologue_len  its length.
  * @retval PN_ERR_MISSING_KEY    a key in pn_handshake_needs() was not given.
+ * @retval PN_ERR_NOMEM, PN_ERR_CRYPTO  the hash failed (PN_BACKEND_OPENSSL):
+ *         the state is FAILED.
  * @retval PN_ERR_MISSING_PSK    fewer PSKs than psk tokens.
  * @retval PN_ERR_INVALID_STATE  not in PN_HS_SETUP.
  */
@@ -546,8 +656,9 @@ PN_API int pn_handshake_read(pn_handshake *hs, const uint8_t *msg,
 
 /**
  * Split(): @p send and @p recv for this party (the initiator sends with
- * c1). Wipes the handshake's secrets; the hash and remote static key
- * remain.
+ * c1), on the handshake's context. Wipes the handshake's secrets; the hash
+ * and remote static key remain. The hash's errors move the state to
+ * FAILED.
  *
  * @retval PN_ERR_INVALID_STATE  the action is not PN_HS_SPLIT.
  */
@@ -577,8 +688,9 @@ PN_API const uint8_t *pn_handshake_local_ephemeral(const pn_handshake *hs);
  * the initiator with the received ephemeral key. The local static key, the
  * PSKs and the RNG carry over.
  *
- * @retval PN_ERR_INVALID_ARGUMENT  @p fb has no fallback modifier or a
- *                                  different DH.
+ * @retval PN_ERR_INVALID_ARGUMENT  @p fb has no fallback modifier, a
+ *                                  different DH or a cipher the context
+ *                                  was not set up for.
  * @retval PN_ERR_INVALID_STATE     @p hs has no ephemeral key to carry over.
  */
 PN_API int pn_handshake_fallback(pn_handshake *hs,
