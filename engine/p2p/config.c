@@ -88,7 +88,7 @@ int pn_settle(const pn_engine_config *cfg, pn_settings *st) {
         cfg->max_message ? cfg->max_message : PN_ENGINE_DEFAULT_MAX_MESSAGE;
     if (st->max_message > UINT32_MAX) return PN_ERR_INVALID_ARGUMENT;
   }
-  uint64_t wire_max = pn_frame_wire_size(st->max_message) + 64;
+  uint64_t wire_max = pn_frame_wire_size(st->max_message) + PN_SEND_QUEUE_SLACK;
   st->send_queue = cfg->send_queue ? cfg->send_queue
                    : wire_max > PN_ENGINE_DEFAULT_SEND_QUEUE
                        ? wire_max
@@ -132,8 +132,8 @@ void pn_plan(const pn_settings *st, int profile, pn_layout *l) {
   PLACE(pos, (size_t)c * sizeof(pn_heap_pos));
   PLACE(ev, (size_t)l->ev_cap * sizeof(pn_evq_ent));
   PLACE(pool_next, pn_pool_meta_size(l->nblocks));
-  PLACE(rxs, PN_NOISE_MAX_MSG + 16);
-  PLACE(txs, PN_NOISE_MAX_MSG + 16);
+  PLACE(rxs, PN_NOISE_MAX_MSG + PN_SCRATCH_SLACK);
+  PLACE(txs, PN_NOISE_MAX_MSG + PN_SCRATCH_SLACK);
   PLACE(hsp_out, st->hsp_out);
   PLACE(hsp_in, st->hsp_in);
   /* Chunked messages are delivered contiguous from here; the plain profile

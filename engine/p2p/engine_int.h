@@ -33,7 +33,18 @@
 
 #define PN_NIL UINT32_MAX
 
-enum { PN_ENGINE_ALIGN = 16 };
+/* The engine's internal limits, in one place. */
+enum {
+  PN_ENGINE_ALIGN = 16, /* every region of the engine's memory */
+  /* Room past one maximal message in the scratch buffers: a tag and the
+   * alignment a cipher may want. */
+  PN_SCRATCH_SLACK = 16,
+  /* The smallest send_queue holds one max_message in wire form and this
+   * much more: a few control frames queued behind it. */
+  PN_SEND_QUEUE_SLACK = 64
+};
+/* The window of peer_rekey_limit (requests a minute). */
+#define PN_PEER_REKEY_WINDOW (60 * PN_SEC)
 
 /*
  * A connection's life. Every transition is in conn.c, establish.c or dup.c.

@@ -135,9 +135,9 @@ int pn_flow_peer_rekey_ok(pn_engine *e, pn_conn *c) {
    * each REKEY moves the theoretical arrival time on by one interval, and
    * one more than a minute ahead of now is over the rate. */
   if (e->peer_rekey_limit == UINT32_MAX) return 1;
-  pn_time t = (pn_time)60 * PN_SEC / e->peer_rekey_limit;
+  pn_time t = PN_PEER_REKEY_WINDOW / e->peer_rekey_limit;
   pn_time tat = c->rekey_tat > e->now ? c->rekey_tat : e->now;
-  if (tat - e->now > (pn_time)60 * PN_SEC - t) return 0;
+  if (tat - e->now > PN_PEER_REKEY_WINDOW - t) return 0;
   c->rekey_tat = tat + t;
   return 1;
 }

@@ -42,6 +42,15 @@ typedef struct flagdef {
   const char *name;
   int has_arg;
 } flagdef;
+/* The flags cli_engine_flag handles, for a command's flagdef table. */
+#define CLI_ENGINE_FLAGDEFS                                                    \
+  {"key", 1}, {"protocol", 1}, {"prologue", 1}, {"max-conns", 1},              \
+      {"max-handshakes", 1}, {"max-peers", 1}, {"max-message", 1},             \
+      {"handshake-timeout", 1}, {"idle-timeout", 1}, {"keepalive", 1},         \
+      {"overflow", 1}, {"pool", 1}, {"send-queue", 1}, {"send-timeout", 1},    \
+      {"recv-timeout", 1}, {"rekey-limit", 1}, {"hs-payload", 1}, {            \
+    "max-hs-payload", 1                                                        \
+  }
 /* 1 with |name|, |val| set; 0 at an operand or "--" (|pos| past "--");
  * -1 on error (printed). */
 int cli_next_flag(int argc, char **argv, int *pos, const flagdef *defs,

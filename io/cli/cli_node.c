@@ -260,31 +260,9 @@ static void node_stdin(void *user, pn_io *io, int fd) {
 }
 
 int cli_node(int argc, char **argv) {
-  static const flagdef defs[] = {{"key", 1},
-                                 {"protocol", 1},
-                                 {"prologue", 1},
-                                 {"max-conns", 1},
-                                 {"max-handshakes", 1},
-                                 {"max-peers", 1},
-                                 {"max-message", 1},
-                                 {"handshake-timeout", 1},
-                                 {"idle-timeout", 1},
-                                 {"keepalive", 1},
-                                 {"overflow", 1},
-                                 {"pool", 1},
-                                 {"send-queue", 1},
-                                 {"send-timeout", 1},
-                                 {"recv-timeout", 1},
-                                 {"rekey-limit", 1},
-                                 {"hs-payload", 1},
-                                 {"max-hs-payload", 1},
-                                 {"listen", 1},
-                                 {"connect", 1},
-                                 {"redial", 0},
-                                 {"json", 0},
-                                 {"hex", 0},
-                                 {"backlog", 1},
-                                 {NULL, 0}};
+  static const flagdef defs[] = {
+      CLI_ENGINE_FLAGDEFS, {"listen", 1}, {"connect", 1}, {"redial", 0},
+      {"json", 0},         {"hex", 0},    {"backlog", 1}, {NULL, 0}};
   static const char *shorts[][2] = {
       {"l", "listen"}, {"c", "connect"}, {NULL, NULL}};
   const char *name = NULL, *val = NULL, *listen[16], *dial[64];
