@@ -16,9 +16,9 @@ endif()
 
 set(PN_DOCS_OUT ${PROJECT_BINARY_DIR}/docs)
 file(GLOB pn_docs_headers ${PROJECT_SOURCE_DIR}/engine/include/p2pnoise/*.h)
-if(EXISTS ${PROJECT_SOURCE_DIR}/io/include/p2pnoise/io.h)
-  list(APPEND pn_docs_headers ${PROJECT_SOURCE_DIR}/io/include/p2pnoise/io.h)
-endif()
+# The io layer's headers (io.h, sio.h), when it is part of the build.
+file(GLOB pn_io_headers ${PROJECT_SOURCE_DIR}/io/include/p2pnoise/*.h)
+list(APPEND pn_docs_headers ${pn_io_headers})
 list(JOIN pn_docs_headers " " PN_DOCS_INPUT)
 configure_file(${PROJECT_SOURCE_DIR}/docs/Doxyfile.in ${PN_DOCS_OUT}/Doxyfile @ONLY)
 set(pn_docs_check ${Python3_EXECUTABLE} ${PROJECT_SOURCE_DIR}/docs/check_docs.py
