@@ -81,7 +81,6 @@ struct pn_io {
   pn_io_stats st;
   /* poller */
   int pfd; /* epoll descriptor (-1 with poll) */
-  void *pstate;
   size_t nev, evpos;
   void *evs;
 };

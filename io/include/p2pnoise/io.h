@@ -10,7 +10,7 @@
  * readiness. It never decides protocol: handshakes, limits, timers and routing
  * all stay in the engine.
  *
- * One epoll loop on Linux (poll() elsewhere, or with -DPN_IO_POLL=ON), no
+ * One epoll loop (Linux; elsewhere, drive the engine from your own loop), no
  * threads, CLOCK_MONOTONIC. A wakeup costs O(ready sockets) and allocates
  * nothing; one read buffer serves every connection, and bytes the engine
  * holds back are copied aside only until its RESUME. Sockets are
