@@ -157,7 +157,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       x->priv[k] = (uint8_t)(seed >> (k % 8) * 8) ^ (uint8_t)(k * 31 + i);
     x->cfg.static_private = x->priv;
     x->cfg.static_private_len = 32;
-    x->cfg.rng.fill = fz_rng_fill;
+    x->cfg.rng.fill = pn_prng_rng_fill;
     x->cfg.rng.user = &x->rng;
     if (i == 1) {
       /* The peer is generous: it must not be the one that refuses. */

@@ -97,9 +97,9 @@ static void fa_create(pn_fdp *in) {
   static const uint32_t blocks[] = {0, 1, 255, 256, 4096, (1 << 20) + 1};
   cfg.pool_block = blocks[pn_fdp_range(in, 0, 5)];
   cfg.pool_budget = pn_fdp_range(in, 0, 1 << 21);
-  fz_rng rng = {7, 0, 0, 0};
+  pn_prng_rng rng = {7, 0, 0, 0};
   rng.fail_at = (uint32_t)pn_fdp_range(in, 0, 2); /* 1: the route key */
-  cfg.rng.fill = fz_rng_fill;
+  cfg.rng.fill = pn_prng_rng_fill;
   cfg.rng.user = &rng;
 
   size_t need = pn_engine_memsize(&cfg);
@@ -196,7 +196,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     x->rng.x = 99 + (uint64_t)i;
     x->rng.fail_at = (uint32_t)pn_fdp_range(&in, 0, 12);
     x->rng.fail_every = (uint32_t)pn_fdp_range(&in, 0, 3);
-    c->rng.fill = fz_rng_fill;
+    c->rng.fill = pn_prng_rng_fill;
     c->rng.user = &x->rng;
     auth[i].calls = 0;
     auth[i].refuse = pn_fdp_u32(&in);

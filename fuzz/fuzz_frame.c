@@ -48,7 +48,7 @@ typedef struct fr_log {
 
 typedef struct fr_eng {
   pn_engine *e;
-  fz_rng rng;
+  pn_prng_rng rng;
   pn_conn_id c;
   fr_log log;
   int resumed; /* a RESUME came since the last offer */
@@ -150,7 +150,7 @@ typedef struct fr_peer {
   pn_crypto_ctx cx;
   pn_handshake hs;
   pn_keypair s;
-  fz_rng rng;
+  pn_prng_rng rng;
   pn_cipherstate tx, rx;
   int keys;
 } fr_peer;
@@ -230,9 +230,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   pn_engine_config cfg;
   pn_engine_config_default(&cfg);
   uint8_t epriv[32], ppriv[32];
-  fz_rng kr = {seed ^ 0x5eed, 0, 0, 0};
-  (void)fz_rng_fill(&kr, epriv, sizeof epriv);
-  (void)fz_rng_fill(&kr, ppriv, sizeof ppriv);
+  uint64_t kr = seed ^ 0x5eed;
+  pn_prng_fill(&kr, epriv, sizeof epriv);
+  pn_prng_fill(&kr, ppriv, sizeof ppriv);
   cfg.protocol = proto;
   cfg.static_private = epriv;
   cfg.static_private_len = 32;
@@ -240,7 +240,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   cfg.max_message = plain ? maxmsg % (PN_ENGINE_PLAIN_MAX_MESSAGE + 1) : maxmsg;
   cfg.pool_block = block;
   cfg.max_conns = 2;
-  cfg.rng.fill = fz_rng_fill;
+  cfg.rng.fill = pn_prng_rng_fill;
   /* The default 16 MiB pool costs more to map and poison than the whole
    * run; a few messages' worth is plenty for one connection. */
   cfg.pool_budget = fz_small_budget(&cfg);
@@ -267,7 +267,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fz_fail("protocol");
   pn_peer_id eid;
   pn_engine_local_id(x[0].e, &eid);
-  pn_rng prng = {fz_rng_fill, &pr.rng};
+  pn_rng prng = {pn_prng_rng_fill, &pr.rng};
   if (pn_crypto_ctx_init(&pr.cx, &pr.proto) != PN_OK ||
       pn_handshake_init(&pr.hs, &pr.proto, &pr.cx,
                         inbound ? PN_INITIATOR : PN_RESPONDER,
@@ -464,11 +464,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   fr_feed(&x[0], fr_stream, fr_len);
   /* An exhausted input reads as the largest pieces: the cheap case. */
   size_t maxpiece = 4097 - (size_t)pn_fdp_range(&in, 0, 4096);
-  fz_rng split = {pn_fdp_u16(&in), 0, 0, 0};
+  uint64_t split = pn_fdp_u16(&in);
   size_t off = 0;
   while (off < fr_len && !x[1].log.gone) {
     uint8_t r[2];
-    (void)fz_rng_fill(&split, r, 2);
+    pn_prng_fill(&split, r, 2);
     size_t k = 1 + ((size_t)r[0] << 8 | r[1]) % maxpiece;
     if (k > fr_len - off) k = fr_len - off;
     /* The driver keeps what was not taken and offers it again with the

@@ -45,32 +45,6 @@ enum {
     abort();                                                                   \
   } while (0)
 
-/* ---- A deterministic RNG that can fail at a chosen call ---------------- */
-
-typedef struct fz_rng {
-  uint64_t x;
-  uint32_t calls;
-  uint32_t fail_at;    /* this call fails (0: none) */
-  uint32_t fail_every; /* and every this many after it (0: once) */
-} fz_rng;
-
-static inline int fz_rng_fill(void *user, uint8_t *buf, size_t len) {
-  fz_rng *r = (fz_rng *)user;
-  uint32_t k = ++r->calls;
-  if (r->fail_at && k >= r->fail_at &&
-      (k == r->fail_at ||
-       (r->fail_every && (k - r->fail_at) % r->fail_every == 0)))
-    return -1;
-  for (size_t i = 0; i < len; i++) {
-    /* splitmix64: fast enough, and every engine gets its own stream. */
-    uint64_t z = (r->x += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    buf[i] = (uint8_t)(z ^ (z >> 31));
-  }
-  return 0;
-}
-
 /* A pool budget a little over the minimum |cfg| allows (0 if none is
  * valid): the default 16 MiB costs more to map and poison under ASan than a
  * whole run, and a small pool reaches the exhaustion paths. |slack| blocks
@@ -133,7 +107,7 @@ typedef struct fz_node {
   pn_engine_config cfg;
   pn_peer_id id;
   uint8_t priv[PN_NOISE_MAX_DHLEN];
-  fz_rng rng;
+  pn_prng_rng rng;
   pn_time now; /* the largest time given to the engine */
   int closed;  /* CLOSED event polled */
   int shutdown;

@@ -265,7 +265,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       x->priv[k] = (uint8_t)(k * 7 + i * 3 + (uint8_t)seed);
     x->cfg.static_private = x->priv;
     x->cfg.static_private_len = 32;
-    x->cfg.rng.fill = fz_rng_fill;
+    x->cfg.rng.fill = pn_prng_rng_fill;
     x->cfg.rng.user = &x->rng;
     uint64_t block = cfg.pool_block ? cfg.pool_block : 4096;
     uint64_t room = 0; /* F5: room for every link's frame and message */

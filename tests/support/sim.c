@@ -9,20 +9,7 @@
 #include "sim.h"
 
 uint64_t sim_rand(uint64_t *s) {
-  /* xorshift64*: small, fast and deterministic. */
-  uint64_t x = *s ? *s : 0x9E3779B97F4A7C15ULL;
-  x ^= x >> 12;
-  x ^= x << 25;
-  x ^= x >> 27;
-  *s = x;
-  return x * 0x2545F4914F6CDD1DULL;
-}
-
-static int node_rng(void *user, uint8_t *buf, size_t len) {
-  uint64_t *st = user;
-  for (size_t i = 0; i < len; i++)
-    buf[i] = (uint8_t)(sim_rand(st) >> 24);
-  return 0;
+  return pn_prng_next(s);
 }
 
 static void *xrealloc(void *p, size_t n) {
@@ -46,7 +33,7 @@ void sim_init(sim *s, int n, const pn_engine_config *cfg,
   s->now = 1000 * PN_SEC;
   for (int i = 0; i < n; i++) {
     sim_node *x = &s->n[i];
-    x->rng_state = sim_rand(&s->rng) | 1;
+    x->rng.x = sim_rand(&s->rng);
     for (int k = 0; k < PN_NOISE_MAX_DHLEN; k++)
       x->priv[k] = (uint8_t)sim_rand(&s->rng);
     pn_engine_config c = cfgs ? cfgs[i] : *cfg;
@@ -59,8 +46,8 @@ void sim_init(sim *s, int n, const pn_engine_config *cfg,
       c.static_private = x->priv;
       c.static_private_len = pn_protocol_dhlen(&p);
     }
-    c.rng.fill = node_rng;
-    c.rng.user = &x->rng_state;
+    c.rng.fill = pn_prng_rng_fill;
+    c.rng.user = &x->rng;
     int rc = pn_engine_new(&x->e, &c, s->now);
     if (rc != PN_OK) {
       fprintf(stderr, "sim: engine %d: %s\n", i, pn_strerror(rc));

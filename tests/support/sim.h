@@ -19,6 +19,8 @@
 
 #include <p2pnoise/engine.h>
 
+#include "prng.h"
+
 /* An event as logged: the typed pn_event flattened. */
 typedef struct sim_event {
   pn_event_type type;
@@ -36,7 +38,7 @@ typedef struct sim_node {
   pn_engine *e;
   pn_peer_id id;
   uint8_t priv[PN_NOISE_MAX_DHLEN];
-  uint64_t rng_state;
+  pn_prng_rng rng; /* the engine's RNG */
   sim_event *ev;
   size_t nev, capev;
   pn_time deadline;
@@ -129,6 +131,7 @@ static inline void sim_event_view(const pn_event *ev, sim_event *v) {
   }
 }
 
+/* The next value of the PRNG state |s| (pn_prng_next). */
 uint64_t sim_rand(uint64_t *s);
 
 /* |n| engines from |cfg| (static keys and RNGs from |seed|). |cfgs| may give
