@@ -30,14 +30,6 @@
 #include "fuzz_common.h"
 #include "fuzz_net.h"
 
-/* Finding F4 (regressions/engine/listening-after-closed):
- * pn_engine_listening after shutdown queues a LISTENING event, even after
- * CLOSED, which engine.h says nothing follows. Until fixed the harness does
- * not call it after shutdown; set to 1 once fixed. */
-#ifndef PN_FUZZ_CHECK_LISTEN_SHUTDOWN
-#define PN_FUZZ_CHECK_LISTEN_SHUTDOWN 1
-#endif
-
 static const char *const en_protos[] = {
     "Noise_XX_25519_ChaChaPoly_BLAKE2b",
     "Noise_NN_25519_ChaChaPoly_BLAKE2b",
@@ -323,7 +315,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       fz_pump(&net);
       break;
     case 16:
-      if (net.n[0].shutdown && !PN_FUZZ_CHECK_LISTEN_SHUTDOWN) break;
+      /* Also after shutdown: nothing may follow CLOSED (F4,
+       * regressions/engine/listening-after-closed). */
       rc = pn_engine_listening(net.n[0].e, fz_now(&net));
       if (rc != PN_OK && !(net.n[0].shutdown && rc == PN_ERR_SHUTDOWN))
         fz_fail("listening");

@@ -29,14 +29,6 @@
 #include "fuzz_common.h"
 #include "fuzz_net.h"
 
-/* Finding F6 (regressions/failure/npsks-without-psks): a config with
- * npsks > 0 and psks NULL for a pattern without psk tokens passes settle()
- * and pn_engine_init then reads PSKs through the NULL pointer. Until fixed
- * the harness gives PSKs whenever npsks > 0; set to 1 once fixed. */
-#ifndef PN_FUZZ_CHECK_NULL_PSKS
-#define PN_FUZZ_CHECK_NULL_PSKS 1
-#endif
-
 static const char *const fa_protos[] = {
     "Noise_XX_25519_ChaChaPoly_BLAKE2b",
     "Noise_NN_25519_AESGCM_SHA256",
@@ -80,7 +72,6 @@ static void fa_create(pn_fdp *in) {
     cfg.static_private_len = 56;
   cfg.psks = (f & 4) ? NULL : fa_psks;
   cfg.npsks = (size_t)pn_fdp_range(in, 0, 6);
-  if (!PN_FUZZ_CHECK_NULL_PSKS && cfg.npsks && !cfg.psks) cfg.psks = fa_psks;
   cfg.prologue = (f & 8) ? NULL : prologue;
   cfg.prologue_len = (size_t)pn_fdp_range(in, 0, 1100);
   cfg.profile = (pn_profile)pn_fdp_range(in, 0, 2);
@@ -205,12 +196,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       c->authorize_user = &auth[i];
     }
     /* Tiny pools: the smallest valid one plus a few blocks. */
-    c->pool_budget =
-        fz_budget(c, pn_fdp_range(&in, 0, 40)) +
-        (PN_FUZZ_CHECK_POOL_STALL
-             ? 0
-             : (65537 / (c->pool_block ? c->pool_block : 4096) + 2) *
-                   (c->pool_block ? c->pool_block : 4096));
+    c->pool_budget = fz_budget(c, pn_fdp_range(&in, 0, 40));
     int rc = pn_engine_new(&x->e, c, net.now);
     if (rc != PN_OK) {
       /* Only the RNG can fail here, as PN_ERR_CRYPTO, or a primitive this

@@ -72,24 +72,12 @@ static inline uint64_t fz_budget(pn_engine_config *cfg, uint64_t slack) {
   return hi + slack * block;
 }
 
-/* Findings F3 and F5: a connection can hold a whole buffered frame (its
- * rxq) whose DATA_FIRST then cannot reserve the reassembly room; it stalls
- * for good holding those blocks. At the smallest pool pn_engine_init
- * accepts one connection does it alone (regressions/frame/
- * pool-min-reasm-stall); two connections receiving large messages at once
- * deadlock a pool with room for both frames but not both messages
- * (regressions/pair/pool-deadlock-two-conns), against PROTOCOL.md section
- * 8. Until fixed, the harnesses give the pool one maximal frame and one
- * max_message more per connection; set to 1 once fixed. */
-#ifndef PN_FUZZ_CHECK_POOL_STALL
-#define PN_FUZZ_CHECK_POOL_STALL 1
-#endif
-
+/* The smallest pool plus 8 blocks: small enough that a connection holding
+ * a whole frame meets a reassembly that cannot reserve its room (F3, F5:
+ * regressions/frame/pool-min-reasm-stall, regressions/pair/
+ * pool-deadlock-two-conns), which must not stall. */
 static inline uint64_t fz_small_budget(pn_engine_config *cfg) {
-  uint64_t block = cfg->pool_block ? cfg->pool_block : 4096;
-  uint64_t frame =
-      PN_FUZZ_CHECK_POOL_STALL ? 0 : (65537 + block - 1) / block + 1;
-  return fz_budget(cfg, 8 + frame);
+  return fz_budget(cfg, 8);
 }
 
 /* ---- Nodes, connections and links -------------------------------------- */

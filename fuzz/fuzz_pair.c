@@ -268,11 +268,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     x->cfg.rng.fill = pn_prng_rng_fill;
     x->cfg.rng.user = &x->rng;
     uint64_t block = cfg.pool_block ? cfg.pool_block : 4096;
-    uint64_t room = 0; /* F5: room for every link's frame and message */
-    if (!PN_FUZZ_CHECK_POOL_STALL)
-      room = (uint64_t)nlinks *
-             ((65537 + block - 1) / block + (70000 + block - 1) / block + 2);
-    x->cfg.pool_budget = fz_small_budget(&x->cfg) + (slack + room) * block;
+    x->cfg.pool_budget = fz_small_budget(&x->cfg) + slack * block;
     if (pn_engine_new(&x->e, &x->cfg, net.now) != PN_OK)
       fz_fail("pn_engine_new");
     pn_engine_local_id(x->e, &x->id);
