@@ -57,6 +57,16 @@ static const uint8_t fa_psks[6][32] = {{1}, {2}, {3}, {4}, {5}, {6}};
 static uint8_t fa_mem[1 << 21] __attribute__((aligned(64)));
 
 /* Part 1: the config and memory checks of creation. */
+/* Where part 1 puts the engine's memory (numbers as the inputs encode them). */
+typedef enum fa_mem_how {
+  FA_MEM_EXACT,
+  FA_MEM_SMALL, /* too small */
+  FA_MEM_MISALIGNED,
+  FA_MEM_ANY, /* any size */
+  FA_MEM_EXACT2,
+  FA_MEM_COUNT
+} fa_mem_how;
+
 static void fa_create(pn_fdp *in) {
   pn_engine_config cfg;
   pn_engine_config_default(&cfg);
@@ -94,20 +104,22 @@ static void fa_create(pn_fdp *in) {
   cfg.rng.user = &rng;
 
   size_t need = pn_engine_memsize(&cfg);
-  int how = (int)pn_fdp_range(in, 0, 4);
+  fa_mem_how how = (fa_mem_how)pn_fdp_range(in, 0, FA_MEM_COUNT - 1);
   size_t len = need;
   size_t off = 0;
   switch (how) {
-  case 1: /* too small */
+  case FA_MEM_SMALL:
     len = need ? need - 1 - (size_t)pn_fdp_range(in, 0, need - 1) : 0;
     break;
-  case 2: /* misaligned */
+  case FA_MEM_MISALIGNED:
     off = (size_t)pn_fdp_range(in, 1, 15);
     break;
-  case 3: /* any size */
+  case FA_MEM_ANY:
     len = (size_t)pn_fdp_range(in, 0, sizeof fa_mem);
     break;
-  default:
+  case FA_MEM_EXACT:
+  case FA_MEM_EXACT2:
+  case FA_MEM_COUNT:
     break;
   }
   pn_engine *e = (pn_engine *)(uintptr_t)1;
@@ -151,6 +163,21 @@ static int fa_open_rc_ok(int rc) {
          rc == PN_ERR_HANDSHAKE_LIMIT || rc == PN_ERR_MISSING_KEY ||
          rc == PN_ERR_SHUTDOWN;
 }
+
+/* The operations of part 2, shared by the harness and its seed writer. The
+ * checked-in corpora and regressions decode through these numbers: adding,
+ * removing or reordering one remaps every input. */
+typedef enum fa_op {
+  FA_OP_OPEN, /* a connection, either way, expected keys when needed */
+  FA_OP_PUMP,
+  FA_OP_TIME,
+  FA_OP_BROADCAST,
+  FA_OP_BROADCAST2, /* the same: broadcasts twice as likely */
+  FA_OP_REKEY,      /* every peer */
+  FA_OP_PIECES,     /* a delivery in pieces */
+  FA_OP_HEAL,       /* the RNG heals (or fails again) */
+  FA_OP_COUNT
+} fa_op;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   pn_fdp in;
@@ -217,9 +244,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   static uint8_t msg[1000];
   while (pn_fdp_remaining(&in)) {
-    int op = (int)pn_fdp_range(&in, 0, 7);
+    fa_op op = (fa_op)pn_fdp_range(&in, 0, FA_OP_COUNT - 1);
     switch (op) {
-    case 0: { /* a connection, either way, expected keys when needed */
+    case FA_OP_OPEN: {
       int a = pn_fdp_bool(&in);
       int li = fz_link_new(&net, a, 1 - a);
       if (li < 0) break;
@@ -231,27 +258,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       fz_poll_all(&net);
       break;
     }
-    case 1:
+    case FA_OP_PUMP:
       fz_pump(&net);
       break;
-    case 2: { /* time */
+    case FA_OP_TIME: {
       static const pn_time steps[] = {100 * PN_MSEC, PN_SEC, 11 * PN_SEC};
       net.now += steps[pn_fdp_range(&in, 0, 2)];
       fz_tick(&net, 0, net.now);
       fz_tick(&net, 1, net.now);
       break;
     }
-    case 3:
-    case 4: { /* messages: the pool may refuse */
+    case FA_OP_BROADCAST:
+    case FA_OP_BROADCAST2: { /* the pool may refuse */
       int n = pn_fdp_bool(&in);
       size_t len = (size_t)pn_fdp_range(&in, 0, sizeof msg);
-      memset(msg, op, len);
+      memset(msg, (int)op, len);
       ptrdiff_t r = pn_engine_broadcast(net.n[n].e, msg, len, net.now);
       if (r < 0) fz_fail("broadcast: %td", r);
       fz_poll(&net, n, 0);
       break;
     }
-    case 5: { /* rekey every peer: the pool may refuse */
+    case FA_OP_REKEY: { /* the pool may refuse */
       int n = pn_fdp_bool(&in);
       for (int k = 0; k < net.n[n].npeers; k++) {
         int rc = pn_engine_rekey(net.n[n].e, &net.n[n].peers[k], net.now);
@@ -261,7 +288,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       fz_poll(&net, n, 0);
       break;
     }
-    case 6: /* a delivery in pieces */
+    case FA_OP_PIECES:
       if (net.nl) {
         int li = (int)pn_fdp_range(&in, 0, (uint64_t)net.nl - 1);
         int s = pn_fdp_bool(&in);
@@ -269,7 +296,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         fz_deliver(&net, li, s, (size_t)pn_fdp_range(&in, 1, 100));
       }
       break;
-    default: /* the RNG heals (or fails again) */
+    case FA_OP_HEAL:
+    case FA_OP_COUNT:
       net.n[pn_fdp_bool(&in)].rng.fail_at = 0;
       break;
     }
@@ -309,9 +337,10 @@ int pn_fuzz_write_seeds(const char *dir) {
       pn_fdw_range(&w, 0, 5, 3);                  /* 256-byte blocks */
       pn_fdw_range(&w, 0, 1 << 21, 100000);       /* pool budget */
       pn_fdw_range(&w, 0, 2, (uint64_t)(i == 5)); /* RNG fails at once */
-      pn_fdw_range(&w, 0, 4, (uint64_t)(i % 3));  /* exact, small, misaligned */
-      if (i % 3 == 1) pn_fdw_range(&w, 0, 1000000, 5);
-      if (i % 3 == 2) pn_fdw_range(&w, 1, 15, 8);
+      fa_mem_how how = (fa_mem_how)(i % 3);       /* exact, small, misaligned */
+      pn_fdw_range(&w, 0, FA_MEM_COUNT - 1, how);
+      if (how == FA_MEM_SMALL) pn_fdw_range(&w, 0, 1000000, 5);
+      if (how == FA_MEM_MISALIGNED) pn_fdw_range(&w, 1, 15, 8);
     }
     if (!create || i >= 3) {
       int proto = i % 5;
@@ -330,16 +359,16 @@ int pn_fuzz_write_seeds(const char *dir) {
         pn_fdw_range(&w, 0, 40, (uint64_t)(i % 5));
       }
       for (int c = 0; c < 4; c++) {
-        pn_fdw_range(&w, 0, 7, 0); /* open */
+        pn_fdw_range(&w, 0, FA_OP_COUNT - 1, FA_OP_OPEN);
         pn_fdw_range(&w, 0, 1, (uint64_t)(c & 1));
         pn_fdw_range(&w, 0, 1, 1);
-        pn_fdw_range(&w, 0, 7, 1); /* pump */
-        pn_fdw_range(&w, 0, 7, 3); /* broadcast */
+        pn_fdw_range(&w, 0, FA_OP_COUNT - 1, FA_OP_PUMP);
+        pn_fdw_range(&w, 0, FA_OP_COUNT - 1, FA_OP_BROADCAST);
         pn_fdw_range(&w, 0, 1, (uint64_t)(c & 1));
         pn_fdw_range(&w, 0, 1000, 900);
-        pn_fdw_range(&w, 0, 7, 5); /* rekey */
+        pn_fdw_range(&w, 0, FA_OP_COUNT - 1, FA_OP_REKEY);
         pn_fdw_range(&w, 0, 1, 0);
-        pn_fdw_range(&w, 0, 7, 2); /* time */
+        pn_fdw_range(&w, 0, FA_OP_COUNT - 1, FA_OP_TIME);
         pn_fdw_range(&w, 0, 2, (uint64_t)(c % 3));
       }
     }

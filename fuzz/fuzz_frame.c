@@ -216,6 +216,25 @@ static void fr_compare(const fr_eng *a, const fr_eng *b, const char *when) {
   if (a->dl != b->dl) fz_fail("%s: deadlines differ", when);
 }
 
+/* The operations that build the peer's stream, shared by the harness and its
+ * seed writer. The checked-in corpora and regressions decode through these
+ * numbers: adding, removing or reordering one remaps every input. */
+typedef enum fr_op {
+  FR_OP_RAW,   /* raw bytes */
+  FR_OP_FRAME, /* a frame with any plaintext */
+  FR_OP_FIRST, /* DATA_FIRST: total, data of a chosen size */
+  FR_OP_MORE,  /* DATA_MORE: full, or a chosen size */
+  FR_OP_KEEPALIVE,
+  FR_OP_CLOSE,
+  FR_OP_REKEY,   /* the peer follows unless told not to */
+  FR_OP_LIE,     /* a lying length prefix over a real frame */
+  FR_OP_SKIP,    /* the peer skips nonces */
+  FR_OP_MESSAGE, /* a whole message as the engine would send it */
+  FR_OP_LIMITS,  /* a frame at the size limits */
+  FR_OP_FLIP,    /* flip a bit of the stream so far */
+  FR_OP_COUNT
+} fr_op;
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   pn_fdp in;
   pn_fdp_init(&in, data, size);
@@ -341,19 +360,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static uint8_t pt[PN_NOISE_MAX_MSG];
   /* The last 4 bytes are the split (see below). */
   while (pn_fdp_remaining(&in) > 4 && fr_len < FR_MAX_STREAM) {
-    int op = (int)pn_fdp_range(&in, 0, 11);
+    fr_op op = (fr_op)pn_fdp_range(&in, 0, FR_OP_COUNT - 1);
     size_t n;
     const uint8_t *p;
     switch (op) {
-    case 0: /* raw bytes */
+    case FR_OP_RAW:
       p = pn_fdp_blob(&in, 300, &n);
       st_put(p, n);
       break;
-    case 1: /* a frame with any plaintext */
+    case FR_OP_FRAME:
       p = pn_fdp_blob(&in, 600, &n);
       st_seal(&pr, p, n);
       break;
-    case 2: { /* DATA_FIRST: total, data of a chosen size */
+    case FR_OP_FIRST: {
       uint32_t total = pn_fdp_u8(&in) & 1
                            ? pn_fdp_u32(&in)
                            : (uint32_t)pn_fdp_range(&in, 0, 300000);
@@ -369,7 +388,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       st_seal(&pr, pt, 5 + dl);
       break;
     }
-    case 3: { /* DATA_MORE: full, or a chosen size */
+    case FR_OP_MORE: {
       size_t dl = pn_fdp_bool(&in) ? PN_NOISE_MAX_MSG - 16 - 1
                                    : (size_t)pn_fdp_range(&in, 0, 70000);
       if (dl > PN_NOISE_MAX_MSG - 16 - 1) dl = PN_NOISE_MAX_MSG - 16 - 1;
@@ -378,11 +397,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       st_seal(&pr, pt, 1 + dl);
       break;
     }
-    case 4: /* KEEPALIVE */
+    case FR_OP_KEEPALIVE:
       pt[0] = 3;
       st_seal(&pr, pt, 1 + (pn_fdp_u8(&in) == 0xff));
       break;
-    case 5: { /* CLOSE */
+    case FR_OP_CLOSE: {
       uint16_t r = pn_fdp_u16(&in);
       pt[0] = 4;
       pt[1] = (uint8_t)(r >> 8);
@@ -390,14 +409,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       st_seal(&pr, pt, 3);
       break;
     }
-    case 6: /* REKEY; the peer follows unless told not to */
+    case FR_OP_REKEY:
       pt[0] = 5;
       pt[1] = pn_fdp_u8(&in);
       st_seal(&pr, pt, 2);
       if (pr.keys && !(pt[1] & 0x80) && pn_cipherstate_rekey(&pr.tx) != PN_OK)
         fz_fail("peer rekey");
       break;
-    case 7: { /* a lying length prefix over a real frame */
+    case FR_OP_LIE: {
       size_t before = fr_len;
       p = pn_fdp_blob(&in, 64, &n);
       st_seal(&pr, p, n);
@@ -408,13 +427,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       }
       break;
     }
-    case 8: /* the peer skips nonces */
+    case FR_OP_SKIP:
       if (pr.keys)
         pn_cipherstate_set_nonce(&pr.tx, pn_cipherstate_nonce(&pr.tx) +
                                              pn_fdp_range(&in, 0, 3));
       break;
-    case 9: { /* a whole message in DATA_FIRST + MORE chunks, as the engine
-                 would send it (plain profile: one frame) */
+    case FR_OP_MESSAGE: { /* DATA_FIRST + MORE chunks (plain: one frame) */
       size_t total = (size_t)pn_fdp_range(&in, 0, 200000);
       uint8_t fill = pn_fdp_u8(&in);
       if (plain) {
@@ -441,7 +459,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       } while (left);
       break;
     }
-    case 10: { /* a frame at the size limits */
+    case FR_OP_LIMITS: {
       size_t k = pn_fdp_bool(&in) ? PN_NOISE_MAX_MSG - 16
                                   : (size_t)pn_fdp_range(&in, 0, 20);
       pt[0] = pn_fdp_u8(&in);
@@ -449,7 +467,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       st_seal(&pr, pt, k);
       break;
     }
-    default: { /* the peer's receive side is unused; flip a stream bit */
+    case FR_OP_FLIP:
+    case FR_OP_COUNT: { /* the peer's receive side is unused */
       if (fr_len) {
         size_t at = (size_t)pn_fdp_range(&in, 0, fr_len - 1);
         fr_stream[at] ^= (uint8_t)(1u << (pn_fdp_u8(&in) & 7));
@@ -510,8 +529,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
 /* ---- Seeds: real sessions, one per protocol and profile ---------------- */
 
-static void w_op9(pn_fdw *w, uint64_t total, uint8_t fill) {
-  pn_fdw_range(w, 0, 11, 9);
+static void w_op(pn_fdw *w, fr_op op) {
+  pn_fdw_range(w, 0, FR_OP_COUNT - 1, op);
+}
+
+static void w_message(pn_fdw *w, uint64_t total, uint8_t fill) {
+  w_op(w, FR_OP_MESSAGE);
   pn_fdw_range(w, 0, 200000, total);
   pn_fdw_range(w, 0, 255, fill);
 }
@@ -527,21 +550,22 @@ int pn_fuzz_write_seeds(const char *dir) {
     pn_fdw_range(&w, 0, 4, i == 15 ? 1 : 4);            /* handshake steps */
     pn_fdw_range(&w, 0, 300000, i % 3 ? 100000 : 1000); /* max_message */
     pn_fdw_range(&w, 0, UINT64_MAX, 0x1234u + (unsigned)i);
-    w_op9(&w, 0, 1);
-    w_op9(&w, 11, 2);
-    pn_fdw_range(&w, 0, 11, 4); /* keepalive */
+    w_message(&w, 0, 1);
+    w_message(&w, 11, 2);
+    w_op(&w, FR_OP_KEEPALIVE);
     pn_fdw_range(&w, 0, 255, 0);
-    if (i % 3 == 0) w_op9(&w, 5000, 3); /* overflow: over max_message 1000 */
-    w_op9(&w, i % 3 ? 70000 : 600, 4);  /* two chunks when framed */
-    pn_fdw_range(&w, 0, 11, 6);         /* rekey, asking for the reply */
+    if (i % 3 == 0)
+      w_message(&w, 5000, 3);              /* overflow: over max_message 1000 */
+    w_message(&w, i % 3 ? 70000 : 600, 4); /* two chunks when framed */
+    w_op(&w, FR_OP_REKEY);                 /* asking for the reply */
     pn_fdw_range(&w, 0, 255, 1);
-    w_op9(&w, 100, 5);
+    w_message(&w, 100, 5);
     if (i % 4 == 1) {
-      pn_fdw_range(&w, 0, 11, 5); /* close */
+      w_op(&w, FR_OP_CLOSE);
       pn_fdw_range(&w, 0, 65535, 1);
     }
     if (i % 4 == 2) {
-      pn_fdw_range(&w, 0, 11, 11); /* a flipped bit late in the stream */
+      w_op(&w, FR_OP_FLIP); /* late in the stream */
       pn_fdw_range(&w, 0, 255, 200);
       pn_fdw_range(&w, 0, 255, 3);
     }

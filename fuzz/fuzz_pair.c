@@ -213,6 +213,23 @@ static void pa_victim(fz_net *net, int vl) {
   }
 }
 
+/* The operations, shared by the harness and its seed writer. The checked-in
+ * corpora and regressions decode through these numbers: adding, removing or
+ * reordering one remaps every input. */
+typedef enum pa_op {
+  PA_OP_SEND,
+  PA_OP_SEND2, /* the same: sends twice as likely */
+  PA_OP_ACK,
+  PA_OP_DELIVER,
+  PA_OP_DELIVER2, /* the same: deliveries twice as likely */
+  PA_OP_TIME,
+  PA_OP_REKEY,
+  PA_OP_PUMP,
+  PA_OP_BURST,   /* several messages in a row, coalesced on the wire */
+  PA_OP_TRICKLE, /* the rest of this direction, a few bytes at a time */
+  PA_OP_COUNT
+} pa_op;
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   pn_fdp in;
   pn_fdp_init(&in, data, size);
@@ -302,28 +319,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
   static const size_t lens[] = {PA_HDR, 100, 65513, 65514, 65515, 70000};
   while (pn_fdp_remaining(&in)) {
-    int op = (int)pn_fdp_range(&in, 0, 9);
+    pa_op op = (pa_op)pn_fdp_range(&in, 0, PA_OP_COUNT - 1);
     int li = (int)pn_fdp_range(&in, 0, (uint64_t)nlinks - 1);
     int side = pn_fdp_bool(&in);
     switch (op) {
-    case 0:
-    case 1: {
+    case PA_OP_SEND:
+    case PA_OP_SEND2: {
       size_t len = lens[pn_fdp_range(&in, 0, 5)];
       if (cfg.profile == PN_PROFILE_PLAIN && len > 65519) len = 65519;
       pa_send(&net, li, side, len);
       break;
     }
-    case 2:
+    case PA_OP_ACK:
       fz_ack(&net, li, side,
              pn_fdp_bool(&in) ? SIZE_MAX : (size_t)pn_fdp_range(&in, 0, 2000));
       break;
-    case 3:
-    case 4:
+    case PA_OP_DELIVER:
+    case PA_OP_DELIVER2:
       fz_deliver(&net, li, side,
                  pn_fdp_bool(&in) ? SIZE_MAX
                                   : (size_t)pn_fdp_range(&in, 1, 3000));
       break;
-    case 5: { /* time passes: short steps, the timers live through them */
+    case PA_OP_TIME: { /* short steps: the timers live through them */
       static const pn_time steps[] = {PN_MSEC, 50 * PN_MSEC, 400 * PN_MSEC,
                                       2 * PN_SEC};
       net.now += steps[pn_fdp_range(&in, 0, 3)];
@@ -331,7 +348,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       fz_tick(&net, 1, net.now);
       break;
     }
-    case 6: {
+    case PA_OP_REKEY: {
       fz_link *l = &net.l[li];
       fz_rec *r =
           l->conn[side] ? fz_find(&net.n[l->node[side]], l->conn[side]) : NULL;
@@ -343,14 +360,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       }
       break;
     }
-    case 7:
+    case PA_OP_PUMP:
       fz_pump(&net);
       break;
-    case 8: /* several messages in a row, coalesced on the wire */
+    case PA_OP_BURST:
       for (int k = 0; k < 4; k++)
         pa_send(&net, li, side, 50 + 1000 * (size_t)k);
       break;
-    default: /* the rest of the pieces of this direction, one at a time */
+    case PA_OP_TRICKLE:
+    case PA_OP_COUNT:
       for (int k = 0; k < 8; k++) {
         fz_ack(&net, li, side, 7);
         fz_deliver(&net, li, side, 5);
@@ -411,8 +429,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
 /* ---- Seeds: three connections, traffic both ways ------------------------ */
 
-static void w_op(pn_fdw *w, int op, int nlinks, int li, int side) {
-  pn_fdw_range(w, 0, 9, (uint64_t)op);
+static void w_op(pn_fdw *w, pa_op op, int nlinks, int li, int side) {
+  pn_fdw_range(w, 0, PA_OP_COUNT - 1, (uint64_t)op);
   pn_fdw_range(w, 0, (uint64_t)nlinks - 1, (uint64_t)li);
   pn_fdw_range(w, 0, 1, (uint64_t)side);
 }
@@ -438,24 +456,24 @@ int pn_fuzz_write_seeds(const char *dir) {
                    (uint64_t)(i * 300)); /* in the handshake or later */
       pn_fdw_range(&w, 1, 255, 0x10);
     }
-    w_op(&w, 7, nlinks, 0, 0); /* pump: handshakes */
+    w_op(&w, PA_OP_PUMP, nlinks, 0, 0); /* handshakes */
     for (int k = 0; k < 6; k++) {
       int li = k % nlinks, side = (k + i) & 1;
-      w_op(&w, 0, nlinks, li, side);
+      w_op(&w, PA_OP_SEND, nlinks, li, side);
       pn_fdw_range(&w, 0, 5, (uint64_t)((k + i) % 6));
-      w_op(&w, 8, nlinks, li, 1 - side); /* four, coalesced */
-      w_op(&w, 2, nlinks, li, side);     /* partial ack */
+      w_op(&w, PA_OP_BURST, nlinks, li, 1 - side);
+      w_op(&w, PA_OP_ACK, nlinks, li, side); /* partial */
       pn_fdw_range(&w, 0, 1, 0);
       pn_fdw_range(&w, 0, 2000, 333);
-      w_op(&w, 3, nlinks, li, side); /* a piece */
+      w_op(&w, PA_OP_DELIVER, nlinks, li, side); /* a piece */
       pn_fdw_range(&w, 0, 1, 0);
       pn_fdw_range(&w, 1, 3000, 17);
-      w_op(&w, 9, nlinks, li, side); /* byte by byte */
-      w_op(&w, 5, nlinks, 0, 0);     /* time */
+      w_op(&w, PA_OP_TRICKLE, nlinks, li, side);
+      w_op(&w, PA_OP_TIME, nlinks, 0, 0);
       pn_fdw_range(&w, 0, 3, (uint64_t)(k % 4));
-      if (k == 3) w_op(&w, 6, nlinks, li, side); /* rekey */
+      if (k == 3) w_op(&w, PA_OP_REKEY, nlinks, li, side);
     }
-    w_op(&w, 7, nlinks, 0, 0);
+    w_op(&w, PA_OP_PUMP, nlinks, 0, 0);
     char name[32];
     snprintf(name, sizeof name, "seed-%02d", i);
     int bad = w.oom || pn_fuzz_save(dir, name, w.buf, w.len) != 0;
