@@ -53,7 +53,7 @@ typedef struct en_auth {
 static int en_authorize(void *user, const pn_peer_id *peer, pn_dir dir) {
   en_auth *a = (en_auth *)user;
   if (!peer || !peer->len || (dir != PN_DIR_INBOUND && dir != PN_DIR_OUTBOUND))
-    fz_fail("authorize: bad arguments");
+    sim_fail("authorize: bad arguments");
   return !((a->refuse >> (a->calls++ % 32)) & 1);
 }
 
@@ -196,7 +196,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         (i == 0 ? slack * (x->cfg.pool_block ? x->cfg.pool_block : 4096) : b);
     int rc = pn_engine_new(&x->e, &x->cfg, net.now);
     if (rc != PN_OK) {
-      if (b) fz_fail("pn_engine_new: %s", pn_strerror(rc));
+      if (b) sim_fail("pn_engine_new: %s", pn_strerror(rc));
       fz_net_free(&net);
       return 0;
     }
@@ -206,7 +206,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
   while (pn_fdp_remaining(&in)) {
     en_op op = (en_op)pn_fdp_range(&in, 0, EN_OP_COUNT - 1);
-    if (fz_trace()) fprintf(stderr, "op %d\n", (int)op);
+    if (sim_trace()) fprintf(stderr, "op %d\n", (int)op);
     int li, side, rc;
     pn_peer_id id;
     switch (op) {
@@ -246,7 +246,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       if (l->node[side] != 0 || !l->conn[side]) break;
       ptrdiff_t got =
           pn_engine_recv(net.n[0].e, l->conn[side], p, n, fz_now(&net), NULL);
-      if (got < 0 || (size_t)got > n) fz_fail("recv: %td", got);
+      if (got < 0 || (size_t)got > n) sim_fail("recv: %td", got);
       break;
     }
     case EN_OP_ACK:
@@ -276,15 +276,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       fz_node *x = &net.n[l->node[side]];
       fz_rec *r = fz_find(x, l->conn[side]);
       rc = pn_engine_conn_closed(x->e, l->conn[side], fz_now(&net));
-      if (rc != PN_OK) fz_fail("conn_closed: %s", pn_strerror(rc));
-      if (!r) fz_fail("harness: no record");
+      if (rc != PN_OK) sim_fail("conn_closed: %s", pn_strerror(rc));
+      if (!r) sim_fail("harness: no record");
       r->closed = 2;
       l->conn[side] = 0;
       l->gone[side] = 1;
       l->pipe[side].pend = NULL;
       /* A second close is refused. */
       if (pn_engine_conn_closed(x->e, r->id, fz_now(&net)) != PN_ERR_NOT_FOUND)
-        fz_fail("conn_closed twice");
+        sim_fail("conn_closed twice");
       if (!net.manual[l->node[side]]) fz_poll(&net, l->node[side], 0);
       break;
     }
@@ -299,10 +299,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       net.now += d;
       fz_tick(&net, 1, net.now);
       int rc0 = pn_engine_tick(net.n[0].e, net.now);
-      if (rc0 != PN_OK) fz_fail("tick");
+      if (rc0 != PN_OK) sim_fail("tick");
       if (net.now > net.n[0].now) net.n[0].now = net.now;
       if (pn_engine_test_deadline(net.n[0].e) <= net.now)
-        fz_fail("a deadline stays due after tick");
+        sim_fail("a deadline stays due after tick");
       break;
     }
     case EN_OP_SEND:
@@ -314,32 +314,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       memset(en_msg, pn_fdp_u8(&in), len);
       if (op == EN_OP_SEND) {
         pick_peer(&net, &in, &id);
-        rc = fz_rc(pn_engine_send(net.n[0].e, &id, en_msg, len, fz_now(&net)));
-        if (!en_send_rc_ok(rc)) fz_fail("send: %s", pn_strerror(rc));
+        rc = sim_rc(pn_engine_send(net.n[0].e, &id, en_msg, len, fz_now(&net)));
+        if (!en_send_rc_ok(rc)) sim_fail("send: %s", pn_strerror(rc));
       } else {
         ptrdiff_t n =
             pn_engine_broadcast(net.n[0].e, en_msg, len, fz_now(&net));
         if (n < 0 && n != PN_ERR_MSG_TOO_LARGE && n != PN_ERR_SHUTDOWN)
-          fz_fail("broadcast: %td", n);
+          sim_fail("broadcast: %td", n);
       }
       break;
     }
     case EN_OP_DISCONNECT:
       pick_peer(&net, &in, &id);
-      rc = fz_rc(pn_engine_disconnect(net.n[0].e, &id, fz_now(&net)));
-      if (rc != PN_OK && rc != PN_ERR_NOT_FOUND) fz_fail("disconnect");
+      rc = sim_rc(pn_engine_disconnect(net.n[0].e, &id, fz_now(&net)));
+      if (rc != PN_OK && rc != PN_ERR_NOT_FOUND) sim_fail("disconnect");
       break;
     case EN_OP_REKEY:
       pick_peer(&net, &in, &id);
-      rc = fz_rc(pn_engine_rekey(net.n[0].e, &id, fz_now(&net)));
+      rc = sim_rc(pn_engine_rekey(net.n[0].e, &id, fz_now(&net)));
       if (rc != PN_OK && rc != PN_ERR_NOT_FOUND && rc != PN_ERR_INVALID_STATE &&
           rc != PN_ERR_NONCE_EXHAUSTED)
-        fz_fail("rekey: %s", pn_strerror(rc));
+        sim_fail("rekey: %s", pn_strerror(rc));
       break;
     case EN_OP_SHUTDOWN:
       net.n[0].shutdown = 1;
       rc = pn_engine_shutdown(net.n[0].e, fz_now(&net));
-      if (rc != PN_OK) fz_fail("shutdown");
+      if (rc != PN_OK) sim_fail("shutdown");
       break;
     case EN_OP_POLL_SOME:
       fz_poll(&net, 0, (int)pn_fdp_range(&in, 0, 3));
@@ -352,7 +352,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
        * regressions/engine/listening-after-closed). */
       rc = pn_engine_listening(net.n[0].e, fz_now(&net));
       if (rc != PN_OK && !(net.n[0].shutdown && rc == PN_ERR_SHUTDOWN))
-        fz_fail("listening");
+        sim_fail("listening");
       break;
     case EN_OP_CORRUPT: {
       li = pick_link(&net, &in);
@@ -369,11 +369,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       pick_peer(&net, &in, &id);
       pn_peer_info info;
       rc = pn_engine_peer(net.n[0].e, &id, &info);
-      if (rc == PN_OK && !pn_peer_id_equal(&info.id, &id)) fz_fail("peer()");
+      if (rc == PN_OK && !pn_peer_id_equal(&info.id, &id)) sim_fail("peer()");
       size_t cur = 0, n = 0;
       while (pn_engine_peer_next(net.n[0].e, &cur, &info))
         n++;
-      if (n != pn_engine_peer_count(net.n[0].e)) fz_fail("peer_next count");
+      if (n != pn_engine_peer_count(net.n[0].e)) sim_fail("peer_next count");
       break;
     }
     case EN_OP_PEER_SENDS: {

@@ -126,36 +126,36 @@ static void fa_create(pn_fdp *in) {
   if (need > (64u << 20)) return; /* more than a fuzzer may allocate */
   if (len + off > sizeof fa_mem) {
     /* Too big for the buffer here: pn_engine_new then, which allocates. */
-    int rc = fz_rc(pn_engine_new(&e, &cfg, 0));
+    int rc = sim_rc(pn_engine_new(&e, &cfg, 0));
     if (rc == PN_OK) {
-      if (!need) fz_fail("pn_engine_new accepted what memsize refused");
+      if (!need) sim_fail("pn_engine_new accepted what memsize refused");
       pn_engine_free(e);
     } else if (e != NULL) {
-      fz_fail("pn_engine_new failed but left *pe set");
+      sim_fail("pn_engine_new failed but left *pe set");
     }
     return;
   }
   int rc =
-      fz_rc(pn_engine_init(&e, how == 4 ? NULL : fa_mem + off, len, &cfg, 0));
+      sim_rc(pn_engine_init(&e, how == 4 ? NULL : fa_mem + off, len, &cfg, 0));
   if (rc == PN_OK) {
     if (!need || len < need || off || how == 4 || rng.fail_at == 1)
-      fz_fail("pn_engine_init accepted bad memory or config");
+      sim_fail("pn_engine_init accepted bad memory or config");
     pn_engine_mem m;
     pn_engine_memory(e, &m);
     if (m.total != need)
-      fz_fail("memory total %zu != memsize %zu", m.total, need);
+      sim_fail("memory total %zu != memsize %zu", m.total, need);
     pn_engine_wipe(e);
     return;
   }
-  if (how != 4 && e != NULL) fz_fail("pn_engine_init failed, *pe not NULL");
-  if (how == 4 && rc != PN_ERR_INVALID_ARGUMENT) fz_fail("NULL memory");
+  if (how != 4 && e != NULL) sim_fail("pn_engine_init failed, *pe not NULL");
+  if (how == 4 && rc != PN_ERR_INVALID_ARGUMENT) sim_fail("NULL memory");
   if (rc > 0 || rc <= PN_ERR_FATAL) {
     /* Only the RNG may make creation fail fatally. */
     if (rc != PN_ERR_CRYPTO || rng.fail_at != 1)
-      fz_fail("pn_engine_init: %s", pn_strerror(rc));
+      sim_fail("pn_engine_init: %s", pn_strerror(rc));
   }
   if (need && len >= need && !off && how != 4 && rng.fail_at != 1)
-    fz_fail("memsize accepted the config, init refused: %s", pn_strerror(rc));
+    sim_fail("memsize accepted the config, init refused: %s", pn_strerror(rc));
 }
 
 static int fa_open_rc_ok(int rc) {
@@ -223,7 +223,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       c->authorize_user = &auth[i];
     }
     /* Tiny pools: the smallest valid one plus a few blocks. */
-    c->pool_budget = fz_budget(c, pn_fdp_range(&in, 0, 40));
+    c->pool_budget = sim_pool_budget(c, pn_fdp_range(&in, 0, 40));
     int rc = pn_engine_new(&x->e, c, net.now);
     if (rc != PN_OK) {
       /* Only the RNG can fail here, as PN_ERR_CRYPTO, or a primitive this
@@ -234,7 +234,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                   pn_protocol_parse(&pp, c->protocol, strlen(c->protocol),
                                     PN_BACKEND_AUTO) == PN_ERR_UNSUPPORTED;
       if (!unsup && (rc != PN_ERR_CRYPTO || x->rng.fail_at != 1 || x->e))
-        fz_fail("pn_engine_new: %s", pn_strerror(rc));
+        sim_fail("pn_engine_new: %s", pn_strerror(rc));
       if (i) pn_engine_free(net.n[0].e);
       memset(&net, 0, sizeof net);
       return 0;
@@ -252,9 +252,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       if (li < 0) break;
       int exp = pn_fdp_bool(&in) || proto == 2 || proto == 3;
       int rc = fz_open(&net, a, li, 0, exp ? &net.n[1 - a].id : NULL);
-      if (!fa_open_rc_ok(rc)) fz_fail("conn_open: %s", pn_strerror(rc));
+      if (!fa_open_rc_ok(rc)) sim_fail("conn_open: %s", pn_strerror(rc));
       rc = fz_open(&net, 1 - a, li, 1, exp && proto == 3 ? &net.n[a].id : NULL);
-      if (!fa_open_rc_ok(rc)) fz_fail("conn_open: %s", pn_strerror(rc));
+      if (!fa_open_rc_ok(rc)) sim_fail("conn_open: %s", pn_strerror(rc));
       fz_poll_all(&net);
       break;
     }
@@ -274,7 +274,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       size_t len = (size_t)pn_fdp_range(&in, 0, sizeof msg);
       memset(msg, (int)op, len);
       ptrdiff_t r = pn_engine_broadcast(net.n[n].e, msg, len, net.now);
-      if (r < 0) fz_fail("broadcast: %td", r);
+      if (r < 0) sim_fail("broadcast: %td", r);
       fz_poll(&net, n, 0);
       break;
     }
@@ -283,7 +283,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       for (int k = 0; k < net.n[n].npeers; k++) {
         int rc = pn_engine_rekey(net.n[n].e, &net.n[n].peers[k], net.now);
         if (rc != PN_OK && rc != PN_ERR_INVALID_STATE && rc != PN_ERR_NOT_FOUND)
-          fz_fail("rekey: %s", pn_strerror(rc));
+          sim_fail("rekey: %s", pn_strerror(rc));
       }
       fz_poll(&net, n, 0);
       break;
@@ -307,7 +307,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   for (int i = 0; i < 2; i++) {
     pn_engine_mem m;
     pn_engine_memory(net.n[i].e, &m);
-    if (m.handshakes) fz_fail("engine %d: a handshake outlived its timeout", i);
+    if (m.handshakes)
+      sim_fail("engine %d: a handshake outlived its timeout", i);
   }
   fz_finish(&net);
   fz_net_free(&net);
