@@ -65,8 +65,8 @@ fi
 deps+=(-ldl -pthread)
 
 # Headers: the public ones, every layer's internal ones and the simulator's
-# inline event view (tests/support/sim.h), as the harnesses use them
-# (tests/fuzz_replay.cmake gives the same).
+# (tests/support), as the harnesses use them (tests/fuzz_replay.cmake gives
+# the same). The simulator's sources go into every harness.
 incs=(-I"$root/fuzz" -I"$root/tests/support")
 for d in "$root"/engine/*/; do incs+=(-I"$d"); done
 
@@ -100,11 +100,15 @@ while read -r -u 3 name maxlen modes _; do
     fi
     [ -n "${lib[$mode]:-}" ] || lib[$mode]=$(build_lib "$mode")
     echo "build.sh: $target"
-    obj=$WORK/$target.o
+    objs=()
+    for s in "$src" "$root/tests/support/sim.c" "$root/tests/support/sim_check.c"; do
+      obj=$WORK/$target-$(basename "$s" .c).o
+      # shellcheck disable=SC2086
+      $CC $CFLAGS -std=c11 "${defs[@]}" "${incs[@]}" -c "$s" -o "$obj"
+      objs+=("$obj")
+    done
     # shellcheck disable=SC2086
-    $CC $CFLAGS -std=c11 "${defs[@]}" "${incs[@]}" -c "$src" -o "$obj"
-    # shellcheck disable=SC2086
-    $CXX $CXXFLAGS "$obj" -o "$OUT/$target" $LIB_FUZZING_ENGINE ${lib[$mode]} "${deps[@]}"
+    $CXX $CXXFLAGS "${objs[@]}" -o "$OUT/$target" $LIB_FUZZING_ENGINE ${lib[$mode]} "${deps[@]}"
 
     # Seeds: the corpus and the kept crashes, flat (names are unique).
     rm -f "$OUT/${target}_seed_corpus.zip"

@@ -30,14 +30,6 @@
 #include "fuzz_common.h"
 #include "fuzz_net.h"
 
-/* Finding F4 (regressions/engine/listening-after-closed):
- * pn_engine_listening after shutdown queues a LISTENING event, even after
- * CLOSED, which engine.h says nothing follows. Until fixed the harness does
- * not call it after shutdown; set to 1 once fixed. */
-#ifndef PN_FUZZ_CHECK_LISTEN_SHUTDOWN
-#define PN_FUZZ_CHECK_LISTEN_SHUTDOWN 1
-#endif
-
 static const char *const en_protos[] = {
     "Noise_XX_25519_ChaChaPoly_BLAKE2b",
     "Noise_NN_25519_ChaChaPoly_BLAKE2b",
@@ -61,7 +53,7 @@ typedef struct en_auth {
 static int en_authorize(void *user, const pn_peer_id *peer, pn_dir dir) {
   en_auth *a = (en_auth *)user;
   if (!peer || !peer->len || (dir != PN_DIR_INBOUND && dir != PN_DIR_OUTBOUND))
-    fz_fail("authorize: bad arguments");
+    sim_fail("authorize: bad arguments");
   return !((a->refuse >> (a->calls++ % 32)) & 1);
 }
 
@@ -100,6 +92,37 @@ static int en_send_rc_ok(int rc) {
          rc == PN_ERR_OVERFLOW || rc == PN_ERR_NONCE_EXHAUSTED ||
          rc == PN_ERR_SHUTDOWN || rc == PN_ERR_INVALID_ARGUMENT;
 }
+
+/* The operations, shared by the harness and its seed writer. The checked-in
+ * corpora and regressions decode through these numbers: adding, removing or
+ * reordering one remaps every input. */
+typedef enum en_op {
+  EN_OP_DIAL_PEER,     /* engine 0 dials the peer */
+  EN_OP_PEER_DIALS,    /* the peer dials engine 0 */
+  EN_OP_HARNESS_DIALS, /* the harness dials engine 0 */
+  EN_OP_DIAL_HARNESS,  /* engine 0 dials the harness */
+  EN_OP_RAW,           /* raw bytes from the harness */
+  EN_OP_ACK,
+  EN_OP_DELIVER,
+  EN_OP_CLOSE, /* the transport of one end closes */
+  EN_OP_TIME,
+  EN_OP_SEND,
+  EN_OP_BROADCAST,
+  EN_OP_DISCONNECT,
+  EN_OP_REKEY,
+  EN_OP_SHUTDOWN,
+  EN_OP_POLL_SOME, /* poll engine 0: a few actions or all */
+  EN_OP_PUMP,      /* let everything settle without time */
+  EN_OP_LISTENING,
+  EN_OP_CORRUPT,    /* a byte still to be written on a pipe */
+  EN_OP_VIEWS,      /* the read-only views */
+  EN_OP_PEER_SENDS, /* the peer sends to engine 0 */
+  EN_OP_NONCE,      /* nonces near the end of the key */
+  EN_OP_PEER_ENDS,  /* the peer disconnects or rekeys engine 0 */
+  EN_OP_PUMP_LINK,  /* a full pump of one link only */
+  EN_OP_DRAIN,      /* drain engine 0 */
+  EN_OP_COUNT
+} en_op;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   pn_fdp in;
@@ -157,7 +180,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       x->priv[k] = (uint8_t)(seed >> (k % 8) * 8) ^ (uint8_t)(k * 31 + i);
     x->cfg.static_private = x->priv;
     x->cfg.static_private_len = 32;
-    x->cfg.rng.fill = fz_rng_fill;
+    x->cfg.rng.fill = pn_prng_rng_fill;
     x->cfg.rng.user = &x->rng;
     if (i == 1) {
       /* The peer is generous: it must not be the one that refuses. */
@@ -173,7 +196,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         (i == 0 ? slack * (x->cfg.pool_block ? x->cfg.pool_block : 4096) : b);
     int rc = pn_engine_new(&x->e, &x->cfg, net.now);
     if (rc != PN_OK) {
-      if (b) fz_fail("pn_engine_new: %s", pn_strerror(rc));
+      if (b) sim_fail("pn_engine_new: %s", pn_strerror(rc));
       fz_net_free(&net);
       return 0;
     }
@@ -182,14 +205,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
 
   while (pn_fdp_remaining(&in)) {
-    int op = (int)pn_fdp_range(&in, 0, 23);
-    if (fz_trace()) fprintf(stderr, "op %d\n", op);
+    en_op op = (en_op)pn_fdp_range(&in, 0, EN_OP_COUNT - 1);
+    if (sim_trace()) fprintf(stderr, "op %d\n", (int)op);
     int li, side, rc;
     pn_peer_id id;
     switch (op) {
-    case 0:   /* engine 0 dials the peer */
-    case 1: { /* the peer dials engine 0 */
-      int a = op == 0 ? 0 : 1, b = 1 - a;
+    case EN_OP_DIAL_PEER:
+    case EN_OP_PEER_DIALS: {
+      int a = op == EN_OP_DIAL_PEER ? 0 : 1, b = 1 - a;
       int ek = (int)pn_fdp_range(&in, 0, 2); /* expected: none, right, wrong */
       li = fz_link_new(&net, a, b);
       if (li < 0) break;
@@ -203,15 +226,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       (void)rc2;
       break;
     }
-    case 2: /* the harness dials engine 0 */
-    case 3: /* engine 0 dials the harness */
-      li = fz_link_new(&net, op == 2 ? -1 : 0, op == 2 ? 0 : -1);
+    case EN_OP_HARNESS_DIALS:
+    case EN_OP_DIAL_HARNESS: {
+      int inb = op == EN_OP_HARNESS_DIALS; /* engine 0 is dialled */
+      li = fz_link_new(&net, inb ? -1 : 0, inb ? 0 : -1);
       if (li < 0) break;
-      rc = fz_open(&net, 0, li, op == 2 ? 1 : 0,
+      rc = fz_open(&net, 0, li, inb ? 1 : 0,
                    pn_fdp_bool(&in) ? &net.n[1].id : NULL);
       (void)rc;
       break;
-    case 4: { /* raw bytes from the harness */
+    }
+    case EN_OP_RAW: {
       li = pick_link(&net, &in);
       size_t n;
       const uint8_t *p = pn_fdp_blob(&in, 200, &n);
@@ -221,10 +246,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       if (l->node[side] != 0 || !l->conn[side]) break;
       ptrdiff_t got =
           pn_engine_recv(net.n[0].e, l->conn[side], p, n, fz_now(&net), NULL);
-      if (got < 0 || (size_t)got > n) fz_fail("recv: %td", got);
+      if (got < 0 || (size_t)got > n) sim_fail("recv: %td", got);
       break;
     }
-    case 5: /* ack */
+    case EN_OP_ACK:
       li = pick_link(&net, &in);
       side = pn_fdp_bool(&in);
       if (li >= 0) {
@@ -233,7 +258,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         fz_ack(&net, li, side, n);
       }
       break;
-    case 6: /* deliver */
+    case EN_OP_DELIVER:
       li = pick_link(&net, &in);
       side = pn_fdp_bool(&in);
       if (li >= 0) {
@@ -242,7 +267,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         fz_deliver(&net, li, side, n);
       }
       break;
-    case 7: { /* the transport of one end closes */
+    case EN_OP_CLOSE: {
       li = pick_link(&net, &in);
       side = pn_fdp_bool(&in);
       if (li < 0) break;
@@ -251,19 +276,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       fz_node *x = &net.n[l->node[side]];
       fz_rec *r = fz_find(x, l->conn[side]);
       rc = pn_engine_conn_closed(x->e, l->conn[side], fz_now(&net));
-      if (rc != PN_OK) fz_fail("conn_closed: %s", pn_strerror(rc));
-      if (!r) fz_fail("harness: no record");
+      if (rc != PN_OK) sim_fail("conn_closed: %s", pn_strerror(rc));
+      if (!r) sim_fail("harness: no record");
       r->closed = 2;
       l->conn[side] = 0;
       l->gone[side] = 1;
       l->pipe[side].pend = NULL;
       /* A second close is refused. */
       if (pn_engine_conn_closed(x->e, r->id, fz_now(&net)) != PN_ERR_NOT_FOUND)
-        fz_fail("conn_closed twice");
+        sim_fail("conn_closed twice");
       if (!net.manual[l->node[side]]) fz_poll(&net, l->node[side], 0);
       break;
     }
-    case 8: { /* time */
+    case EN_OP_TIME: {
       pn_time d = en_steps[pn_fdp_range(&in, 0, 7)];
       if (pn_fdp_range(&in, 0, 7) == 0) {
         /* Backwards: later inputs carry an older time, clamped. */
@@ -274,61 +299,62 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       net.now += d;
       fz_tick(&net, 1, net.now);
       int rc0 = pn_engine_tick(net.n[0].e, net.now);
-      if (rc0 != PN_OK) fz_fail("tick");
+      if (rc0 != PN_OK) sim_fail("tick");
       if (net.now > net.n[0].now) net.n[0].now = net.now;
       if (pn_engine_test_deadline(net.n[0].e) <= net.now)
-        fz_fail("a deadline stays due after tick");
+        sim_fail("a deadline stays due after tick");
       break;
     }
-    case 9:    /* send */
-    case 10: { /* broadcast */
+    case EN_OP_SEND:
+    case EN_OP_BROADCAST: {
       size_t len;
       int k = (int)pn_fdp_range(&in, 0, 5);
       static const size_t lens[] = {0, 1, 100, 65514, 65515, 70000};
       len = lens[k];
       memset(en_msg, pn_fdp_u8(&in), len);
-      if (op == 9) {
+      if (op == EN_OP_SEND) {
         pick_peer(&net, &in, &id);
-        rc = fz_rc(pn_engine_send(net.n[0].e, &id, en_msg, len, fz_now(&net)));
-        if (!en_send_rc_ok(rc)) fz_fail("send: %s", pn_strerror(rc));
+        rc = sim_rc(pn_engine_send(net.n[0].e, &id, en_msg, len, fz_now(&net)));
+        if (!en_send_rc_ok(rc)) sim_fail("send: %s", pn_strerror(rc));
       } else {
         ptrdiff_t n =
             pn_engine_broadcast(net.n[0].e, en_msg, len, fz_now(&net));
         if (n < 0 && n != PN_ERR_MSG_TOO_LARGE && n != PN_ERR_SHUTDOWN)
-          fz_fail("broadcast: %td", n);
+          sim_fail("broadcast: %td", n);
       }
       break;
     }
-    case 11:
+    case EN_OP_DISCONNECT:
       pick_peer(&net, &in, &id);
-      rc = fz_rc(pn_engine_disconnect(net.n[0].e, &id, fz_now(&net)));
-      if (rc != PN_OK && rc != PN_ERR_NOT_FOUND) fz_fail("disconnect");
+      rc = sim_rc(pn_engine_disconnect(net.n[0].e, &id, fz_now(&net)));
+      if (rc != PN_OK && rc != PN_ERR_NOT_FOUND) sim_fail("disconnect");
       break;
-    case 12:
+    case EN_OP_REKEY:
       pick_peer(&net, &in, &id);
-      rc = fz_rc(pn_engine_rekey(net.n[0].e, &id, fz_now(&net)));
+      rc = sim_rc(pn_engine_rekey(net.n[0].e, &id, fz_now(&net)));
       if (rc != PN_OK && rc != PN_ERR_NOT_FOUND && rc != PN_ERR_INVALID_STATE &&
           rc != PN_ERR_NONCE_EXHAUSTED)
-        fz_fail("rekey: %s", pn_strerror(rc));
+        sim_fail("rekey: %s", pn_strerror(rc));
       break;
-    case 13:
+    case EN_OP_SHUTDOWN:
       net.n[0].shutdown = 1;
       rc = pn_engine_shutdown(net.n[0].e, fz_now(&net));
-      if (rc != PN_OK) fz_fail("shutdown");
+      if (rc != PN_OK) sim_fail("shutdown");
       break;
-    case 14: /* poll engine 0: a few actions or all */
+    case EN_OP_POLL_SOME:
       fz_poll(&net, 0, (int)pn_fdp_range(&in, 0, 3));
       break;
-    case 15: /* let everything settle without time */
+    case EN_OP_PUMP:
       fz_pump(&net);
       break;
-    case 16:
-      if (net.n[0].shutdown && !PN_FUZZ_CHECK_LISTEN_SHUTDOWN) break;
+    case EN_OP_LISTENING:
+      /* Also after shutdown: nothing may follow CLOSED (F4,
+       * regressions/engine/listening-after-closed). */
       rc = pn_engine_listening(net.n[0].e, fz_now(&net));
       if (rc != PN_OK && !(net.n[0].shutdown && rc == PN_ERR_SHUTDOWN))
-        fz_fail("listening");
+        sim_fail("listening");
       break;
-    case 17: { /* corrupt a byte still to be written on a pipe */
+    case EN_OP_CORRUPT: {
       li = pick_link(&net, &in);
       side = pn_fdp_bool(&in);
       uint64_t at = pn_fdp_range(&in, 0, 400);
@@ -339,18 +365,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       p->corrupt_xor = mask;
       break;
     }
-    case 18: { /* the read-only views */
+    case EN_OP_VIEWS: {
       pick_peer(&net, &in, &id);
       pn_peer_info info;
       rc = pn_engine_peer(net.n[0].e, &id, &info);
-      if (rc == PN_OK && !pn_peer_id_equal(&info.id, &id)) fz_fail("peer()");
+      if (rc == PN_OK && !pn_peer_id_equal(&info.id, &id)) sim_fail("peer()");
       size_t cur = 0, n = 0;
       while (pn_engine_peer_next(net.n[0].e, &cur, &info))
         n++;
-      if (n != pn_engine_peer_count(net.n[0].e)) fz_fail("peer_next count");
+      if (n != pn_engine_peer_count(net.n[0].e)) sim_fail("peer_next count");
       break;
     }
-    case 19: { /* the peer sends to engine 0 */
+    case EN_OP_PEER_SENDS: {
       static const size_t lens[] = {0, 7, 1000, 65514, 70000};
       size_t len = lens[pn_fdp_range(&in, 0, 4)];
       memset(en_msg, 0xa5, len);
@@ -359,7 +385,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       (void)rc;
       break;
     }
-    case 20: { /* nonces near the end of the key */
+    case EN_OP_NONCE: {
       pick_peer(&net, &in, &id);
       uint64_t left = pn_fdp_range(&in, 0, 40);
       int rx = pn_fdp_bool(&in);
@@ -369,7 +395,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       (void)rc;
       break;
     }
-    case 21: /* the peer disconnects or rekeys engine 0 */
+    case EN_OP_PEER_ENDS:
       if (pn_fdp_bool(&in))
         rc = pn_engine_disconnect(net.n[1].e, &net.n[0].id, fz_now(&net));
       else
@@ -377,9 +403,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       fz_poll(&net, 1, 0);
       (void)rc;
       break;
-    case 22: { /* both ends of a link see a fresh open; the harness reads
-                  engine 0's bytes and replays the peer's: a full pump of
-                  one link only */
+    case EN_OP_PUMP_LINK: { /* acks and deliveries both ways, 8 rounds */
       li = pick_link(&net, &in);
       if (li < 0) break;
       for (int r = 0; r < 8; r++)
@@ -389,7 +413,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         }
       break;
     }
-    default: /* drain engine 0 */
+    case EN_OP_DRAIN:
+    case EN_OP_COUNT:
       fz_poll(&net, 0, 0);
       break;
     }
@@ -419,8 +444,8 @@ static void w_cfg(pn_fdw *w, int flags, int proto, int timeouts) {
   pn_fdw_range(w, 0, UINT64_MAX, 42);
 }
 
-static void w_op(pn_fdw *w, int op) {
-  pn_fdw_range(w, 0, 23, (uint64_t)op);
+static void w_op(pn_fdw *w, en_op op) {
+  pn_fdw_range(w, 0, EN_OP_COUNT - 1, (uint64_t)op);
 }
 
 int pn_fuzz_write_seeds(const char *dir) {
@@ -429,41 +454,41 @@ int pn_fuzz_write_seeds(const char *dir) {
     pn_fdw w = {0};
     int proto = i % EN_NPROTOS;
     w_cfg(&w, (i & 1) | (i == 7 ? 16 : 0) | (i == 9 ? 8 : 0), proto, i >= 8);
-    w_op(&w, i % 3 == 2 ? 1 : 0); /* engine 0 dials, or is dialled */
+    w_op(&w, i % 3 == 2 ? EN_OP_PEER_DIALS : EN_OP_DIAL_PEER);
     pn_fdw_range(&w, 0, 2, proto == 2 || proto == 3 ? 1 : 0);
     pn_fdw_range(&w, 0, 31, 0);
-    w_op(&w, 15); /* pump: the handshake completes */
+    w_op(&w, EN_OP_PUMP); /* the handshake completes */
     for (int k = 0; k < 4; k++) {
-      w_op(&w, 9); /* send to the first peer */
+      w_op(&w, EN_OP_SEND); /* to the first peer */
       pn_fdw_range(&w, 0, 5, (uint64_t)(k + i) % 6);
       pn_fdw_range(&w, 0, 255, (uint64_t)k);
       pn_fdw_range(&w, 0, 7, 0);
-      w_op(&w, 19); /* the peer answers */
+      w_op(&w, EN_OP_PEER_SENDS); /* the peer answers */
       pn_fdw_range(&w, 0, 4, (uint64_t)k);
-      w_op(&w, 5); /* partial ack of engine 0's send */
+      w_op(&w, EN_OP_ACK); /* partial, of engine 0's send */
       /* one link: pick_link reads nothing */
       pn_fdw_range(&w, 0, 1, 0);
       pn_fdw_range(&w, 0, 1, 0);
       pn_fdw_range(&w, 0, 300, 10);
-      w_op(&w, 15);
+      w_op(&w, EN_OP_PUMP);
     }
-    w_op(&w, 12); /* rekey */
+    w_op(&w, EN_OP_REKEY);
     pn_fdw_range(&w, 0, 7, 0);
-    w_op(&w, 8); /* time: keepalive, rekey interval, idle */
+    w_op(&w, EN_OP_TIME); /* keepalive, rekey interval, idle */
     pn_fdw_range(&w, 0, 7, (uint64_t)(i % 8));
     pn_fdw_range(&w, 0, 7, 1);
-    w_op(&w, 15);
+    w_op(&w, EN_OP_PUMP);
     if (i % 4 == 3) {
-      w_op(&w, 2); /* a raw connection and junk */
+      w_op(&w, EN_OP_HARNESS_DIALS); /* a raw connection and junk */
       pn_fdw_range(&w, 0, 1, 0);
-      w_op(&w, 4);
+      w_op(&w, EN_OP_RAW);
       pn_fdw_range(&w, 0, 1, 1);
       pn_fdw_blob(&w, 200, "\x00\x20junkjunkjunkjunkjunkjunkjunkjunk", 34);
     }
-    w_op(&w, 11); /* disconnect */
+    w_op(&w, EN_OP_DISCONNECT);
     pn_fdw_range(&w, 0, 7, 0);
-    w_op(&w, 15);
-    w_op(&w, 23);
+    w_op(&w, EN_OP_PUMP);
+    w_op(&w, EN_OP_DRAIN);
     char name[32];
     snprintf(name, sizeof name, "seed-%02d", i);
     int bad = w.oom || pn_fuzz_save(dir, name, w.buf, w.len) != 0;

@@ -29,14 +29,6 @@
 #include "fuzz_common.h"
 #include "fuzz_net.h"
 
-/* Finding F6 (regressions/failure/npsks-without-psks): a config with
- * npsks > 0 and psks NULL for a pattern without psk tokens passes settle()
- * and pn_engine_init then reads PSKs through the NULL pointer. Until fixed
- * the harness gives PSKs whenever npsks > 0; set to 1 once fixed. */
-#ifndef PN_FUZZ_CHECK_NULL_PSKS
-#define PN_FUZZ_CHECK_NULL_PSKS 1
-#endif
-
 static const char *const fa_protos[] = {
     "Noise_XX_25519_ChaChaPoly_BLAKE2b",
     "Noise_NN_25519_AESGCM_SHA256",
@@ -65,6 +57,16 @@ static const uint8_t fa_psks[6][32] = {{1}, {2}, {3}, {4}, {5}, {6}};
 static uint8_t fa_mem[1 << 21] __attribute__((aligned(64)));
 
 /* Part 1: the config and memory checks of creation. */
+/* Where part 1 puts the engine's memory (numbers as the inputs encode them). */
+typedef enum fa_mem_how {
+  FA_MEM_EXACT,
+  FA_MEM_SMALL, /* too small */
+  FA_MEM_MISALIGNED,
+  FA_MEM_ANY, /* any size */
+  FA_MEM_EXACT2,
+  FA_MEM_COUNT
+} fa_mem_how;
+
 static void fa_create(pn_fdp *in) {
   pn_engine_config cfg;
   pn_engine_config_default(&cfg);
@@ -80,7 +82,6 @@ static void fa_create(pn_fdp *in) {
     cfg.static_private_len = 56;
   cfg.psks = (f & 4) ? NULL : fa_psks;
   cfg.npsks = (size_t)pn_fdp_range(in, 0, 6);
-  if (!PN_FUZZ_CHECK_NULL_PSKS && cfg.npsks && !cfg.psks) cfg.psks = fa_psks;
   cfg.prologue = (f & 8) ? NULL : prologue;
   cfg.prologue_len = (size_t)pn_fdp_range(in, 0, 1100);
   cfg.profile = (pn_profile)pn_fdp_range(in, 0, 2);
@@ -97,62 +98,64 @@ static void fa_create(pn_fdp *in) {
   static const uint32_t blocks[] = {0, 1, 255, 256, 4096, (1 << 20) + 1};
   cfg.pool_block = blocks[pn_fdp_range(in, 0, 5)];
   cfg.pool_budget = pn_fdp_range(in, 0, 1 << 21);
-  fz_rng rng = {7, 0, 0, 0};
+  pn_prng_rng rng = {7, 0, 0, 0};
   rng.fail_at = (uint32_t)pn_fdp_range(in, 0, 2); /* 1: the route key */
-  cfg.rng.fill = fz_rng_fill;
+  cfg.rng.fill = pn_prng_rng_fill;
   cfg.rng.user = &rng;
 
   size_t need = pn_engine_memsize(&cfg);
-  int how = (int)pn_fdp_range(in, 0, 4);
+  fa_mem_how how = (fa_mem_how)pn_fdp_range(in, 0, FA_MEM_COUNT - 1);
   size_t len = need;
   size_t off = 0;
   switch (how) {
-  case 1: /* too small */
+  case FA_MEM_SMALL:
     len = need ? need - 1 - (size_t)pn_fdp_range(in, 0, need - 1) : 0;
     break;
-  case 2: /* misaligned */
+  case FA_MEM_MISALIGNED:
     off = (size_t)pn_fdp_range(in, 1, 15);
     break;
-  case 3: /* any size */
+  case FA_MEM_ANY:
     len = (size_t)pn_fdp_range(in, 0, sizeof fa_mem);
     break;
-  default:
+  case FA_MEM_EXACT:
+  case FA_MEM_EXACT2:
+  case FA_MEM_COUNT:
     break;
   }
   pn_engine *e = (pn_engine *)(uintptr_t)1;
   if (need > (64u << 20)) return; /* more than a fuzzer may allocate */
   if (len + off > sizeof fa_mem) {
     /* Too big for the buffer here: pn_engine_new then, which allocates. */
-    int rc = fz_rc(pn_engine_new(&e, &cfg, 0));
+    int rc = sim_rc(pn_engine_new(&e, &cfg, 0));
     if (rc == PN_OK) {
-      if (!need) fz_fail("pn_engine_new accepted what memsize refused");
+      if (!need) sim_fail("pn_engine_new accepted what memsize refused");
       pn_engine_free(e);
     } else if (e != NULL) {
-      fz_fail("pn_engine_new failed but left *pe set");
+      sim_fail("pn_engine_new failed but left *pe set");
     }
     return;
   }
   int rc =
-      fz_rc(pn_engine_init(&e, how == 4 ? NULL : fa_mem + off, len, &cfg, 0));
+      sim_rc(pn_engine_init(&e, how == 4 ? NULL : fa_mem + off, len, &cfg, 0));
   if (rc == PN_OK) {
     if (!need || len < need || off || how == 4 || rng.fail_at == 1)
-      fz_fail("pn_engine_init accepted bad memory or config");
+      sim_fail("pn_engine_init accepted bad memory or config");
     pn_engine_mem m;
     pn_engine_memory(e, &m);
     if (m.total != need)
-      fz_fail("memory total %zu != memsize %zu", m.total, need);
+      sim_fail("memory total %zu != memsize %zu", m.total, need);
     pn_engine_wipe(e);
     return;
   }
-  if (how != 4 && e != NULL) fz_fail("pn_engine_init failed, *pe not NULL");
-  if (how == 4 && rc != PN_ERR_INVALID_ARGUMENT) fz_fail("NULL memory");
+  if (how != 4 && e != NULL) sim_fail("pn_engine_init failed, *pe not NULL");
+  if (how == 4 && rc != PN_ERR_INVALID_ARGUMENT) sim_fail("NULL memory");
   if (rc > 0 || rc <= PN_ERR_FATAL) {
     /* Only the RNG may make creation fail fatally. */
     if (rc != PN_ERR_CRYPTO || rng.fail_at != 1)
-      fz_fail("pn_engine_init: %s", pn_strerror(rc));
+      sim_fail("pn_engine_init: %s", pn_strerror(rc));
   }
   if (need && len >= need && !off && how != 4 && rng.fail_at != 1)
-    fz_fail("memsize accepted the config, init refused: %s", pn_strerror(rc));
+    sim_fail("memsize accepted the config, init refused: %s", pn_strerror(rc));
 }
 
 static int fa_open_rc_ok(int rc) {
@@ -160,6 +163,21 @@ static int fa_open_rc_ok(int rc) {
          rc == PN_ERR_HANDSHAKE_LIMIT || rc == PN_ERR_MISSING_KEY ||
          rc == PN_ERR_SHUTDOWN;
 }
+
+/* The operations of part 2, shared by the harness and its seed writer. The
+ * checked-in corpora and regressions decode through these numbers: adding,
+ * removing or reordering one remaps every input. */
+typedef enum fa_op {
+  FA_OP_OPEN, /* a connection, either way, expected keys when needed */
+  FA_OP_PUMP,
+  FA_OP_TIME,
+  FA_OP_BROADCAST,
+  FA_OP_BROADCAST2, /* the same: broadcasts twice as likely */
+  FA_OP_REKEY,      /* every peer */
+  FA_OP_PIECES,     /* a delivery in pieces */
+  FA_OP_HEAL,       /* the RNG heals (or fails again) */
+  FA_OP_COUNT
+} fa_op;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   pn_fdp in;
@@ -196,7 +214,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     x->rng.x = 99 + (uint64_t)i;
     x->rng.fail_at = (uint32_t)pn_fdp_range(&in, 0, 12);
     x->rng.fail_every = (uint32_t)pn_fdp_range(&in, 0, 3);
-    c->rng.fill = fz_rng_fill;
+    c->rng.fill = pn_prng_rng_fill;
     c->rng.user = &x->rng;
     auth[i].calls = 0;
     auth[i].refuse = pn_fdp_u32(&in);
@@ -205,12 +223,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       c->authorize_user = &auth[i];
     }
     /* Tiny pools: the smallest valid one plus a few blocks. */
-    c->pool_budget =
-        fz_budget(c, pn_fdp_range(&in, 0, 40)) +
-        (PN_FUZZ_CHECK_POOL_STALL
-             ? 0
-             : (65537 / (c->pool_block ? c->pool_block : 4096) + 2) *
-                   (c->pool_block ? c->pool_block : 4096));
+    c->pool_budget = sim_pool_budget(c, pn_fdp_range(&in, 0, 40));
     int rc = pn_engine_new(&x->e, c, net.now);
     if (rc != PN_OK) {
       /* Only the RNG can fail here, as PN_ERR_CRYPTO, or a primitive this
@@ -221,7 +234,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                   pn_protocol_parse(&pp, c->protocol, strlen(c->protocol),
                                     PN_BACKEND_AUTO) == PN_ERR_UNSUPPORTED;
       if (!unsup && (rc != PN_ERR_CRYPTO || x->rng.fail_at != 1 || x->e))
-        fz_fail("pn_engine_new: %s", pn_strerror(rc));
+        sim_fail("pn_engine_new: %s", pn_strerror(rc));
       if (i) pn_engine_free(net.n[0].e);
       memset(&net, 0, sizeof net);
       return 0;
@@ -231,51 +244,51 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   static uint8_t msg[1000];
   while (pn_fdp_remaining(&in)) {
-    int op = (int)pn_fdp_range(&in, 0, 7);
+    fa_op op = (fa_op)pn_fdp_range(&in, 0, FA_OP_COUNT - 1);
     switch (op) {
-    case 0: { /* a connection, either way, expected keys when needed */
+    case FA_OP_OPEN: {
       int a = pn_fdp_bool(&in);
       int li = fz_link_new(&net, a, 1 - a);
       if (li < 0) break;
       int exp = pn_fdp_bool(&in) || proto == 2 || proto == 3;
       int rc = fz_open(&net, a, li, 0, exp ? &net.n[1 - a].id : NULL);
-      if (!fa_open_rc_ok(rc)) fz_fail("conn_open: %s", pn_strerror(rc));
+      if (!fa_open_rc_ok(rc)) sim_fail("conn_open: %s", pn_strerror(rc));
       rc = fz_open(&net, 1 - a, li, 1, exp && proto == 3 ? &net.n[a].id : NULL);
-      if (!fa_open_rc_ok(rc)) fz_fail("conn_open: %s", pn_strerror(rc));
+      if (!fa_open_rc_ok(rc)) sim_fail("conn_open: %s", pn_strerror(rc));
       fz_poll_all(&net);
       break;
     }
-    case 1:
+    case FA_OP_PUMP:
       fz_pump(&net);
       break;
-    case 2: { /* time */
+    case FA_OP_TIME: {
       static const pn_time steps[] = {100 * PN_MSEC, PN_SEC, 11 * PN_SEC};
       net.now += steps[pn_fdp_range(&in, 0, 2)];
       fz_tick(&net, 0, net.now);
       fz_tick(&net, 1, net.now);
       break;
     }
-    case 3:
-    case 4: { /* messages: the pool may refuse */
+    case FA_OP_BROADCAST:
+    case FA_OP_BROADCAST2: { /* the pool may refuse */
       int n = pn_fdp_bool(&in);
       size_t len = (size_t)pn_fdp_range(&in, 0, sizeof msg);
-      memset(msg, op, len);
+      memset(msg, (int)op, len);
       ptrdiff_t r = pn_engine_broadcast(net.n[n].e, msg, len, net.now);
-      if (r < 0) fz_fail("broadcast: %td", r);
+      if (r < 0) sim_fail("broadcast: %td", r);
       fz_poll(&net, n, 0);
       break;
     }
-    case 5: { /* rekey every peer: the pool may refuse */
+    case FA_OP_REKEY: { /* the pool may refuse */
       int n = pn_fdp_bool(&in);
       for (int k = 0; k < net.n[n].npeers; k++) {
         int rc = pn_engine_rekey(net.n[n].e, &net.n[n].peers[k], net.now);
         if (rc != PN_OK && rc != PN_ERR_INVALID_STATE && rc != PN_ERR_NOT_FOUND)
-          fz_fail("rekey: %s", pn_strerror(rc));
+          sim_fail("rekey: %s", pn_strerror(rc));
       }
       fz_poll(&net, n, 0);
       break;
     }
-    case 6: /* a delivery in pieces */
+    case FA_OP_PIECES:
       if (net.nl) {
         int li = (int)pn_fdp_range(&in, 0, (uint64_t)net.nl - 1);
         int s = pn_fdp_bool(&in);
@@ -283,7 +296,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         fz_deliver(&net, li, s, (size_t)pn_fdp_range(&in, 1, 100));
       }
       break;
-    default: /* the RNG heals (or fails again) */
+    case FA_OP_HEAL:
+    case FA_OP_COUNT:
       net.n[pn_fdp_bool(&in)].rng.fail_at = 0;
       break;
     }
@@ -293,7 +307,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   for (int i = 0; i < 2; i++) {
     pn_engine_mem m;
     pn_engine_memory(net.n[i].e, &m);
-    if (m.handshakes) fz_fail("engine %d: a handshake outlived its timeout", i);
+    if (m.handshakes)
+      sim_fail("engine %d: a handshake outlived its timeout", i);
   }
   fz_finish(&net);
   fz_net_free(&net);
@@ -323,9 +338,10 @@ int pn_fuzz_write_seeds(const char *dir) {
       pn_fdw_range(&w, 0, 5, 3);                  /* 256-byte blocks */
       pn_fdw_range(&w, 0, 1 << 21, 100000);       /* pool budget */
       pn_fdw_range(&w, 0, 2, (uint64_t)(i == 5)); /* RNG fails at once */
-      pn_fdw_range(&w, 0, 4, (uint64_t)(i % 3));  /* exact, small, misaligned */
-      if (i % 3 == 1) pn_fdw_range(&w, 0, 1000000, 5);
-      if (i % 3 == 2) pn_fdw_range(&w, 1, 15, 8);
+      fa_mem_how how = (fa_mem_how)(i % 3);       /* exact, small, misaligned */
+      pn_fdw_range(&w, 0, FA_MEM_COUNT - 1, how);
+      if (how == FA_MEM_SMALL) pn_fdw_range(&w, 0, 1000000, 5);
+      if (how == FA_MEM_MISALIGNED) pn_fdw_range(&w, 1, 15, 8);
     }
     if (!create || i >= 3) {
       int proto = i % 5;
@@ -344,16 +360,16 @@ int pn_fuzz_write_seeds(const char *dir) {
         pn_fdw_range(&w, 0, 40, (uint64_t)(i % 5));
       }
       for (int c = 0; c < 4; c++) {
-        pn_fdw_range(&w, 0, 7, 0); /* open */
+        pn_fdw_range(&w, 0, FA_OP_COUNT - 1, FA_OP_OPEN);
         pn_fdw_range(&w, 0, 1, (uint64_t)(c & 1));
         pn_fdw_range(&w, 0, 1, 1);
-        pn_fdw_range(&w, 0, 7, 1); /* pump */
-        pn_fdw_range(&w, 0, 7, 3); /* broadcast */
+        pn_fdw_range(&w, 0, FA_OP_COUNT - 1, FA_OP_PUMP);
+        pn_fdw_range(&w, 0, FA_OP_COUNT - 1, FA_OP_BROADCAST);
         pn_fdw_range(&w, 0, 1, (uint64_t)(c & 1));
         pn_fdw_range(&w, 0, 1000, 900);
-        pn_fdw_range(&w, 0, 7, 5); /* rekey */
+        pn_fdw_range(&w, 0, FA_OP_COUNT - 1, FA_OP_REKEY);
         pn_fdw_range(&w, 0, 1, 0);
-        pn_fdw_range(&w, 0, 7, 2); /* time */
+        pn_fdw_range(&w, 0, FA_OP_COUNT - 1, FA_OP_TIME);
         pn_fdw_range(&w, 0, 2, (uint64_t)(c % 3));
       }
     }

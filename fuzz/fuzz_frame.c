@@ -26,7 +26,8 @@
 
 #include "fdp.h"
 #include "fuzz_common.h"
-#include "fuzz_net.h"
+#include "prng.h"
+#include "sim.h"
 
 static const char *const fr_protos[] = {
     "Noise_NN_25519_ChaChaPoly_BLAKE2b", "Noise_XX_25519_ChaChaPoly_BLAKE2b",
@@ -48,7 +49,7 @@ typedef struct fr_log {
 
 typedef struct fr_eng {
   pn_engine *e;
-  fz_rng rng;
+  pn_prng_rng rng;
   pn_conn_id c;
   fr_log log;
   int resumed; /* a RESUME came since the last offer */
@@ -56,7 +57,7 @@ typedef struct fr_eng {
 } fr_eng;
 
 static void log_put(fr_log *g, const void *p, size_t n) {
-  fz_put(&g->ev, &g->evlen, &g->evcap, (const uint8_t *)p, n);
+  sim_put(&g->ev, &g->evlen, &g->evcap, (const uint8_t *)p, n);
 }
 
 static void log_u64(fr_log *g, uint64_t v) {
@@ -74,7 +75,7 @@ static int fr_poll(fr_eng *x) {
     n++;
     sim_event ev;
     sim_event_view(&a.event, &ev);
-    if (fz_trace())
+    if (sim_trace())
       fprintf(stderr, "  eng %d action %d ev %d reason %d len %zu\n",
               (int)(x - fr_x), (int)a.type,
               a.type == PN_ACTION_EVENT ? (int)ev.type : 0,
@@ -82,15 +83,15 @@ static int fr_poll(fr_eng *x) {
               a.type == PN_ACTION_EVENT  ? ev.len
               : a.type == PN_ACTION_SEND ? a.send.len
                                          : 0);
-    if (a.conn && a.conn != x->c) fz_fail("action for an unknown conn");
+    if (a.conn && a.conn != x->c) sim_fail("action for an unknown conn");
     if (x->log.gone && a.conn && (!x->log.dropped || a.type != PN_ACTION_EVENT))
-      fz_fail("action after CLOSE");
+      sim_fail("action after CLOSE");
     switch (a.type) {
     case PN_ACTION_SEND:
-      fz_put(&x->log.out, &x->log.outlen, &x->log.outcap, a.send.data,
-             a.send.len);
+      sim_put(&x->log.out, &x->log.outlen, &x->log.outcap, a.send.data,
+              a.send.len);
       if (pn_engine_sent(x->e, a.conn, a.send.len, FR_T0) != PN_OK)
-        fz_fail("sent failed");
+        sim_fail("sent failed");
       break;
     case PN_ACTION_CLOSE:
       log_u64(&x->log, 0xc105e);
@@ -111,14 +112,14 @@ static int fr_poll(fr_eng *x) {
       x->resumed = 1;
       break;
     case PN_ACTION_DEADLINE:
-      if (a.deadline < FR_T0) fz_fail("DEADLINE in the past");
+      if (a.deadline < FR_T0) sim_fail("DEADLINE in the past");
       x->dl = a.deadline;
       break;
     case PN_ACTION_NONE:
       break;
     }
   }
-  if (rc < 0) fz_fail("poll: %s", pn_strerror(rc));
+  if (rc < 0) sim_fail("poll: %s", pn_strerror(rc));
   return n;
 }
 
@@ -128,8 +129,8 @@ static void fr_feed(fr_eng *x, const uint8_t *p, size_t n) {
   while (n && !x->log.gone) {
     x->resumed = 0;
     ptrdiff_t got = pn_engine_recv(x->e, x->c, p, n, FR_T0, NULL);
-    if (got < 0) fz_fail("recv: %s", pn_strerror((int)got));
-    if ((size_t)got > n) fz_fail("recv took too much");
+    if (got < 0) sim_fail("recv: %s", pn_strerror((int)got));
+    if ((size_t)got > n) sim_fail("recv took too much");
     x->log.taken += (size_t)got;
     p += got;
     n -= (size_t)got;
@@ -150,7 +151,7 @@ typedef struct fr_peer {
   pn_crypto_ctx cx;
   pn_handshake hs;
   pn_keypair s;
-  fz_rng rng;
+  pn_prng_rng rng;
   pn_cipherstate tx, rx;
   int keys;
 } fr_peer;
@@ -160,7 +161,7 @@ static size_t fr_len, fr_cap;
 
 static void st_put(const uint8_t *p, size_t n) {
   if (fr_len + n > FR_MAX_STREAM) return;
-  fz_put(&fr_stream, &fr_len, &fr_cap, p, n);
+  sim_put(&fr_stream, &fr_len, &fr_cap, p, n);
 }
 
 /* One frame carrying |pt| (sealed when the peer has keys). */
@@ -184,14 +185,14 @@ static void st_seal(fr_peer *pr, const uint8_t *pt, size_t n) {
 static void fr_compare(const fr_eng *a, const fr_eng *b, const char *when) {
   if (a->log.evlen != b->log.evlen ||
       (a->log.evlen && memcmp(a->log.ev, b->log.ev, a->log.evlen) != 0))
-    fz_fail("%s: events differ with the split", when);
+    sim_fail("%s: events differ with the split", when);
   if (a->log.outlen != b->log.outlen ||
       (a->log.outlen && memcmp(a->log.out, b->log.out, a->log.outlen) != 0))
-    fz_fail("%s: bytes sent differ with the split", when);
-  if (a->log.gone != b->log.gone) fz_fail("%s: CLOSE differs", when);
+    sim_fail("%s: bytes sent differ with the split", when);
+  if (a->log.gone != b->log.gone) sim_fail("%s: CLOSE differs", when);
   if (!a->log.gone && a->log.taken != b->log.taken)
-    fz_fail("%s: bytes taken differ (%zu vs %zu)", when, a->log.taken,
-            b->log.taken);
+    sim_fail("%s: bytes taken differ (%zu vs %zu)", when, a->log.taken,
+             b->log.taken);
   pn_engine_mem ma, mb;
   pn_engine_memory(a->e, &ma);
   pn_engine_memory(b->e, &mb);
@@ -199,22 +200,41 @@ static void fr_compare(const fr_eng *a, const fr_eng *b, const char *when) {
    * engine buffer) may depend on the split; what it does may not. */
   if (ma.conns != mb.conns || ma.peers != mb.peers ||
       ma.handshakes != mb.handshakes)
-    fz_fail("%s: engine state differs with the split (pool %zu/%zu conns "
-            "%zu/%zu peers %zu/%zu hs %zu/%zu)",
-            when, ma.pool_in_use, mb.pool_in_use, ma.conns, mb.conns, ma.peers,
-            mb.peers, ma.handshakes, mb.handshakes);
-  if (ma.pool_in_use > ma.pool_budget) fz_fail("pool over budget");
+    sim_fail("%s: engine state differs with the split (pool %zu/%zu conns "
+             "%zu/%zu peers %zu/%zu hs %zu/%zu)",
+             when, ma.pool_in_use, mb.pool_in_use, ma.conns, mb.conns, ma.peers,
+             mb.peers, ma.handshakes, mb.handshakes);
+  if (ma.pool_in_use > ma.pool_budget) sim_fail("pool over budget");
   size_t ca = 0, cb = 0;
   pn_peer_info ia, ib;
   while (pn_engine_peer_next(a->e, &ca, &ia)) {
-    if (!pn_engine_peer_next(b->e, &cb, &ib)) fz_fail("peer lists differ");
+    if (!pn_engine_peer_next(b->e, &cb, &ib)) sim_fail("peer lists differ");
     if (ia.bytes_in != ib.bytes_in || ia.msgs_in != ib.msgs_in ||
         ia.rekeys_in != ib.rekeys_in || ia.rekeys_out != ib.rekeys_out ||
         !pn_peer_id_equal(&ia.id, &ib.id))
-      fz_fail("%s: peer counters differ", when);
+      sim_fail("%s: peer counters differ", when);
   }
-  if (a->dl != b->dl) fz_fail("%s: deadlines differ", when);
+  if (a->dl != b->dl) sim_fail("%s: deadlines differ", when);
 }
+
+/* The operations that build the peer's stream, shared by the harness and its
+ * seed writer. The checked-in corpora and regressions decode through these
+ * numbers: adding, removing or reordering one remaps every input. */
+typedef enum fr_op {
+  FR_OP_RAW,   /* raw bytes */
+  FR_OP_FRAME, /* a frame with any plaintext */
+  FR_OP_FIRST, /* DATA_FIRST: total, data of a chosen size */
+  FR_OP_MORE,  /* DATA_MORE: full, or a chosen size */
+  FR_OP_KEEPALIVE,
+  FR_OP_CLOSE,
+  FR_OP_REKEY,   /* the peer follows unless told not to */
+  FR_OP_LIE,     /* a lying length prefix over a real frame */
+  FR_OP_SKIP,    /* the peer skips nonces */
+  FR_OP_MESSAGE, /* a whole message as the engine would send it */
+  FR_OP_LIMITS,  /* a frame at the size limits */
+  FR_OP_FLIP,    /* flip a bit of the stream so far */
+  FR_OP_COUNT
+} fr_op;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   pn_fdp in;
@@ -230,9 +250,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   pn_engine_config cfg;
   pn_engine_config_default(&cfg);
   uint8_t epriv[32], ppriv[32];
-  fz_rng kr = {seed ^ 0x5eed, 0, 0, 0};
-  (void)fz_rng_fill(&kr, epriv, sizeof epriv);
-  (void)fz_rng_fill(&kr, ppriv, sizeof ppriv);
+  uint64_t kr = seed ^ 0x5eed;
+  pn_prng_fill(&kr, epriv, sizeof epriv);
+  pn_prng_fill(&kr, ppriv, sizeof ppriv);
   cfg.protocol = proto;
   cfg.static_private = epriv;
   cfg.static_private_len = 32;
@@ -240,10 +260,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   cfg.max_message = plain ? maxmsg % (PN_ENGINE_PLAIN_MAX_MESSAGE + 1) : maxmsg;
   cfg.pool_block = block;
   cfg.max_conns = 2;
-  cfg.rng.fill = fz_rng_fill;
+  cfg.rng.fill = pn_prng_rng_fill;
   /* The default 16 MiB pool costs more to map and poison than the whole
    * run; a few messages' worth is plenty for one connection. */
-  cfg.pool_budget = fz_small_budget(&cfg);
+  cfg.pool_budget = sim_pool_budget(&cfg, 8); /* F3 at its smallest */
 
   fr_eng *x = fr_x;
   memset(fr_x, 0, sizeof fr_x);
@@ -252,11 +272,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     x[i].dl = PN_TIME_NEVER;
     cfg.rng.user = &x[i].rng;
     if (pn_engine_new(&x[i].e, &cfg, FR_T0) != PN_OK) {
-      if (i) fz_fail("identical configs, different results");
+      if (i) sim_fail("identical configs, different results");
       return 0; /* max_message 0..: every config above is valid anyway */
     }
     if (inbound && pn_engine_listening(x[i].e, FR_T0) != PN_OK)
-      fz_fail("listening");
+      sim_fail("listening");
   }
 
   fr_peer pr;
@@ -264,24 +284,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   pr.rng.x = seed ^ 0xfeed;
   if (pn_protocol_parse(&pr.proto, proto, strlen(proto), PN_BACKEND_AUTO) !=
       PN_OK)
-    fz_fail("protocol");
+    sim_fail("protocol");
   pn_peer_id eid;
   pn_engine_local_id(x[0].e, &eid);
-  pn_rng prng = {fz_rng_fill, &pr.rng};
+  pn_rng prng = {pn_prng_rng_fill, &pr.rng};
   if (pn_crypto_ctx_init(&pr.cx, &pr.proto) != PN_OK ||
       pn_handshake_init(&pr.hs, &pr.proto, &pr.cx,
                         inbound ? PN_INITIATOR : PN_RESPONDER,
                         &prng) != PN_OK ||
       pn_keypair_from_private(&pr.s, &pr.proto, ppriv, 32) != PN_OK)
-    fz_fail("peer init");
+    sim_fail("peer init");
   int needs = pn_handshake_needs(&pr.hs);
   if ((needs & PN_NEED_LOCAL_STATIC) &&
       pn_handshake_set_static(&pr.hs, &pr.s) != PN_OK)
-    fz_fail("peer static");
+    sim_fail("peer static");
   if ((needs & PN_NEED_REMOTE_STATIC) &&
       pn_handshake_set_remote_static(&pr.hs, eid.key, eid.len) != PN_OK)
-    fz_fail("peer remote static");
-  if (pn_handshake_start(&pr.hs, NULL, 0) != PN_OK) fz_fail("peer start");
+    sim_fail("peer remote static");
+  if (pn_handshake_start(&pr.hs, NULL, 0) != PN_OK) sim_fail("peer start");
   pn_peer_id pid;
   memset(&pid, 0, sizeof pid);
   pid.len = 32;
@@ -292,7 +312,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (pn_engine_conn_open(x[i].e, inbound ? PN_DIR_INBOUND : PN_DIR_OUTBOUND,
                             need_exp ? &pid : NULL, NULL, FR_T0,
                             &x[i].c) != PN_OK)
-      fz_fail("conn_open");
+      sim_fail("conn_open");
     fr_poll(&x[i]);
   }
 
@@ -305,7 +325,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       size_t len;
       if (pn_handshake_write(&pr.hs, NULL, 0, msg + 2, PN_NOISE_MAX_MSG,
                              &len) != PN_OK)
-        fz_fail("peer write");
+        sim_fail("peer write");
       msg[0] = (uint8_t)(len >> 8);
       msg[1] = (uint8_t)len;
       for (int i = 0; i < 2; i++)
@@ -319,7 +339,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       size_t plen;
       if (pn_handshake_read(&pr.hs, g->out + done_out + 2, len, pl, sizeof pl,
                             &plen) != PN_OK)
-        fz_fail("peer cannot read the engine's handshake message");
+        sim_fail("peer cannot read the engine's handshake message");
       done_out += 2 + len;
     } else {
       break;
@@ -327,7 +347,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   if (pn_handshake_action(&pr.hs) == PN_HS_SPLIT) {
     pn_cipherstate a, b;
-    if (pn_handshake_split(&pr.hs, &a, &b) != PN_OK) fz_fail("peer split");
+    if (pn_handshake_split(&pr.hs, &a, &b) != PN_OK) sim_fail("peer split");
     /* The initiator sends with the first. */
     pr.tx = a;
     pr.rx = b;
@@ -341,19 +361,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static uint8_t pt[PN_NOISE_MAX_MSG];
   /* The last 4 bytes are the split (see below). */
   while (pn_fdp_remaining(&in) > 4 && fr_len < FR_MAX_STREAM) {
-    int op = (int)pn_fdp_range(&in, 0, 11);
+    fr_op op = (fr_op)pn_fdp_range(&in, 0, FR_OP_COUNT - 1);
     size_t n;
     const uint8_t *p;
     switch (op) {
-    case 0: /* raw bytes */
+    case FR_OP_RAW:
       p = pn_fdp_blob(&in, 300, &n);
       st_put(p, n);
       break;
-    case 1: /* a frame with any plaintext */
+    case FR_OP_FRAME:
       p = pn_fdp_blob(&in, 600, &n);
       st_seal(&pr, p, n);
       break;
-    case 2: { /* DATA_FIRST: total, data of a chosen size */
+    case FR_OP_FIRST: {
       uint32_t total = pn_fdp_u8(&in) & 1
                            ? pn_fdp_u32(&in)
                            : (uint32_t)pn_fdp_range(&in, 0, 300000);
@@ -369,7 +389,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       st_seal(&pr, pt, 5 + dl);
       break;
     }
-    case 3: { /* DATA_MORE: full, or a chosen size */
+    case FR_OP_MORE: {
       size_t dl = pn_fdp_bool(&in) ? PN_NOISE_MAX_MSG - 16 - 1
                                    : (size_t)pn_fdp_range(&in, 0, 70000);
       if (dl > PN_NOISE_MAX_MSG - 16 - 1) dl = PN_NOISE_MAX_MSG - 16 - 1;
@@ -378,11 +398,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       st_seal(&pr, pt, 1 + dl);
       break;
     }
-    case 4: /* KEEPALIVE */
+    case FR_OP_KEEPALIVE:
       pt[0] = 3;
       st_seal(&pr, pt, 1 + (pn_fdp_u8(&in) == 0xff));
       break;
-    case 5: { /* CLOSE */
+    case FR_OP_CLOSE: {
       uint16_t r = pn_fdp_u16(&in);
       pt[0] = 4;
       pt[1] = (uint8_t)(r >> 8);
@@ -390,14 +410,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       st_seal(&pr, pt, 3);
       break;
     }
-    case 6: /* REKEY; the peer follows unless told not to */
+    case FR_OP_REKEY:
       pt[0] = 5;
       pt[1] = pn_fdp_u8(&in);
       st_seal(&pr, pt, 2);
       if (pr.keys && !(pt[1] & 0x80) && pn_cipherstate_rekey(&pr.tx) != PN_OK)
-        fz_fail("peer rekey");
+        sim_fail("peer rekey");
       break;
-    case 7: { /* a lying length prefix over a real frame */
+    case FR_OP_LIE: {
       size_t before = fr_len;
       p = pn_fdp_blob(&in, 64, &n);
       st_seal(&pr, p, n);
@@ -408,13 +428,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       }
       break;
     }
-    case 8: /* the peer skips nonces */
+    case FR_OP_SKIP:
       if (pr.keys)
         pn_cipherstate_set_nonce(&pr.tx, pn_cipherstate_nonce(&pr.tx) +
                                              pn_fdp_range(&in, 0, 3));
       break;
-    case 9: { /* a whole message in DATA_FIRST + MORE chunks, as the engine
-                 would send it (plain profile: one frame) */
+    case FR_OP_MESSAGE: { /* DATA_FIRST + MORE chunks (plain: one frame) */
       size_t total = (size_t)pn_fdp_range(&in, 0, 200000);
       uint8_t fill = pn_fdp_u8(&in);
       if (plain) {
@@ -441,7 +460,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       } while (left);
       break;
     }
-    case 10: { /* a frame at the size limits */
+    case FR_OP_LIMITS: {
       size_t k = pn_fdp_bool(&in) ? PN_NOISE_MAX_MSG - 16
                                   : (size_t)pn_fdp_range(&in, 0, 20);
       pt[0] = pn_fdp_u8(&in);
@@ -449,7 +468,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       st_seal(&pr, pt, k);
       break;
     }
-    default: { /* the peer's receive side is unused; flip a stream bit */
+    case FR_OP_FLIP:
+    case FR_OP_COUNT: { /* the peer's receive side is unused */
       if (fr_len) {
         size_t at = (size_t)pn_fdp_range(&in, 0, fr_len - 1);
         fr_stream[at] ^= (uint8_t)(1u << (pn_fdp_u8(&in) & 7));
@@ -464,11 +484,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   fr_feed(&x[0], fr_stream, fr_len);
   /* An exhausted input reads as the largest pieces: the cheap case. */
   size_t maxpiece = 4097 - (size_t)pn_fdp_range(&in, 0, 4096);
-  fz_rng split = {pn_fdp_u16(&in), 0, 0, 0};
+  uint64_t split = pn_fdp_u16(&in);
   size_t off = 0;
   while (off < fr_len && !x[1].log.gone) {
     uint8_t r[2];
-    (void)fz_rng_fill(&split, r, 2);
+    pn_prng_fill(&split, r, 2);
     size_t k = 1 + ((size_t)r[0] << 8 | r[1]) % maxpiece;
     if (k > fr_len - off) k = fr_len - off;
     /* The driver keeps what was not taken and offers it again with the
@@ -479,7 +499,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   fr_poll(&x[0]);
   fr_poll(&x[1]);
-  if (fz_trace())
+  if (sim_trace())
     fprintf(stderr, "stream %zu bytes, taken %zu / %zu\n", fr_len,
             x[0].log.taken, x[1].log.taken);
   fr_compare(&x[0], &x[1], "stream");
@@ -488,7 +508,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (!x[0].log.gone) {
     for (int i = 0; i < 2; i++) {
       if (pn_engine_conn_closed(x[i].e, x[i].c, FR_T0) != PN_OK)
-        fz_fail("conn_closed");
+        sim_fail("conn_closed");
       x[i].log.gone = x[i].log.dropped = 1;
       fr_poll(&x[i]);
     }
@@ -497,7 +517,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   for (int i = 0; i < 2; i++) {
     pn_engine_mem m;
     pn_engine_memory(x[i].e, &m);
-    if (m.pool_in_use || m.peers) fz_fail("state left after the close");
+    if (m.pool_in_use || m.peers) sim_fail("state left after the close");
   }
   pn_handshake_wipe(&pr.hs);
   pn_cipherstate_wipe(&pr.tx);
@@ -510,8 +530,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
 /* ---- Seeds: real sessions, one per protocol and profile ---------------- */
 
-static void w_op9(pn_fdw *w, uint64_t total, uint8_t fill) {
-  pn_fdw_range(w, 0, 11, 9);
+static void w_op(pn_fdw *w, fr_op op) {
+  pn_fdw_range(w, 0, FR_OP_COUNT - 1, op);
+}
+
+static void w_message(pn_fdw *w, uint64_t total, uint8_t fill) {
+  w_op(w, FR_OP_MESSAGE);
   pn_fdw_range(w, 0, 200000, total);
   pn_fdw_range(w, 0, 255, fill);
 }
@@ -527,21 +551,22 @@ int pn_fuzz_write_seeds(const char *dir) {
     pn_fdw_range(&w, 0, 4, i == 15 ? 1 : 4);            /* handshake steps */
     pn_fdw_range(&w, 0, 300000, i % 3 ? 100000 : 1000); /* max_message */
     pn_fdw_range(&w, 0, UINT64_MAX, 0x1234u + (unsigned)i);
-    w_op9(&w, 0, 1);
-    w_op9(&w, 11, 2);
-    pn_fdw_range(&w, 0, 11, 4); /* keepalive */
+    w_message(&w, 0, 1);
+    w_message(&w, 11, 2);
+    w_op(&w, FR_OP_KEEPALIVE);
     pn_fdw_range(&w, 0, 255, 0);
-    if (i % 3 == 0) w_op9(&w, 5000, 3); /* overflow: over max_message 1000 */
-    w_op9(&w, i % 3 ? 70000 : 600, 4);  /* two chunks when framed */
-    pn_fdw_range(&w, 0, 11, 6);         /* rekey, asking for the reply */
+    if (i % 3 == 0)
+      w_message(&w, 5000, 3);              /* overflow: over max_message 1000 */
+    w_message(&w, i % 3 ? 70000 : 600, 4); /* two chunks when framed */
+    w_op(&w, FR_OP_REKEY);                 /* asking for the reply */
     pn_fdw_range(&w, 0, 255, 1);
-    w_op9(&w, 100, 5);
+    w_message(&w, 100, 5);
     if (i % 4 == 1) {
-      pn_fdw_range(&w, 0, 11, 5); /* close */
+      w_op(&w, FR_OP_CLOSE);
       pn_fdw_range(&w, 0, 65535, 1);
     }
     if (i % 4 == 2) {
-      pn_fdw_range(&w, 0, 11, 11); /* a flipped bit late in the stream */
+      w_op(&w, FR_OP_FLIP); /* late in the stream */
       pn_fdw_range(&w, 0, 255, 200);
       pn_fdw_range(&w, 0, 255, 3);
     }

@@ -30,15 +30,7 @@
 
 #include "fdp.h"
 #include "fuzz_common.h"
-
-/* Finding F2: pn_handshake_read(.., payload NULL, cap 0, ..) on a message
- * with an empty payload, which noise.h allows, fails with
- * PN_ERR_INVALID_ARGUMENT and leaves the state FAILED (cipherstate.c rejects
- * out == NULL even for 0 bytes). Input: regressions/handshake/
- * null-payload-buffer. Set to 1 once fixed. */
-#ifndef PN_FUZZ_CHECK_NULL_PAYLOAD
-#define PN_FUZZ_CHECK_NULL_PAYLOAD 1
-#endif
+#include "prng.h"
 
 /* Revision 34: one-way (7.4), fundamental (7.5), deferred (18.1). */
 static const char *const pn_patterns[] = {
@@ -90,26 +82,6 @@ static const uint8_t *ch_blob(pn_ch *c, size_t max, size_t *len,
   return want;
 }
 
-/* ---- A deterministic RNG that can be told to fail ----------------------- */
-
-typedef struct pn_frng {
-  uint64_t x;
-  int calls, fail_at; /* fail_at 0: never */
-} pn_frng;
-
-static int pn_frng_fill(void *user, uint8_t *buf, size_t len) {
-  pn_frng *r = user;
-  if (++r->calls == r->fail_at) return -1;
-  for (size_t i = 0; i < len; i++) {
-    /* splitmix64, one byte per step: speed does not matter here. */
-    uint64_t z = (r->x += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    buf[i] = (uint8_t)(z ^ (z >> 31));
-  }
-  return 0;
-}
-
 /* ---- The parties -------------------------------------------------------- */
 
 typedef struct pn_party {
@@ -119,7 +91,7 @@ typedef struct pn_party {
   uint8_t psk[PN_NOISE_MAX_PSKS][PN_NOISE_PSKLEN];
   uint8_t prologue[64];
   size_t prologue_len;
-  pn_frng rng;
+  pn_prng_rng rng;
   int victim; /* its inbound messages may be tampered with */
   int failed, split;
   pn_cipherstate send, recv;
@@ -283,7 +255,7 @@ static void choose_party(pn_ch *c, pn_party *pt, const pn_party *peer,
   pt->prologue_len = plen;
 
   pt->rng.x = ch(c, 0, UINT64_MAX, tag);
-  pt->rng.fail_at = (int)ch(c, 0, 15, 0) > 12 ? (int)ch(c, 1, 4, 1) : 0;
+  pt->rng.fail_at = (int)ch(c, 0, 15, 0) > 12 ? (uint32_t)ch(c, 1, 4, 1) : 0;
   pt->victim = (int)ch(c, 0, 1, 1);
 }
 
@@ -292,7 +264,7 @@ static void choose_party(pn_ch *c, pn_party *pt, const pn_party *peer,
 static int setup(pn_ch *c, pn_party *pt, pn_role role, const pn_party *peer,
                  int *consistent) {
   size_t dl = pn_protocol_dhlen(&pn_proto);
-  pn_rng rng = {pn_frng_fill, &pt->rng};
+  pn_rng rng = {pn_prng_rng_fill, &pt->rng};
   PN_FUZZ_CHECK(pn_crypto_ctx_init(&pt->cx, &pn_proto) == PN_OK);
   PN_FUZZ_CHECK(pn_handshake_init(&pt->hs, &pn_proto, &pt->cx, role, &rng) ==
                 PN_OK);
@@ -485,7 +457,9 @@ static int do_read(pn_ch *c, pn_party *pt, size_t ov, size_t len, int intact,
     PN_FUZZ_CHECK(memcmp(&before, &pt->hs, sizeof before) == 0);
   }
   int rc;
-  if (PN_FUZZ_CHECK_NULL_PAYLOAD && mode == 6 && len == ov) /* no buffer */
+  /* No buffer for an empty payload, which noise.h allows (F2,
+   * regressions/handshake/null-payload-buffer). */
+  if (mode == 6 && len == ov)
     rc = pn_handshake_read(&pt->hs, pn_wire, len, NULL, 0, &got);
   else
     rc = pn_handshake_read(
@@ -661,7 +635,8 @@ static void pipes(pn_ch *c, int real_crypto) {
 
 static void run(pn_ch *c) {
   if (choose_protocol(c) != 0) return;
-  int real_crypto = strcmp(pn_protocol_impl(&pn_proto, PN_PRIMITIVE_CIPHER), "fuzz-transparent");
+  int real_crypto = strcmp(pn_protocol_impl(&pn_proto, PN_PRIMITIVE_CIPHER),
+                           "fuzz-transparent");
   choose_party(c, &pn_a, NULL, 1);
   choose_party(c, &pn_b, &pn_a, 11);
   int consistent = 1, tampered = 0;

@@ -7,7 +7,8 @@
  * fuzzer drives the splitting, coalescing and delays itself.
  *
  * Every action polled goes through fz_poll, which checks the driver-visible
- * contract of engine.h (fz_fail names the broken rule):
+ * contract of engine.h (sim_fail names the broken rule; what holds for
+ * any driver is in tests/support/sim_check.c):
  *   - poll never fails; nothing follows the CLOSED event;
  *   - at most one unacked SEND per connection, never empty, and it resumes
  *     exactly where a partial ack left off; its borrowed bytes stay intact
@@ -37,85 +38,12 @@ enum {
   FZ_MAX_PEERS = 64
 };
 
-#define fz_fail(...)                                                           \
-  do {                                                                         \
-    fprintf(stderr, "fuzz: invariant failed: ");                               \
-    fprintf(stderr, __VA_ARGS__);                                              \
-    fprintf(stderr, "\n");                                                     \
-    abort();                                                                   \
-  } while (0)
-
-/* ---- A deterministic RNG that can fail at a chosen call ---------------- */
-
-typedef struct fz_rng {
-  uint64_t x;
-  uint32_t calls;
-  uint32_t fail_at;    /* this call fails (0: none) */
-  uint32_t fail_every; /* and every this many after it (0: once) */
-} fz_rng;
-
-static inline int fz_rng_fill(void *user, uint8_t *buf, size_t len) {
-  fz_rng *r = (fz_rng *)user;
-  uint32_t k = ++r->calls;
-  if (r->fail_at && k >= r->fail_at &&
-      (k == r->fail_at ||
-       (r->fail_every && (k - r->fail_at) % r->fail_every == 0)))
-    return -1;
-  for (size_t i = 0; i < len; i++) {
-    /* splitmix64: fast enough, and every engine gets its own stream. */
-    uint64_t z = (r->x += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    buf[i] = (uint8_t)(z ^ (z >> 31));
-  }
-  return 0;
-}
-
-/* A pool budget a little over the minimum |cfg| allows (0 if none is
- * valid): the default 16 MiB costs more to map and poison under ASan than a
- * whole run, and a small pool reaches the exhaustion paths. |slack| blocks
- * are added on top. */
-static inline uint64_t fz_budget(pn_engine_config *cfg, uint64_t slack) {
-  uint64_t block = cfg->pool_block ? cfg->pool_block : 4096,
-           keep = cfg->pool_budget;
-  uint64_t lo = block, hi = (uint64_t)1 << 32;
-  /* The smallest valid budget, by bisection on pn_engine_memsize. */
-  cfg->pool_budget = hi;
-  if (!pn_engine_memsize(cfg)) {
-    cfg->pool_budget = keep;
-    return 0;
-  }
-  while (lo + block <= hi) {
-    uint64_t mid = lo + (hi - lo) / 2 / block * block;
-    if (mid == lo) break;
-    cfg->pool_budget = mid;
-    if (pn_engine_memsize(cfg))
-      hi = mid;
-    else
-      lo = mid;
-  }
-  cfg->pool_budget = keep;
-  return hi + slack * block;
-}
-
-/* Findings F3 and F5: a connection can hold a whole buffered frame (its
- * rxq) whose DATA_FIRST then cannot reserve the reassembly room; it stalls
- * for good holding those blocks. At the smallest pool pn_engine_init
- * accepts one connection does it alone (regressions/frame/
- * pool-min-reasm-stall); two connections receiving large messages at once
- * deadlock a pool with room for both frames but not both messages
- * (regressions/pair/pool-deadlock-two-conns), against PROTOCOL.md section
- * 8. Until fixed, the harnesses give the pool one maximal frame and one
- * max_message more per connection; set to 1 once fixed. */
-#ifndef PN_FUZZ_CHECK_POOL_STALL
-#define PN_FUZZ_CHECK_POOL_STALL 1
-#endif
-
+/* The smallest pool plus 8 blocks: small enough that a connection holding
+ * a whole frame meets a reassembly that cannot reserve its room (F3, F5:
+ * regressions/frame/pool-min-reasm-stall, regressions/pair/
+ * pool-deadlock-two-conns), which must not stall. */
 static inline uint64_t fz_small_budget(pn_engine_config *cfg) {
-  uint64_t block = cfg->pool_block ? cfg->pool_block : 4096;
-  uint64_t frame =
-      PN_FUZZ_CHECK_POOL_STALL ? 0 : (65537 + block - 1) / block + 1;
-  return fz_budget(cfg, 8 + frame);
+  return sim_pool_budget(cfg, 8);
 }
 
 /* ---- Nodes, connections and links -------------------------------------- */
@@ -133,7 +61,7 @@ typedef struct fz_node {
   pn_engine_config cfg;
   pn_peer_id id;
   uint8_t priv[PN_NOISE_MAX_DHLEN];
-  fz_rng rng;
+  pn_prng_rng rng;
   pn_time now; /* the largest time given to the engine */
   int closed;  /* CLOSED event polled */
   int shutdown;
@@ -194,35 +122,10 @@ static inline pn_time fz_now(const fz_net *net) {
   return net->now > net->skew ? net->now - net->skew : 0;
 }
 
-/* Every code an API call returns has a description. */
-static inline int fz_rc(int rc) {
-  const char *d = pn_strerror(rc);
-  if (!d || !*d) fz_fail("error %d has no description", rc);
-  return rc;
-}
-
-/* PN_FUZZ_TRACE=1 in the environment prints every action (replays). */
-static inline int fz_trace(void) {
-  static int t = -1;
-  if (t < 0) t = getenv("PN_FUZZ_TRACE") != NULL;
-  return t;
-}
-
 static inline void *fz_xrealloc(void *p, size_t n) {
   void *q = realloc(p, n ? n : 1);
   if (!q) abort();
   return q;
-}
-
-static inline void fz_put(uint8_t **buf, size_t *len, size_t *cap,
-                          const uint8_t *p, size_t n) {
-  if (!n) return;
-  if (*len + n > *cap) {
-    *cap = 2 * (*len + n);
-    *buf = (uint8_t *)fz_xrealloc(*buf, *cap);
-  }
-  memcpy(*buf + *len, p, n);
-  *len += n;
 }
 
 static inline void fz_net_free(fz_net *net) {
@@ -250,16 +153,7 @@ static inline int fz_peer_index(const fz_node *x, const pn_peer_id *p) {
 }
 
 static inline void fz_check_memory(const fz_node *x) {
-  pn_engine_mem m;
-  pn_engine_memory(x->e, &m);
-  uint32_t maxc =
-      x->cfg.max_conns ? x->cfg.max_conns : PN_ENGINE_DEFAULT_MAX_CONNS;
-  if (m.pool_in_use > m.pool_budget) fz_fail("pool over budget");
-  if (m.conns > maxc) fz_fail("conns %zu > max %u", m.conns, maxc);
-  if (m.handshakes > m.conns || m.peers > m.conns)
-    fz_fail("handshakes %zu / peers %zu over conns %zu", m.handshakes, m.peers,
-            m.conns);
-  if (m.peers != pn_engine_peer_count(x->e)) fz_fail("peer count");
+  sim_check_memory(x->e, &x->cfg);
 }
 
 /* Opens a connection on |node| for side |side| of link |li| and records it;
@@ -273,7 +167,7 @@ static inline int fz_open(fz_net *net, int node, int li, int side,
     /* A driver that takes inbound connections listens first. */
     int lrc = pn_engine_listening(x->e, fz_now(net));
     if (lrc != PN_OK && lrc != PN_ERR_SHUTDOWN)
-      fz_fail("listening: %s", pn_strerror(lrc));
+      sim_fail("listening: %s", pn_strerror(lrc));
     x->listening = 1;
   }
   int rc = pn_engine_conn_open(
@@ -281,12 +175,12 @@ static inline int fz_open(fz_net *net, int node, int li, int side,
       (void *)(uintptr_t)(2 * (size_t)li + 1 + side), fz_now(net), &id);
   if (fz_now(net) > x->now) x->now = fz_now(net);
   if (rc != PN_OK) {
-    if (id != 0) fz_fail("conn_open failed but gave an id");
+    if (id != 0) sim_fail("conn_open failed but gave an id");
     l->gone[side] = 1;
     return rc;
   }
-  if (id == 0 || fz_find(x, id)) fz_fail("conn_open: id 0 or reused live");
-  if (x->nrec == FZ_MAX_RECS) fz_fail("harness: too many connections");
+  if (id == 0 || fz_find(x, id)) sim_fail("conn_open: id 0 or reused live");
+  if (x->nrec == FZ_MAX_RECS) sim_fail("harness: too many connections");
   fz_rec *r = &x->rec[x->nrec++];
   memset(r, 0, sizeof *r);
   r->id = id;
@@ -314,13 +208,13 @@ static inline void fz_take_send(fz_net *net, int node, const pn_action *a,
   fz_link *l = &net->l[r->link];
   fz_pipe *p = &l->pipe[r->side];
   (void)node;
-  if (p->pend) fz_fail("a second SEND before the first was acked");
-  if (p->wblocked) fz_fail("a SEND after a partial ack, before writable");
-  if (!a->send.data || !a->send.len) fz_fail("empty SEND");
+  if (p->pend) sim_fail("a second SEND before the first was acked");
+  if (p->wblocked) sim_fail("a SEND after a partial ack, before writable");
+  if (!a->send.data || !a->send.len) sim_fail("empty SEND");
   /* A partial ack: the next SEND must go on from the first unacked byte. */
   size_t k = p->rest_len < a->send.len ? p->rest_len : a->send.len;
   if (k && memcmp(a->send.data, p->rest, k) != 0)
-    fz_fail("SEND does not resume after a partial ack");
+    sim_fail("SEND does not resume after a partial ack");
   p->pend = a->send.data;
   p->pend_len = a->send.len;
   p->snap = (uint8_t *)fz_xrealloc(p->snap, a->send.len);
@@ -335,34 +229,34 @@ static inline int fz_poll(fz_net *net, int node, int max) {
     if (max && got >= max) break;
     pn_action a;
     int rc = pn_engine_poll(x->e, &a);
-    if (rc < 0) fz_fail("poll: %s", pn_strerror(rc));
+    if (rc < 0) sim_fail("poll: %s", pn_strerror(rc));
     if (rc == 0) break;
-    if (rc != 1) fz_fail("poll returned %d", rc);
+    if (rc != 1) sim_fail("poll returned %d", rc);
     got++;
     sim_event fe;
     sim_event_view(&a.event, &fe);
     if (a.type != PN_ACTION_EVENT) fe.type = (pn_event_type)0;
-    if (fz_trace())
+    if (sim_trace())
       fprintf(
           stderr,
           "  node %d action %d conn %llx ev %d reason %d len %zu dl %llu\n",
           node, (int)a.type, (unsigned long long)a.conn, (int)fe.type,
           (int)fe.reason, a.type == PN_ACTION_SEND ? a.send.len : 0,
           (unsigned long long)(a.type == PN_ACTION_DEADLINE ? a.deadline : 0));
-    if (x->closed) fz_fail("action %d after CLOSED", (int)a.type);
+    if (x->closed) sim_fail("action %d after CLOSED", (int)a.type);
     fz_rec *r = a.conn ? fz_find(x, a.conn) : NULL;
-    if (a.conn && !r) fz_fail("action %d names unknown conn", (int)a.type);
+    if (a.conn && !r) sim_fail("action %d names unknown conn", (int)a.type);
     if (r && r->closed == 1)
-      fz_fail("action %d after the conn's CLOSE", (int)a.type);
+      sim_fail("action %d after the conn's CLOSE", (int)a.type);
     if (r && a.user != (void *)(uintptr_t)(2 * (size_t)r->link + 1 + r->side))
-      fz_fail("action user pointer");
+      sim_fail("action user pointer");
     switch (a.type) {
     case PN_ACTION_SEND:
-      if (!r || r->closed) fz_fail("SEND on a closed or unknown conn");
+      if (!r || r->closed) sim_fail("SEND on a closed or unknown conn");
       fz_take_send(net, node, &a, r);
       break;
     case PN_ACTION_CLOSE: {
-      if (!r || r->closed) fz_fail("CLOSE twice or after the driver closed");
+      if (!r || r->closed) sim_fail("CLOSE twice or after the driver closed");
       r->closed = 1;
       fz_link *l = &net->l[r->link];
       l->gone[r->side] = 1;
@@ -373,7 +267,7 @@ static inline int fz_poll(fz_net *net, int node, int max) {
       break;
     }
     case PN_ACTION_RESUME: {
-      if (!r || r->closed) fz_fail("RESUME on a closed or unknown conn");
+      if (!r || r->closed) sim_fail("RESUME on a closed or unknown conn");
       /* Input held for this connection moves again. */
       fz_link *l = &net->l[r->link];
       l->pipe[1 - r->side].held = 0;
@@ -381,44 +275,37 @@ static inline int fz_poll(fz_net *net, int node, int max) {
     }
     case PN_ACTION_EVENT: {
       const sim_event *ev = &fe;
-      const char *why = pn_reason_str(ev->reason);
-      if (!why || !*why) fz_fail("reason %d has no description", ev->reason);
+      sim_check_event(&a, ev, &x->cfg);
       if ((unsigned)ev->type < 9) x->events[ev->type]++;
+      /* What only this driver's records can tell. */
       switch (ev->type) {
       case PN_EVENT_PEER_CONNECTED:
-        if (!r || !ev->peer.len) fz_fail("CONNECTED without conn or peer");
-        if (fz_peer_index(x, &ev->peer) >= 0) fz_fail("CONNECTED twice");
-        if (x->npeers == FZ_MAX_PEERS) fz_fail("harness: too many peers");
+        if (!r) sim_fail("CONNECTED without conn");
+        if (fz_peer_index(x, &ev->peer) >= 0) sim_fail("CONNECTED twice");
+        if (x->npeers == FZ_MAX_PEERS) sim_fail("harness: too many peers");
         x->peers[x->npeers++] = ev->peer;
         r->connected = 1;
         r->peer = ev->peer;
-        if (!ev->data || !ev->len) fz_fail("CONNECTED without hash");
         break;
       case PN_EVENT_PEER_DISCONNECTED: {
         int k = fz_peer_index(x, &ev->peer);
-        if (k < 0) fz_fail("DISCONNECTED without CONNECTED");
+        if (k < 0) sim_fail("DISCONNECTED without CONNECTED");
         x->peers[k] = x->peers[--x->npeers];
-        if (ev->reason == PN_REASON_NONE) fz_fail("DISCONNECTED, no reason");
         break;
       }
       case PN_EVENT_REJECTED:
-        if (ev->reason == PN_REASON_NONE) fz_fail("REJECTED without reason");
-        if (!a.conn) fz_fail("REJECTED without a connection");
         break;
       case PN_EVENT_MESSAGE:
-        if (!r) fz_fail("MESSAGE without conn");
-        if (ev->len && !ev->data) fz_fail("MESSAGE without data");
-        break;
       case PN_EVENT_OVERFLOW:
-        if (!r) fz_fail("OVERFLOW without conn");
+        if (!r) sim_fail("event %d without conn", (int)ev->type);
         break;
       case PN_EVENT_CLOSED: {
-        if (!x->shutdown) fz_fail("CLOSED without shutdown");
+        if (!x->shutdown) sim_fail("CLOSED without shutdown");
         pn_engine_mem m;
         pn_engine_memory(x->e, &m);
         if (m.conns || m.handshakes || m.peers || m.pool_in_use)
-          fz_fail("CLOSED with conns %zu hs %zu peers %zu pool %zu", m.conns,
-                  m.handshakes, m.peers, m.pool_in_use);
+          sim_fail("CLOSED with conns %zu hs %zu peers %zu pool %zu", m.conns,
+                   m.handshakes, m.peers, m.pool_in_use);
         x->closed = 1;
         break;
       }
@@ -426,33 +313,27 @@ static inline int fz_poll(fz_net *net, int node, int max) {
         break;
       case PN_EVENT_HANDSHAKE_PAYLOAD:
         if (!r || r->connected)
-          fz_fail("HANDSHAKE_PAYLOAD outside a handshake");
-        if (!ev->data || !ev->len || ev->len > x->cfg.max_handshake_payload)
-          fz_fail("HANDSHAKE_PAYLOAD of %zu bytes", ev->len);
-        if (ev->peer.len) fz_fail("HANDSHAKE_PAYLOAD names a peer");
-        if (ev->size >= PN_NOISE_MAX_MSGS) fz_fail("HANDSHAKE_PAYLOAD index");
+          sim_fail("HANDSHAKE_PAYLOAD outside a handshake");
         break;
-      default:
-        fz_fail("unknown event %d", (int)ev->type);
       }
       break;
     }
     case PN_ACTION_DEADLINE:
-      if (a.deadline < x->now) fz_fail("DEADLINE in the past");
-      if (x->dl_seen && a.deadline == x->dl) fz_fail("DEADLINE unchanged");
+      if (a.deadline < x->now) sim_fail("DEADLINE in the past");
+      if (x->dl_seen && a.deadline == x->dl) sim_fail("DEADLINE unchanged");
       x->dl_seen = 1;
       x->dl = a.deadline;
       break;
     default:
-      fz_fail("unknown action %d", (int)a.type);
+      sim_fail("unknown action %d", (int)a.type);
     }
     if (net->hook) net->hook(net, node, &a);
   }
   fz_check_memory(x);
   /* Drained: the events told the application every peer there is. */
   if ((!max || got < max) && (size_t)x->npeers != pn_engine_peer_count(x->e))
-    fz_fail("engine %d: %zu peers, %d by events", node,
-            pn_engine_peer_count(x->e), x->npeers);
+    sim_fail("engine %d: %zu peers, %d by events", node,
+             pn_engine_peer_count(x->e), x->npeers);
   return got;
 }
 
@@ -469,9 +350,9 @@ static inline int fz_ack(fz_net *net, int li, int side, size_t n) {
   if (!p->pend || l->node[side] < 0 || !l->conn[side]) return 0;
   fz_node *x = &net->n[l->node[side]];
   if (memcmp(p->pend, p->snap, p->pend_len) != 0)
-    fz_fail("borrowed SEND bytes changed before the ack");
+    sim_fail("borrowed SEND bytes changed before the ack");
   if (n > p->pend_len) n = p->pend_len;
-  fz_put(&p->q, &p->len, &p->cap, p->pend, n);
+  sim_put(&p->q, &p->len, &p->cap, p->pend, n);
   if (p->corrupt_xor && p->corrupt_at >= p->written &&
       p->corrupt_at - p->written < n) {
     p->q[p->len - n + (size_t)(p->corrupt_at - p->written)] ^= p->corrupt_xor;
@@ -486,7 +367,7 @@ static inline int fz_ack(fz_net *net, int li, int side, size_t n) {
   if (p->rest_len) p->wblocked = 1;
   int rc = pn_engine_sent(x->e, l->conn[side], n, fz_now(net));
   if (fz_now(net) > x->now) x->now = fz_now(net);
-  if (rc != PN_OK) fz_fail("sent: %s", pn_strerror(rc));
+  if (rc != PN_OK) sim_fail("sent: %s", pn_strerror(rc));
   if (!net->manual[l->node[side]]) fz_poll(net, l->node[side], 0);
   return 1;
 }
@@ -500,7 +381,7 @@ static inline int fz_writable(fz_net *net, int li, int side) {
   p->wblocked = 0;
   fz_node *x = &net->n[l->node[side]];
   int rc = pn_engine_writable(x->e, l->conn[side], fz_now(net));
-  if (rc != PN_OK) fz_fail("writable: %s", pn_strerror(rc));
+  if (rc != PN_OK) sim_fail("writable: %s", pn_strerror(rc));
   if (!net->manual[l->node[side]]) fz_poll(net, l->node[side], 0);
   return 1;
 }
@@ -532,14 +413,14 @@ static inline size_t fz_deliver(fz_net *net, int li, int side, size_t n) {
     ptrdiff_t got =
         pn_engine_recv(x->e, l->conn[to], p->q, k, fz_now(net), &why);
     if (fz_now(net) > x->now) x->now = fz_now(net);
-    if (got < 0) fz_fail("recv: %s", pn_strerror((int)got));
-    if ((size_t)got > k) fz_fail("recv took more than given");
+    if (got < 0) sim_fail("recv: %s", pn_strerror((int)got));
+    if ((size_t)got > k) sim_fail("recv took more than given");
     if ((size_t)got < k) {
       if (why != PN_RECV_POLL && why != PN_RECV_WAIT)
-        fz_fail("recv took %zd of %zu without a cause", got, k);
+        sim_fail("recv took %zd of %zu without a cause", got, k);
       p->held = 1;
     } else if (why != PN_RECV_MORE) {
-      fz_fail("recv took everything but says it is blocked");
+      sim_fail("recv took everything but says it is blocked");
     }
     memmove(p->q, p->q + got, p->len - (size_t)got);
     p->len -= (size_t)got;
@@ -550,7 +431,7 @@ static inline size_t fz_deliver(fz_net *net, int li, int side, size_t n) {
       l->node[side] >= 0) {
     fz_rec *r = fz_find(x, l->conn[to]);
     int rc = pn_engine_conn_closed(x->e, l->conn[to], fz_now(net));
-    if (rc != PN_OK) fz_fail("conn_closed: %s", pn_strerror(rc));
+    if (rc != PN_OK) sim_fail("conn_closed: %s", pn_strerror(rc));
     if (r) r->closed = 2;
     l->conn[to] = 0;
     l->gone[to] = 1;
@@ -578,19 +459,19 @@ static inline void fz_pump(fz_net *net) {
       }
     if (!any) return;
   }
-  fz_fail("pump does not settle");
+  sim_fail("pump does not settle");
 }
 
 static inline void fz_tick(fz_net *net, int node, pn_time now) {
   fz_node *x = &net->n[node];
   int rc = pn_engine_tick(x->e, now);
-  if (rc != PN_OK) fz_fail("tick: %s", pn_strerror(rc));
+  if (rc != PN_OK) sim_fail("tick: %s", pn_strerror(rc));
   if (now > x->now) x->now = now;
   fz_poll(net, node, 0);
   /* A tick runs every timer due: none may stay due. */
   if (fz_deadline(x) <= x->now) {
     /* Events may hold a slot; only the heap matters here. */
-    fz_fail("a deadline stays due after tick");
+    sim_fail("a deadline stays due after tick");
   }
 }
 
@@ -615,7 +496,7 @@ static inline void fz_run_until(fz_net *net, pn_time until) {
     for (int i = 0; i < net->nn; i++)
       fz_tick(net, i, net->now);
   }
-  fz_fail("run_until: time does not settle");
+  sim_fail("run_until: time does not settle");
 }
 
 /* With close_linger off, a closing connection waits for the peer's CLOSE
@@ -632,7 +513,7 @@ static inline void fz_drop_lingering(fz_net *net) {
       fz_node *x = &net->n[node];
       fz_rec *r = fz_find(x, l->conn[s]);
       int rc = pn_engine_conn_closed(x->e, l->conn[s], net->now);
-      if (rc != PN_OK) fz_fail("conn_closed: %s", pn_strerror(rc));
+      if (rc != PN_OK) sim_fail("conn_closed: %s", pn_strerror(rc));
       if (r) r->closed = 2;
       l->conn[s] = 0;
       l->gone[s] = 1;
@@ -655,7 +536,7 @@ static inline void fz_finish(fz_net *net) {
   for (int i = 0; i < net->nn; i++) {
     net->n[i].shutdown = 1;
     int rc = pn_engine_shutdown(net->n[i].e, net->now);
-    if (rc != PN_OK) fz_fail("shutdown: %s", pn_strerror(rc));
+    if (rc != PN_OK) sim_fail("shutdown: %s", pn_strerror(rc));
     fz_poll(net, i, 0);
   }
   /* Links whose far end is the harness: it closes its side too, now. */
@@ -668,7 +549,7 @@ static inline void fz_finish(fz_net *net) {
           fz_node *x = &net->n[l->node[to]];
           fz_rec *r = fz_find(x, l->conn[to]);
           int rc = pn_engine_conn_closed(x->e, l->conn[to], net->now);
-          if (rc != PN_OK) fz_fail("conn_closed: %s", pn_strerror(rc));
+          if (rc != PN_OK) sim_fail("conn_closed: %s", pn_strerror(rc));
           if (r) r->closed = 2;
           l->conn[to] = 0;
           l->pipe[to].pend = NULL;
@@ -689,21 +570,21 @@ static inline void fz_finish(fz_net *net) {
     if (!x->closed) {
       pn_engine_mem m;
       pn_engine_memory(x->e, &m);
-      fz_fail("engine %d never reported CLOSED (conns %zu, pool %zu, "
-              "deadline %llu, now %llu)",
-              i, m.conns, m.pool_in_use, (unsigned long long)fz_deadline(x),
-              (unsigned long long)net->now);
+      sim_fail("engine %d never reported CLOSED (conns %zu, pool %zu, "
+               "deadline %llu, now %llu)",
+               i, m.conns, m.pool_in_use, (unsigned long long)fz_deadline(x),
+               (unsigned long long)net->now);
     }
     for (int k = 0; k < x->nrec; k++)
-      if (!x->rec[k].closed) fz_fail("engine %d: conn without an end", i);
-    if (x->npeers) fz_fail("engine %d: CONNECTED without DISCONNECTED", i);
+      if (!x->rec[k].closed) sim_fail("engine %d: conn without an end", i);
+    if (x->npeers) sim_fail("engine %d: CONNECTED without DISCONNECTED", i);
     pn_engine_mem m;
     pn_engine_memory(x->e, &m);
     if (m.conns || m.handshakes || m.peers || m.pool_in_use)
-      fz_fail("engine %d left conns %zu hs %zu peers %zu pool %zu", i, m.conns,
-              m.handshakes, m.peers, m.pool_in_use);
+      sim_fail("engine %d left conns %zu hs %zu peers %zu pool %zu", i, m.conns,
+               m.handshakes, m.peers, m.pool_in_use);
     pn_action a;
-    if (pn_engine_poll(x->e, &a) != 0) fz_fail("an action after CLOSED");
+    if (pn_engine_poll(x->e, &a) != 0) sim_fail("an action after CLOSED");
   }
 }
 

@@ -19,14 +19,6 @@
 #include "fdp.h"
 #include "fuzz_common.h"
 
-/* Finding F1: after the fallback modifier, protocol.c leaves the shifted
- * messages' old tokens past msg_len (regressions/protocol_name/
- * fallback-stale-tokens). Harmless while every reader stops at msg_len; set
- * to 1 once protocol.c clears them. */
-#ifndef PN_FUZZ_CHECK_TOKEN_TAIL
-#define PN_FUZZ_CHECK_TOKEN_TAIL 1
-#endif
-
 enum { I = 0, R = 1 }; /* the two parties, initiator-first form */
 
 /* Spec 7.3 rules 1-4 and 9.3 over the parsed program. */
@@ -155,7 +147,7 @@ static void check_success(const pn_protocol *p, const char *name, size_t len) {
       int t = p->tok[m][k];
       if (k < p->msg_len[m])
         PN_FUZZ_CHECK(t >= PN_TOK_E && t <= PN_TOK_PSK);
-      else if (PN_FUZZ_CHECK_TOKEN_TAIL)
+      else /* F1 (regressions/protocol_name/fallback-stale-tokens) */
         PN_FUZZ_CHECK(t == 0);
       if (k < p->msg_len[m]) npsk += t == PN_TOK_PSK;
     }

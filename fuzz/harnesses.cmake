@@ -15,3 +15,8 @@ function(pn_fuzz_harnesses out)
   endforeach()
   set(${out} ${list} PARENT_SCOPE)
 endfunction()
+
+# The simulator every engine harness drives (tests/support), compiled into
+# each harness with the harness's own flags.
+set(PN_FUZZ_SIM_SOURCES ${CMAKE_CURRENT_LIST_DIR}/../tests/support/sim.c
+    ${CMAKE_CURRENT_LIST_DIR}/../tests/support/sim_check.c)

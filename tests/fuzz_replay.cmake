@@ -17,7 +17,8 @@ foreach(entry ${pn_fuzz_replay_list})
   endif()
   set(t fuzz_${name}_replay)
   add_executable(${t} ${PROJECT_SOURCE_DIR}/fuzz/fuzz_${name}.c
-                      ${PROJECT_SOURCE_DIR}/fuzz/standalone_main.c)
+                      ${PROJECT_SOURCE_DIR}/fuzz/standalone_main.c
+                      ${PN_FUZZ_SIM_SOURCES})
   target_include_directories(${t} PRIVATE ${PROJECT_SOURCE_DIR}/fuzz
                              ${PROJECT_SOURCE_DIR}/tests/support
                              ${PN_ENGINE_INTERNAL_DIRS})

@@ -18,6 +18,8 @@
 
 #include <cmocka.h>
 
+#include "prng.h"
+
 #define CHECK(c) assert_true(c)
 
 /* Hang guards only: a loop that runs this long has hung. No test asserts
@@ -173,13 +175,8 @@ static inline int count_fds(void) {
 
 /* Deterministic content for message |idx| of stream |s|. */
 static inline void fill(uint8_t *p, size_t n, uint32_t s, uint32_t idx) {
-  uint64_t x = ((uint64_t)s << 32 | idx) * 0x9E3779B97F4A7C15ULL + 1;
-  for (size_t i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    p[i] = (uint8_t)x;
-  }
+  uint64_t x = (uint64_t)s << 32 | idx;
+  pn_prng_fill(&x, p, n);
 }
 
 #endif

@@ -23,6 +23,7 @@
 
 #include "alloccount.h"
 #include "noisemodel.h"
+#include "prng.h"
 
 /* ---- One suite on one backend ---------------------------------------------
  */
@@ -115,8 +116,7 @@ static int one_handshake(run *r, const pn_protocol *p) {
 static int messages(run *r, uint64_t *seed) {
   for (int i = 0; i < PER_SESSION; i++) {
     side *from = i % 2 ? &r->b : &r->a, *to = i % 2 ? &r->a : &r->b;
-    *seed = *seed * 6364136223846793005ULL + 1442695040888963407ULL;
-    size_t len = g_sizes[(*seed >> 33) % NSIZES], n, m;
+    size_t len = g_sizes[pn_prng_next(seed) % NSIZES], n, m;
     memset(g_pt, (int)(i & 0xff), len);
     TRY(pn_cipherstate_encrypt(&from->tx, NULL, 0, g_pt, len, g_msg,
                                sizeof g_msg, &n),

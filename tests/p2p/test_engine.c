@@ -19,6 +19,7 @@
 
 #include "test_hooks.h"
 #include "frame.h"
+#include "prng.h"
 #include "sim.h"
 
 static pn_engine_config base_cfg(void) {
@@ -1993,13 +1994,7 @@ static size_t xh_frame(const xh *h, int i, size_t k, size_t *len) {
 }
 
 static void xh_fill(uint8_t *p, size_t n, uint64_t seed) {
-  uint64_t s = seed * 0x9E3779B97F4A7C15ULL + 1;
-  for (size_t i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >> 7;
-    s ^= s << 17;
-    p[i] = (uint8_t)(s >> 24);
-  }
+  pn_prng_fill(&seed, p, n);
 }
 
 static void xh_expect(const xh *h, size_t k, int node, int from,

@@ -25,6 +25,7 @@
 #include "alloccount.h"
 #include "memscan.h"
 #include "noisemodel.h"
+#include "prng.h"
 #include "test_hooks.h"
 #include "workers.h"
 
@@ -213,8 +214,7 @@ enum { NSIZES = sizeof g_sizes / sizeof g_sizes[0] };
 static void traffic(int n, int rekey_every, uint64_t *seed) {
   for (int k = 0; k < n && !g_fail; k++) {
     end *from = &g_end[k % 2], *to = &g_end[1 - k % 2];
-    *seed = *seed * 6364136223846793005ULL + 1442695040888963407ULL;
-    size_t len = g_sizes[(*seed >> 33) % NSIZES];
+    size_t len = g_sizes[pn_prng_next(seed) % NSIZES];
     size_t before = to->msgs;
     g_bytes += len;
     memset(g_msg, (int)(k & 0xff), len);

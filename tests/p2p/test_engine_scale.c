@@ -13,6 +13,7 @@
 
 #include <p2pnoise/engine.h>
 
+#include "prng.h"
 #include "test_hooks.h"
 
 typedef struct client {
@@ -35,12 +36,7 @@ static int fails;
 static uint64_t g_rng = 1;
 static int det_rng(void *user, uint8_t *buf, size_t len) {
   (void)user;
-  for (size_t i = 0; i < len; i++) {
-    g_rng ^= g_rng << 13;
-    g_rng ^= g_rng >> 7;
-    g_rng ^= g_rng << 17;
-    buf[i] = (uint8_t)g_rng;
-  }
+  pn_prng_fill(&g_rng, buf, len);
   return 0;
 }
 

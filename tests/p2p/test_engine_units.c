@@ -18,12 +18,10 @@
 #include "pool.h"
 #include "route.h"
 #include "heap.h"
+#include "prng.h"
 
 static uint64_t rnd(uint64_t *s) {
-  *s ^= *s << 13;
-  *s ^= *s >> 7;
-  *s ^= *s << 17;
-  return *s;
+  return pn_prng_next(s);
 }
 
 static void test_pool_queue(void **state) {

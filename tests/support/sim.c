@@ -9,29 +9,47 @@
 #include "sim.h"
 
 uint64_t sim_rand(uint64_t *s) {
-  /* xorshift64*: small, fast and deterministic. */
-  uint64_t x = *s ? *s : 0x9E3779B97F4A7C15ULL;
-  x ^= x >> 12;
-  x ^= x << 25;
-  x ^= x >> 27;
-  *s = x;
-  return x * 0x2545F4914F6CDD1DULL;
-}
-
-static int node_rng(void *user, uint8_t *buf, size_t len) {
-  uint64_t *st = user;
-  for (size_t i = 0; i < len; i++)
-    buf[i] = (uint8_t)(sim_rand(st) >> 24);
-  return 0;
+  return pn_prng_next(s);
 }
 
 static void *xrealloc(void *p, size_t n) {
   void *q = realloc(p, n ? n : 1);
-  if (!q) {
-    fprintf(stderr, "sim: out of memory\n");
-    exit(2);
-  }
+  if (!q) sim_fail("out of memory");
   return q;
+}
+
+void sim_put(uint8_t **buf, size_t *len, size_t *cap, const uint8_t *p,
+             size_t n) {
+  if (!n) return;
+  if (*len + n > *cap) {
+    *cap = 2 * (*len + n);
+    *buf = xrealloc(*buf, *cap);
+  }
+  memcpy(*buf + *len, p, n);
+  *len += n;
+}
+
+uint64_t sim_pool_budget(pn_engine_config *cfg, uint64_t slack) {
+  uint64_t block = cfg->pool_block ? cfg->pool_block : 4096,
+           keep = cfg->pool_budget;
+  uint64_t lo = block, hi = (uint64_t)1 << 32;
+  /* The smallest valid budget, by bisection on pn_engine_memsize. */
+  cfg->pool_budget = hi;
+  if (!pn_engine_memsize(cfg)) {
+    cfg->pool_budget = keep;
+    return 0;
+  }
+  while (lo + block <= hi) {
+    uint64_t mid = lo + (hi - lo) / 2 / block * block;
+    if (mid == lo) break;
+    cfg->pool_budget = mid;
+    if (pn_engine_memsize(cfg))
+      hi = mid;
+    else
+      lo = mid;
+  }
+  cfg->pool_budget = keep;
+  return hi + slack * block;
 }
 
 void sim_init(sim *s, int n, const pn_engine_config *cfg,
@@ -46,7 +64,7 @@ void sim_init(sim *s, int n, const pn_engine_config *cfg,
   s->now = 1000 * PN_SEC;
   for (int i = 0; i < n; i++) {
     sim_node *x = &s->n[i];
-    x->rng_state = sim_rand(&s->rng) | 1;
+    x->rng.x = sim_rand(&s->rng);
     for (int k = 0; k < PN_NOISE_MAX_DHLEN; k++)
       x->priv[k] = (uint8_t)sim_rand(&s->rng);
     pn_engine_config c = cfgs ? cfgs[i] : *cfg;
@@ -55,21 +73,19 @@ void sim_init(sim *s, int n, const pn_engine_config *cfg,
       const char *name =
           c.protocol ? c.protocol : "Noise_XX_25519_ChaChaPoly_BLAKE2b";
       if (pn_protocol_parse(&p, name, strlen(name), PN_BACKEND_AUTO) != 0)
-        exit(2);
+        sim_fail("engine %d: protocol %s", i, name);
       c.static_private = x->priv;
       c.static_private_len = pn_protocol_dhlen(&p);
     }
-    c.rng.fill = node_rng;
-    c.rng.user = &x->rng_state;
+    c.rng.fill = pn_prng_rng_fill;
+    c.rng.user = &x->rng;
+    x->cfg = c;
     int rc = pn_engine_new(&x->e, &c, s->now);
-    if (rc != PN_OK) {
-      fprintf(stderr, "sim: engine %d: %s\n", i, pn_strerror(rc));
-      exit(2);
-    }
+    if (rc != PN_OK) sim_fail("engine %d: %s", i, pn_strerror(rc));
     pn_engine_local_id(x->e, &x->id);
     x->deadline = PN_TIME_NEVER;
     /* Every node accepts inbound connections. */
-    if (pn_engine_listening(x->e, s->now) != PN_OK) exit(2);
+    if (pn_engine_listening(x->e, s->now) != PN_OK) sim_fail("listening");
   }
 }
 
@@ -217,10 +233,7 @@ static int flush_send(sim *s, sim_link *l, int side) {
   p->pend = NULL;
   p->pend_len = 0;
   int rc = pn_engine_sent(x->e, l->conn[side], n, s->now);
-  if (rc != PN_OK) {
-    fprintf(stderr, "sim: sent: %s\n", pn_strerror(rc));
-    exit(2);
-  }
+  if (rc != PN_OK) sim_fail("sent: %s", pn_strerror(rc));
   return 1;
 }
 
@@ -235,10 +248,8 @@ static int poll_node(sim *s, int i) {
     switch (a.type) {
     case PN_ACTION_SEND:
       l = link_of(s, &a, &side);
-      if (l->pipe[side].pend || l->wblocked[side]) {
-        fprintf(stderr, "sim: a SEND while one is in flight or blocked\n");
-        exit(2);
-      }
+      if (l->pipe[side].pend || l->wblocked[side])
+        sim_fail("a SEND while one is in flight or blocked");
       l->pipe[side].pend = a.send.data;
       l->pipe[side].pend_len = a.send.len;
       flush_send(s, l, side);
@@ -255,9 +266,13 @@ static int poll_node(sim *s, int i) {
       l->held[side] = 0;
       s->resumes++;
       break;
-    case PN_ACTION_EVENT:
+    case PN_ACTION_EVENT: {
+      sim_event v;
+      sim_event_view(&a.event, &v);
+      sim_check_event(&a, &v, &x->cfg);
       log_event(x, &a);
       break;
+    }
     case PN_ACTION_DEADLINE:
       x->deadline = a.deadline;
       break;
@@ -265,10 +280,8 @@ static int poll_node(sim *s, int i) {
       break;
     }
   }
-  if (rc < 0) {
-    fprintf(stderr, "sim: poll: %s\n", pn_strerror(rc));
-    exit(2);
-  }
+  if (rc < 0) sim_fail("poll: %s", pn_strerror(rc));
+  sim_check_memory(x->e, &x->cfg);
   return any;
 }
 
@@ -325,10 +338,8 @@ static int deliver(sim *s, sim_link *l, int side) {
       pn_recv_block why;
       ptrdiff_t got = pn_engine_recv(x->e, l->conn[to], buf, n, s->now, &why);
       free(buf);
-      if (got < 0) {
-        fprintf(stderr, "sim: recv: %s\n", pn_strerror((int)got));
-        exit(2);
-      }
+      if (got < 0) sim_fail("recv: %s", pn_strerror((int)got));
+      if ((size_t)got > n) sim_fail("recv took more than given");
       size_t t = (size_t)got;
       while (t) {
         sim_seg *g = &p->seg[0];
@@ -344,11 +355,8 @@ static int deliver(sim *s, sim_link *l, int side) {
         }
       }
       if ((size_t)got < n) {
-        if (why == PN_RECV_MORE) {
-          fprintf(stderr, "sim: recv took %zd of %zu without a cause\n", got,
-                  n);
-          exit(2);
-        }
+        if (why == PN_RECV_MORE)
+          sim_fail("recv took %zd of %zu without a cause", got, n);
         l->held[to] = 1; /* until the RESUME, which poll_node may see */
       }
       poll_node(s, l->node[to]);
@@ -359,10 +367,7 @@ static int deliver(sim *s, sim_link *l, int side) {
   if (l->gone[side] && !p->nseg && l->conn[to] && !(l->raw && to == 0)) {
     sim_node *x = &s->n[l->node[to]];
     int rc = pn_engine_conn_closed(x->e, l->conn[to], s->now);
-    if (rc != PN_OK) {
-      fprintf(stderr, "sim: closed: %s\n", pn_strerror(rc));
-      exit(2);
-    }
+    if (rc != PN_OK) sim_fail("conn_closed: %s", pn_strerror(rc));
     l->conn[to] = 0;
     l->gone[to] = 1;
     poll_node(s, l->node[to]);
@@ -383,7 +388,7 @@ int sim_step(sim *s) {
       if (l->wblocked[side] && !l->pipe[side].blocked && l->conn[side]) {
         l->wblocked[side] = 0;
         if (pn_engine_writable(s->n[l->node[side]].e, l->conn[side], s->now))
-          exit(2);
+          sim_fail("writable");
         any = 1;
       }
       if (!(l->raw && side == 0)) any |= flush_send(s, l, side);
@@ -415,7 +420,7 @@ static pn_time next_time(const sim *s) {
 
 static void tick_all(sim *s) {
   for (int i = 0; i < s->nn; i++)
-    if (pn_engine_tick(s->n[i].e, s->now) != PN_OK) exit(2);
+    if (pn_engine_tick(s->n[i].e, s->now) != PN_OK) sim_fail("tick");
 }
 
 void sim_run_until(sim *s, pn_time until) {
@@ -427,10 +432,7 @@ void sim_run_until(sim *s, pn_time until) {
     pn_time t = next_time(s);
     if (t <= s->now) {
       /* Due now: tick; an engine must not stay due after a tick. */
-      if (++due_rounds > 1000) {
-        fprintf(stderr, "sim: a deadline stays due\n");
-        exit(2);
-      }
+      if (++due_rounds > 1000) sim_fail("a deadline stays due");
       tick_all(s);
       continue;
     }

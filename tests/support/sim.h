@@ -19,6 +19,8 @@
 
 #include <p2pnoise/engine.h>
 
+#include "prng.h"
+
 /* An event as logged: the typed pn_event flattened. */
 typedef struct sim_event {
   pn_event_type type;
@@ -34,9 +36,10 @@ typedef struct sim_event {
 
 typedef struct sim_node {
   pn_engine *e;
+  pn_engine_config cfg; /* as the engine was made */
   pn_peer_id id;
   uint8_t priv[PN_NOISE_MAX_DHLEN];
-  uint64_t rng_state;
+  pn_prng_rng rng; /* the engine's RNG */
   sim_event *ev;
   size_t nev, capev;
   pn_time deadline;
@@ -129,6 +132,7 @@ static inline void sim_event_view(const pn_event *ev, sim_event *v) {
   }
 }
 
+/* The next value of the PRNG state |s| (pn_prng_next). */
 uint64_t sim_rand(uint64_t *s);
 
 /* |n| engines from |cfg| (static keys and RNGs from |seed|). |cfgs| may give
@@ -161,6 +165,15 @@ void sim_settle(sim *s);
 /* Drains every engine's actions without moving time. */
 void sim_poll_all(sim *s);
 
+/* A pool budget a little over the smallest |cfg| allows (0 if none is
+ * valid), plus |slack| blocks: the default 16 MiB costs more to map and
+ * poison under ASan than a whole fuzz run, and a small pool reaches the
+ * exhaustion paths. */
+uint64_t sim_pool_budget(pn_engine_config *cfg, uint64_t slack);
+/* Appends |n| bytes to the growable buffer |*buf|. */
+void sim_put(uint8_t **buf, size_t *len, size_t *cap, const uint8_t *p,
+             size_t n);
+
 /* Counts of logged events. */
 size_t sim_count(const sim *s, int node, pn_event_type type);
 size_t sim_count_reason(const sim *s, int node, pn_event_type type,
@@ -170,5 +183,25 @@ size_t sim_count_from(const sim *s, int node, int peer);
 /* Shuts every engine down, runs until all CLOSED, checks nothing leaked:
  * no connections, handshakes, peers or pool blocks. Returns 0 if clean. */
 int sim_finish(sim *s);
+
+/* ---- The checks (sim_check.c) ------------------------------------------ */
+
+/* A broken invariant: prints it and aborts. The one failure report of the
+ * simulator and the harnesses that drive it. */
+void sim_fail(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2), noreturn))
+#endif
+    ;
+/* |rc|, after checking it has a description. */
+int sim_rc(int rc);
+/* PN_FUZZ_TRACE is set: print every action (replays). */
+int sim_trace(void);
+/* pn_engine_memory of |e| within its bounds for |cfg|. */
+void sim_check_memory(pn_engine *e, const pn_engine_config *cfg);
+/* Event |ev| of action |a| carries what its type promises (a reason, a
+ * connection, bytes); |cfg| is its engine's. */
+void sim_check_event(const pn_action *a, const sim_event *ev,
+                     const pn_engine_config *cfg);
 
 #endif
