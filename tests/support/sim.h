@@ -184,6 +184,137 @@ size_t sim_count_from(const sim *s, int node, int peer);
  * no connections, handshakes, peers or pool blocks. Returns 0 if clean. */
 int sim_finish(sim *s);
 
+/* ---- Manual mode (sim_manual.c) ----------------------------------------
+ * For the fuzz harnesses: nothing is random and nothing moves by itself.
+ * The caller decides every ack (partial ones too), every delivery size,
+ * every tick and which engines are polled, so a fuzzer drives splitting,
+ * coalescing and delays. A link end may be the caller itself (node -1, a
+ * raw link), and one byte of a pipe may be corrupted at a chosen offset.
+ * Every action polled goes through sim_check_action (sim_check.c). */
+
+enum {
+  SIM_MAN_MAX_NODES = 3,
+  SIM_MAN_MAX_LINKS = 24,
+  SIM_MAN_MAX_RECS = 64, /* connections opened per node and run */
+  SIM_MAN_MAX_PEERS = 64
+};
+
+typedef struct sim_man_rec {
+  pn_conn_id id;
+  int link, side;
+  uint8_t closed; /* 1: CLOSE action polled, 2: closed by the driver */
+  uint8_t connected;
+  pn_peer_id peer; /* from PEER_CONNECTED */
+} sim_man_rec;
+
+typedef struct sim_man_node {
+  pn_engine *e;
+  pn_engine_config cfg;
+  pn_peer_id id;
+  uint8_t priv[PN_NOISE_MAX_DHLEN];
+  pn_prng_rng rng;
+  pn_time now; /* the largest time given to the engine */
+  int closed;  /* CLOSED event polled */
+  int shutdown;
+  int listening; /* pn_engine_listening called */
+  int dl_seen;   /* a DEADLINE was polled ... */
+  pn_time dl;    /* ... and this is the last one */
+  sim_man_rec rec[SIM_MAN_MAX_RECS];
+  int nrec;
+  pn_peer_id peers[SIM_MAN_MAX_PEERS]; /* connected, by events */
+  int npeers;
+  uint64_t events[9]; /* per pn_event_type */
+} sim_man_node;
+
+typedef struct sim_man_pipe {
+  uint8_t *q; /* written by the sender, not yet read by the receiver */
+  size_t len, cap;
+  const uint8_t *pend; /* the SEND borrowed from the sender, unacked */
+  size_t pend_len;
+  uint8_t *snap; /* pend's bytes as polled */
+  uint8_t *rest; /* what a partial ack left for the next SEND */
+  size_t rest_len;
+  uint64_t written; /* bytes acked in all */
+  uint64_t corrupt_at;
+  uint8_t corrupt_xor; /* 0: no corruption on this pipe */
+  uint8_t corrupted;   /* the byte went by */
+  uint8_t wblocked;    /* a partial ack: no SEND until writable */
+  uint8_t held;        /* the receiver took part: offer again on RESUME */
+} sim_man_pipe;
+
+typedef struct sim_man_link {
+  int node[2]; /* node[0] dialled node[1]; -1: the caller is that end */
+  pn_conn_id conn[2];
+  int gone[2];          /* that end closed its transport */
+  sim_man_pipe pipe[2]; /* pipe[i]: from side i to side 1 - i */
+} sim_man_link;
+
+typedef struct sim_man sim_man;
+typedef void (*sim_man_hook)(sim_man *net, int node, const pn_action *a);
+
+struct sim_man {
+  sim_man_node n[SIM_MAN_MAX_NODES];
+  int nn;
+  sim_man_link l[SIM_MAN_MAX_LINKS];
+  int nl;
+  pn_time now;  /* the clock: only ticks move it */
+  pn_time skew; /* inputs other than ticks carry now - skew (backwards) */
+  int manual[SIM_MAN_MAX_NODES]; /* polled only when the caller says so */
+  sim_man_hook hook;             /* sees every action after the checks */
+  void *user;
+};
+
+/* The smallest pool plus 8 blocks: small enough that a connection holding
+ * a whole frame meets a reassembly that cannot reserve its room (F3, F5:
+ * fuzz/regressions/frame/pool-min-reasm-stall, fuzz/regressions/pair/
+ * pool-deadlock-two-conns), which must not stall. */
+static inline uint64_t sim_man_small_budget(pn_engine_config *cfg) {
+  return sim_pool_budget(cfg, 8);
+}
+
+/* The node's deadline: the last DEADLINE polled (none yet: never). */
+static inline pn_time sim_man_deadline(const sim_man_node *x) {
+  return x->dl_seen ? x->dl : PN_TIME_NEVER;
+}
+/* The time inputs other than ticks carry. */
+static inline pn_time sim_man_now(const sim_man *net) {
+  return net->now > net->skew ? net->now - net->skew : 0;
+}
+
+void sim_man_free(sim_man *net);
+/* The live or last record of connection |id| on |x| (NULL: none). */
+sim_man_rec *sim_man_find(sim_man_node *x, pn_conn_id id);
+/* A new link from |a| (dials) to |b|; either may be -1 (the caller). Returns
+ * the link, or -1 when there is no room. */
+int sim_man_link_new(sim_man *net, int a, int b);
+/* Opens a connection on |node| for side |side| of link |li| (listening
+ * first for an inbound one) and records it; returns the engine's code. */
+int sim_man_open(sim_man *net, int node, int li, int side,
+                 const pn_peer_id *expected);
+/* Polls up to |max| actions of |node| (0: until none); returns how many. */
+int sim_man_poll(sim_man *net, int node, int max);
+void sim_man_poll_all(sim_man *net);
+/* Acks |n| bytes (clamped) of the SEND pending on |side| of |li|; the bytes
+ * go into the pipe. Returns 1 if there was a SEND. */
+int sim_man_ack(sim_man *net, int li, int side, size_t n);
+/* The transport of |side| of |li| takes bytes again after a partial ack.
+ * Returns 1 if it was blocked. */
+int sim_man_writable(sim_man *net, int li, int side);
+/* Offers up to |n| bytes of pipe |side| of |li| to the other end (which
+ * takes what it can); when the sender is gone and everything was read, the
+ * reader sees EOF. Returns the bytes taken. */
+size_t sim_man_deliver(sim_man *net, int li, int side, size_t n);
+/* Acks and delivers everything until nothing moves. */
+void sim_man_pump(sim_man *net);
+/* Ticks |node| at |now| and drains it; no deadline may stay due. */
+void sim_man_tick(sim_man *net, int node, pn_time now);
+/* Moves time to the earliest deadline (at most |until|), ticking and
+ * pumping, until nothing is due before |until|. */
+void sim_man_run_until(sim_man *net, pn_time until);
+/* Shuts every engine down and runs until each reported CLOSED; then every
+ * connection had exactly one end and nothing is left (sim_check_finished). */
+void sim_man_finish(sim_man *net);
+
 /* ---- The checks (sim_check.c) ------------------------------------------ */
 
 /* A broken invariant: prints it and aborts. The one failure report of the
@@ -203,5 +334,30 @@ void sim_check_memory(pn_engine *e, const pn_engine_config *cfg);
  * connection, bytes); |cfg| is its engine's. */
 void sim_check_event(const pn_action *a, const sim_event *ev,
                      const pn_engine_config *cfg);
+
+/* The per-connection contract of engine.h that a manual-mode driver sees
+ * (sim_man_poll calls these):
+ *   - nothing follows the CLOSED event, which comes only after shutdown;
+ *   - at most one unacked SEND per connection, never empty, resuming
+ *     exactly where a partial ack left off; its borrowed bytes stay intact
+ *     until pn_engine_sent (sim_check_send, sim_check_acked);
+ *   - exactly one CLOSE per connection, none after the driver closed it,
+ *     and no action names a connection after its CLOSE;
+ *   - PEER_CONNECTED / PEER_DISCONNECTED pair up per peer id, and once
+ *     drained they count pn_engine_peer_count (sim_check_drained);
+ *   - DEADLINE is never before the engine's time.
+ * Returns the record of the action's connection (NULL: none). */
+sim_man_rec *sim_check_action(sim_man_node *x, const pn_action *a,
+                              const sim_event *ev);
+/* SEND |a| taken on pipe |p|: checks it and keeps a copy of its bytes. */
+void sim_check_send(sim_man_pipe *p, const pn_action *a);
+/* |n| bytes of the SEND pending on |p| acked: its borrowed bytes are as
+ * polled; a partial ack leaves the rest the next SEND must resume with. */
+void sim_check_acked(sim_man_pipe *p, size_t n);
+/* Engine |i| polled until none: memory bounds; every peer told by events. */
+void sim_check_drained(const sim_man_node *x, int i);
+/* Engine |i| after shutdown and drain: CLOSED, every connection ended, no
+ * peer, handshake or pool block left, no action after. */
+void sim_check_finished(const sim_man_node *x, int i, pn_time now);
 
 #endif
