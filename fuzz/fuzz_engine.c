@@ -15,11 +15,12 @@
  * an older time), send, broadcast, disconnect, rekey, nonce exhaustion
  * through the test hooks, shutdown, and poll some or all actions.
  *
- * After every step the checks of fuzz_net.h hold (bounded memory, one CLOSE
- * per connection and nothing after it, CONNECTED/DISCONNECTED paired,
- * deadlines never in the past, nothing after CLOSED, poll never fails,
- * borrowed SEND bytes intact and resuming after a partial ack); at the end a
- * full drain and shutdown leave no connection, peer or pool block.
+ * After every step the checks of the simulator's manual mode hold
+ * (sim_check.c: bounded memory, one CLOSE per connection and nothing after
+ * it, CONNECTED/DISCONNECTED paired, deadlines never in the past, nothing
+ * after CLOSED, poll never fails, borrowed SEND bytes intact and resuming
+ * after a partial ack); at the end a full drain and shutdown leave no
+ * connection, peer or pool block.
  */
 #include <string.h>
 
@@ -28,7 +29,7 @@
 #include "test_hooks.h"
 #include "fdp.h"
 #include "fuzz_common.h"
-#include "fuzz_net.h"
+#include "sim.h"
 
 static const char *const en_protos[] = {
     "Noise_XX_25519_ChaChaPoly_BLAKE2b",
@@ -66,15 +67,15 @@ static uint8_t en_msg[70000];
 static const uint8_t en_psk[1][32] = {{7}};
 
 /* A link's side that is an engine with an unacked SEND, or any. */
-static int pick_link(fz_net *net, pn_fdp *in) {
+static int pick_link(sim_man *net, pn_fdp *in) {
   if (!net->nl) return -1;
   return (int)pn_fdp_range(in, 0, (uint64_t)net->nl - 1);
 }
 
 /* A peer id for the application calls: one engine 0 announced, the
  * peer's own key, or junk. */
-static void pick_peer(fz_net *net, pn_fdp *in, pn_peer_id *id) {
-  fz_node *x = &net->n[0];
+static void pick_peer(sim_man *net, pn_fdp *in, pn_peer_id *id) {
+  sim_man_node *x = &net->n[0];
   int k = (int)pn_fdp_range(in, 0, 7);
   if (k < x->npeers && k < 6) {
     *id = x->peers[k];
@@ -127,7 +128,7 @@ typedef enum en_op {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   pn_fdp in;
   pn_fdp_init(&in, data, size);
-  static fz_net net;
+  static sim_man net;
   memset(&net, 0, sizeof net);
   net.now = 1000 * PN_SEC;
   net.nn = 2;
@@ -173,7 +174,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
 
   for (int i = 0; i < 2; i++) {
-    fz_node *x = &net.n[i];
+    sim_man_node *x = &net.n[i];
     x->cfg = cfg;
     x->rng.x = seed + (uint64_t)i * 0x1000193;
     for (int k = 0; k < 32; k++)
@@ -190,14 +191,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       x->cfg.overflow = PN_OVERFLOW_REJECT;
     }
     x->cfg.pool_budget = 0;
-    uint64_t b = fz_small_budget(&x->cfg);
+    uint64_t b = sim_man_small_budget(&x->cfg);
     x->cfg.pool_budget =
         b +
         (i == 0 ? slack * (x->cfg.pool_block ? x->cfg.pool_block : 4096) : b);
     int rc = pn_engine_new(&x->e, &x->cfg, net.now);
     if (rc != PN_OK) {
       if (b) sim_fail("pn_engine_new: %s", pn_strerror(rc));
-      fz_net_free(&net);
+      sim_man_free(&net);
       return 0;
     }
     pn_engine_local_id(x->e, &x->id);
@@ -214,14 +215,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     case EN_OP_PEER_DIALS: {
       int a = op == EN_OP_DIAL_PEER ? 0 : 1, b = 1 - a;
       int ek = (int)pn_fdp_range(&in, 0, 2); /* expected: none, right, wrong */
-      li = fz_link_new(&net, a, b);
+      li = sim_man_link_new(&net, a, b);
       if (li < 0) break;
       pn_peer_id want = net.n[b].id, wrong = net.n[b].id;
       wrong.key[pn_fdp_range(&in, 0, 31)] ^= 1;
-      rc = fz_open(&net, a, li, 0, ek == 0 ? NULL : ek == 1 ? &want : &wrong);
+      rc = sim_man_open(&net, a, li, 0,
+                        ek == 0   ? NULL
+                        : ek == 1 ? &want
+                                  : &wrong);
       /* The peer side always knows engine 0's key when asked. */
       pn_peer_id back = net.n[a].id;
-      int rc2 = fz_open(&net, b, li, 1, ek ? &back : NULL);
+      int rc2 = sim_man_open(&net, b, li, 1, ek ? &back : NULL);
       (void)rc;
       (void)rc2;
       break;
@@ -229,10 +233,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     case EN_OP_HARNESS_DIALS:
     case EN_OP_DIAL_HARNESS: {
       int inb = op == EN_OP_HARNESS_DIALS; /* engine 0 is dialled */
-      li = fz_link_new(&net, inb ? -1 : 0, inb ? 0 : -1);
+      li = sim_man_link_new(&net, inb ? -1 : 0, inb ? 0 : -1);
       if (li < 0) break;
-      rc = fz_open(&net, 0, li, inb ? 1 : 0,
-                   pn_fdp_bool(&in) ? &net.n[1].id : NULL);
+      rc = sim_man_open(&net, 0, li, inb ? 1 : 0,
+                        pn_fdp_bool(&in) ? &net.n[1].id : NULL);
       (void)rc;
       break;
     }
@@ -241,11 +245,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       size_t n;
       const uint8_t *p = pn_fdp_blob(&in, 200, &n);
       if (li < 0) break;
-      fz_link *l = &net.l[li];
+      sim_man_link *l = &net.l[li];
       side = l->node[0] == 0 ? 0 : 1; /* engine 0's end */
       if (l->node[side] != 0 || !l->conn[side]) break;
-      ptrdiff_t got =
-          pn_engine_recv(net.n[0].e, l->conn[side], p, n, fz_now(&net), NULL);
+      ptrdiff_t got = pn_engine_recv(net.n[0].e, l->conn[side], p, n,
+                                     sim_man_now(&net), NULL);
       if (got < 0 || (size_t)got > n) sim_fail("recv: %td", got);
       break;
     }
@@ -255,7 +259,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       if (li >= 0) {
         size_t n =
             pn_fdp_bool(&in) ? SIZE_MAX : (size_t)pn_fdp_range(&in, 0, 300);
-        fz_ack(&net, li, side, n);
+        sim_man_ack(&net, li, side, n);
       }
       break;
     case EN_OP_DELIVER:
@@ -264,18 +268,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       if (li >= 0) {
         size_t n =
             pn_fdp_bool(&in) ? SIZE_MAX : (size_t)pn_fdp_range(&in, 1, 300);
-        fz_deliver(&net, li, side, n);
+        sim_man_deliver(&net, li, side, n);
       }
       break;
     case EN_OP_CLOSE: {
       li = pick_link(&net, &in);
       side = pn_fdp_bool(&in);
       if (li < 0) break;
-      fz_link *l = &net.l[li];
+      sim_man_link *l = &net.l[li];
       if (l->node[side] < 0 || !l->conn[side]) break;
-      fz_node *x = &net.n[l->node[side]];
-      fz_rec *r = fz_find(x, l->conn[side]);
-      rc = pn_engine_conn_closed(x->e, l->conn[side], fz_now(&net));
+      sim_man_node *x = &net.n[l->node[side]];
+      sim_man_rec *r = sim_man_find(x, l->conn[side]);
+      rc = pn_engine_conn_closed(x->e, l->conn[side], sim_man_now(&net));
       if (rc != PN_OK) sim_fail("conn_closed: %s", pn_strerror(rc));
       if (!r) sim_fail("harness: no record");
       r->closed = 2;
@@ -283,9 +287,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       l->gone[side] = 1;
       l->pipe[side].pend = NULL;
       /* A second close is refused. */
-      if (pn_engine_conn_closed(x->e, r->id, fz_now(&net)) != PN_ERR_NOT_FOUND)
+      if (pn_engine_conn_closed(x->e, r->id, sim_man_now(&net)) !=
+          PN_ERR_NOT_FOUND)
         sim_fail("conn_closed twice");
-      if (!net.manual[l->node[side]]) fz_poll(&net, l->node[side], 0);
+      if (!net.manual[l->node[side]]) sim_man_poll(&net, l->node[side], 0);
       break;
     }
     case EN_OP_TIME: {
@@ -297,7 +302,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       }
       net.skew = 0;
       net.now += d;
-      fz_tick(&net, 1, net.now);
+      sim_man_tick(&net, 1, net.now);
       int rc0 = pn_engine_tick(net.n[0].e, net.now);
       if (rc0 != PN_OK) sim_fail("tick");
       if (net.now > net.n[0].now) net.n[0].now = net.now;
@@ -314,11 +319,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       memset(en_msg, pn_fdp_u8(&in), len);
       if (op == EN_OP_SEND) {
         pick_peer(&net, &in, &id);
-        rc = sim_rc(pn_engine_send(net.n[0].e, &id, en_msg, len, fz_now(&net)));
+        rc = sim_rc(
+            pn_engine_send(net.n[0].e, &id, en_msg, len, sim_man_now(&net)));
         if (!en_send_rc_ok(rc)) sim_fail("send: %s", pn_strerror(rc));
       } else {
         ptrdiff_t n =
-            pn_engine_broadcast(net.n[0].e, en_msg, len, fz_now(&net));
+            pn_engine_broadcast(net.n[0].e, en_msg, len, sim_man_now(&net));
         if (n < 0 && n != PN_ERR_MSG_TOO_LARGE && n != PN_ERR_SHUTDOWN)
           sim_fail("broadcast: %td", n);
       }
@@ -326,31 +332,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     case EN_OP_DISCONNECT:
       pick_peer(&net, &in, &id);
-      rc = sim_rc(pn_engine_disconnect(net.n[0].e, &id, fz_now(&net)));
+      rc = sim_rc(pn_engine_disconnect(net.n[0].e, &id, sim_man_now(&net)));
       if (rc != PN_OK && rc != PN_ERR_NOT_FOUND) sim_fail("disconnect");
       break;
     case EN_OP_REKEY:
       pick_peer(&net, &in, &id);
-      rc = sim_rc(pn_engine_rekey(net.n[0].e, &id, fz_now(&net)));
+      rc = sim_rc(pn_engine_rekey(net.n[0].e, &id, sim_man_now(&net)));
       if (rc != PN_OK && rc != PN_ERR_NOT_FOUND && rc != PN_ERR_INVALID_STATE &&
           rc != PN_ERR_NONCE_EXHAUSTED)
         sim_fail("rekey: %s", pn_strerror(rc));
       break;
     case EN_OP_SHUTDOWN:
       net.n[0].shutdown = 1;
-      rc = pn_engine_shutdown(net.n[0].e, fz_now(&net));
+      rc = pn_engine_shutdown(net.n[0].e, sim_man_now(&net));
       if (rc != PN_OK) sim_fail("shutdown");
       break;
     case EN_OP_POLL_SOME:
-      fz_poll(&net, 0, (int)pn_fdp_range(&in, 0, 3));
+      sim_man_poll(&net, 0, (int)pn_fdp_range(&in, 0, 3));
       break;
     case EN_OP_PUMP:
-      fz_pump(&net);
+      sim_man_pump(&net);
       break;
     case EN_OP_LISTENING:
       /* Also after shutdown: nothing may follow CLOSED (F4,
        * regressions/engine/listening-after-closed). */
-      rc = pn_engine_listening(net.n[0].e, fz_now(&net));
+      rc = pn_engine_listening(net.n[0].e, sim_man_now(&net));
       if (rc != PN_OK && !(net.n[0].shutdown && rc == PN_ERR_SHUTDOWN))
         sim_fail("listening");
       break;
@@ -360,7 +366,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       uint64_t at = pn_fdp_range(&in, 0, 400);
       uint8_t mask = pn_fdp_u8(&in);
       if (li < 0) break;
-      fz_pipe *p = &net.l[li].pipe[side];
+      sim_man_pipe *p = &net.l[li].pipe[side];
       p->corrupt_at = p->written + at;
       p->corrupt_xor = mask;
       break;
@@ -380,8 +386,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       static const size_t lens[] = {0, 7, 1000, 65514, 70000};
       size_t len = lens[pn_fdp_range(&in, 0, 4)];
       memset(en_msg, 0xa5, len);
-      rc = pn_engine_send(net.n[1].e, &net.n[0].id, en_msg, len, fz_now(&net));
-      fz_poll(&net, 1, 0);
+      rc = pn_engine_send(net.n[1].e, &net.n[0].id, en_msg, len,
+                          sim_man_now(&net));
+      sim_man_poll(&net, 1, 0);
       (void)rc;
       break;
     }
@@ -397,10 +404,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     case EN_OP_PEER_ENDS:
       if (pn_fdp_bool(&in))
-        rc = pn_engine_disconnect(net.n[1].e, &net.n[0].id, fz_now(&net));
+        rc = pn_engine_disconnect(net.n[1].e, &net.n[0].id, sim_man_now(&net));
       else
-        rc = pn_engine_rekey(net.n[1].e, &net.n[0].id, fz_now(&net));
-      fz_poll(&net, 1, 0);
+        rc = pn_engine_rekey(net.n[1].e, &net.n[0].id, sim_man_now(&net));
+      sim_man_poll(&net, 1, 0);
       (void)rc;
       break;
     case EN_OP_PUMP_LINK: { /* acks and deliveries both ways, 8 rounds */
@@ -408,22 +415,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       if (li < 0) break;
       for (int r = 0; r < 8; r++)
         for (int s = 0; s < 2; s++) {
-          fz_ack(&net, li, s, SIZE_MAX);
-          fz_deliver(&net, li, s, SIZE_MAX);
+          sim_man_ack(&net, li, s, SIZE_MAX);
+          sim_man_deliver(&net, li, s, SIZE_MAX);
         }
       break;
     }
     case EN_OP_DRAIN:
     case EN_OP_COUNT:
-      fz_poll(&net, 0, 0);
+      sim_man_poll(&net, 0, 0);
       break;
     }
-    fz_check_memory(&net.n[0]);
-    fz_check_memory(&net.n[1]);
+    sim_check_memory(net.n[0].e, &net.n[0].cfg);
+    sim_check_memory(net.n[1].e, &net.n[1].cfg);
   }
 
-  fz_finish(&net);
-  fz_net_free(&net);
+  sim_man_finish(&net);
+  sim_man_free(&net);
   return 0;
 }
 
