@@ -15,15 +15,15 @@
  * and must deliver every message in the step it was sent and stay up,
  * whatever the other links do (pa_victim).
  *
- * Checks, on top of those of fuzz_net.h: every MESSAGE is the next one sent
- * on that connection in that direction, with the bytes sent (never lost,
- * duplicated, reordered or altered). Once the network is drained, every
- * message accepted by pn_engine_send on a connection whose bytes were never
- * corrupted was delivered, and such a connection is still up unless it
- * ended for a reason delays or the small pool explain (timeouts, a
- * handshake without a buffer, the remote's answer to those).
- * A corrupted connection ends on both sides, with a reason, after enough
- * time; the others go on. Then shutdown leaves nothing behind.
+ * Checks, on top of those of the manual simulator (sim_check.c): every MESSAGE
+ * is the next one sent on that connection in that direction, with the bytes
+ * sent (never lost, duplicated, reordered or altered). Once the network is
+ * drained, every message accepted by pn_engine_send on a connection whose bytes
+ * were never corrupted was delivered, and such a connection is still up unless
+ * it ended for a reason delays or the small pool explain (timeouts, a handshake
+ * without a buffer, the remote's answer to those). A corrupted connection ends
+ * on both sides, with a reason, after enough time; the others go on. Then
+ * shutdown leaves nothing behind.
  */
 #include <string.h>
 
@@ -31,7 +31,7 @@
 
 #include "fdp.h"
 #include "fuzz_common.h"
-#include "fuzz_net.h"
+#include "sim.h"
 
 static const char *const pa_protos[] = {
     "Noise_NN_25519_ChaChaPoly_BLAKE2b", "Noise_NNpsk0_25519_AESGCM_SHA256",
@@ -44,12 +44,12 @@ typedef struct pa_dir {
 } pa_dir;
 
 typedef struct pa_state {
-  pa_dir dir[FZ_MAX_LINKS][2];       /* [link][sending side] */
-  int payloads;                      /* engines send handshake payloads */
-  int nmsgs;                         /* handshake messages of the pattern */
-  uint32_t hsp_got[FZ_MAX_LINKS][2]; /* handshake payloads read per side */
-  int end_reason[FZ_MAX_LINKS][2];   /* why side's end was reported */
-  int end_remote[FZ_MAX_LINKS][2];
+  pa_dir dir[SIM_MAN_MAX_LINKS][2]; /* [link][sending side] */
+  int payloads;                     /* engines send handshake payloads */
+  int nmsgs;                        /* handshake messages of the pattern */
+  uint32_t hsp_got[SIM_MAN_MAX_LINKS][2]; /* handshake payloads read per side */
+  int end_reason[SIM_MAN_MAX_LINKS][2];   /* why side's end was reported */
+  int end_remote[SIM_MAN_MAX_LINKS][2];
 } pa_state;
 
 static pa_state pa;
@@ -71,9 +71,9 @@ static uint8_t pa_hsp_byte(int node, int k) {
 }
 static uint8_t pa_hsp[2][PN_NOISE_MAX_MSGS][256];
 
-static void pa_hook(fz_net *net, int node, const pn_action *a) {
+static void pa_hook(sim_man *net, int node, const pn_action *a) {
   if (a->type != PN_ACTION_EVENT || !a->conn) return;
-  fz_rec *r = fz_find(&net->n[node], a->conn);
+  sim_man_rec *r = sim_man_find(&net->n[node], a->conn);
   if (!r) return;
   int li = r->link, side = r->side;
   sim_event fe;
@@ -154,10 +154,11 @@ static int pa_benign(int reason, int remote) {
   }
 }
 
-static void pa_send(fz_net *net, int li, int side, size_t len) {
-  fz_link *l = &net->l[li];
+static void pa_send(sim_man *net, int li, int side, size_t len) {
+  sim_man_link *l = &net->l[li];
   int node = l->node[side];
-  fz_rec *r = l->conn[side] ? fz_find(&net->n[node], l->conn[side]) : NULL;
+  sim_man_rec *r =
+      l->conn[side] ? sim_man_find(&net->n[node], l->conn[side]) : NULL;
   if (!r || !r->connected) return;
   pa_dir *d = &pa.dir[li][side];
   if (len < PA_HDR) len = PA_HDR;
@@ -174,7 +175,7 @@ static void pa_send(fz_net *net, int li, int side, size_t len) {
   else if (rc != PN_ERR_NOT_FOUND && rc != PN_ERR_OVERFLOW &&
            rc != PN_ERR_MSG_TOO_LARGE)
     sim_fail("send: %s", pn_strerror(rc));
-  fz_poll(net, node, 0);
+  sim_man_poll(net, node, 0);
 }
 
 /* The victim link (flag 64): served promptly by the harness, one small
@@ -182,14 +183,15 @@ static void pa_send(fz_net *net, int li, int side, size_t len) {
  * the other links do (floods, stalls, large messages, a small pool) must
  * never make it fail or stall: each message arrives in the step it was
  * sent, and the link stays up. */
-static int pa_conn_up(fz_net *net, int li, int side) {
-  fz_link *l = &net->l[li];
-  fz_rec *r =
-      l->conn[side] ? fz_find(&net->n[l->node[side]], l->conn[side]) : NULL;
+static int pa_conn_up(sim_man *net, int li, int side) {
+  sim_man_link *l = &net->l[li];
+  sim_man_rec *r = l->conn[side]
+                       ? sim_man_find(&net->n[l->node[side]], l->conn[side])
+                       : NULL;
   return r && r->connected;
 }
 
-static void pa_victim(fz_net *net, int vl) {
+static void pa_victim(sim_man *net, int vl) {
   for (int s = 0; s < 2; s++)
     if (pa_conn_up(net, vl, s)) {
       uint32_t before = pa.dir[vl][s].sent;
@@ -198,9 +200,9 @@ static void pa_victim(fz_net *net, int vl) {
     }
   for (int k = 0; k < 8; k++)
     for (int s = 0; s < 2; s++) {
-      fz_writable(net, vl, s);
-      fz_ack(net, vl, s, SIZE_MAX);
-      fz_deliver(net, vl, s, SIZE_MAX);
+      sim_man_writable(net, vl, s);
+      sim_man_ack(net, vl, s, SIZE_MAX);
+      sim_man_deliver(net, vl, s, SIZE_MAX);
     }
   for (int s = 0; s < 2; s++) {
     if (pa.end_reason[vl][s])
@@ -233,7 +235,7 @@ typedef enum pa_op {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   pn_fdp in;
   pn_fdp_init(&in, data, size);
-  static fz_net net;
+  static sim_man net;
   memset(&net, 0, sizeof net);
   memset(&pa, 0, sizeof pa);
   net.now = 1000 * PN_SEC;
@@ -265,7 +267,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   pa.payloads = (flags & 32) != 0;
   pn_bytes hsp[2][PN_NOISE_MAX_MSGS];
   for (int i = 0; i < 2; i++) {
-    fz_node *x = &net.n[i];
+    sim_man_node *x = &net.n[i];
     x->cfg = cfg;
     if (pa.payloads) {
       for (int k = 0; k < PN_NOISE_MAX_MSGS; k++) {
@@ -285,7 +287,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     x->cfg.rng.fill = pn_prng_rng_fill;
     x->cfg.rng.user = &x->rng;
     uint64_t block = cfg.pool_block ? cfg.pool_block : 4096;
-    x->cfg.pool_budget = fz_small_budget(&x->cfg) + slack * block;
+    x->cfg.pool_budget = sim_man_small_budget(&x->cfg) + slack * block;
     if (pn_engine_new(&x->e, &x->cfg, net.now) != PN_OK)
       sim_fail("pn_engine_new");
     pn_engine_local_id(x->e, &x->id);
@@ -293,26 +295,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   for (int i = 0; i < nlinks; i++) {
     int a = pn_fdp_bool(&in);
-    int li = fz_link_new(&net, a, 1 - a);
-    if (fz_open(&net, a, li, 0, NULL) != PN_OK ||
-        fz_open(&net, 1 - a, li, 1, NULL) != PN_OK)
+    int li = sim_man_link_new(&net, a, 1 - a);
+    if (sim_man_open(&net, a, li, 0, NULL) != PN_OK ||
+        sim_man_open(&net, 1 - a, li, 1, NULL) != PN_OK)
       sim_fail("conn_open");
-    fz_poll_all(&net);
+    sim_man_poll_all(&net);
   }
   /* The victim: anonymous patterns only, so it is a peer of its own. */
   int vl = -1;
   if ((flags & 64) && proto != 3) {
-    vl = fz_link_new(&net, 0, 1);
-    if (fz_open(&net, 0, vl, 0, NULL) != PN_OK ||
-        fz_open(&net, 1, vl, 1, NULL) != PN_OK)
+    vl = sim_man_link_new(&net, 0, 1);
+    if (sim_man_open(&net, 0, vl, 0, NULL) != PN_OK ||
+        sim_man_open(&net, 1, vl, 1, NULL) != PN_OK)
       sim_fail("conn_open");
-    fz_poll_all(&net);
+    sim_man_poll_all(&net);
   }
   /* Corruption: one byte of one direction of one link. */
   int corrupt = (flags & 0x80) != 0;
   if (corrupt) {
     int li = (int)pn_fdp_range(&in, 0, (uint64_t)nlinks - 1);
-    fz_pipe *p = &net.l[li].pipe[pn_fdp_bool(&in)];
+    sim_man_pipe *p = &net.l[li].pipe[pn_fdp_bool(&in)];
     p->corrupt_at = pn_fdp_range(&in, 0, 4000);
     p->corrupt_xor = (uint8_t)pn_fdp_range(&in, 1, 255);
   }
@@ -331,37 +333,39 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       break;
     }
     case PA_OP_ACK:
-      fz_ack(&net, li, side,
-             pn_fdp_bool(&in) ? SIZE_MAX : (size_t)pn_fdp_range(&in, 0, 2000));
+      sim_man_ack(&net, li, side,
+                  pn_fdp_bool(&in) ? SIZE_MAX
+                                   : (size_t)pn_fdp_range(&in, 0, 2000));
       break;
     case PA_OP_DELIVER:
     case PA_OP_DELIVER2:
-      fz_deliver(&net, li, side,
-                 pn_fdp_bool(&in) ? SIZE_MAX
-                                  : (size_t)pn_fdp_range(&in, 1, 3000));
+      sim_man_deliver(&net, li, side,
+                      pn_fdp_bool(&in) ? SIZE_MAX
+                                       : (size_t)pn_fdp_range(&in, 1, 3000));
       break;
     case PA_OP_TIME: { /* short steps: the timers live through them */
       static const pn_time steps[] = {PN_MSEC, 50 * PN_MSEC, 400 * PN_MSEC,
                                       2 * PN_SEC};
       net.now += steps[pn_fdp_range(&in, 0, 3)];
-      fz_tick(&net, 0, net.now);
-      fz_tick(&net, 1, net.now);
+      sim_man_tick(&net, 0, net.now);
+      sim_man_tick(&net, 1, net.now);
       break;
     }
     case PA_OP_REKEY: {
-      fz_link *l = &net.l[li];
-      fz_rec *r =
-          l->conn[side] ? fz_find(&net.n[l->node[side]], l->conn[side]) : NULL;
+      sim_man_link *l = &net.l[li];
+      sim_man_rec *r = l->conn[side]
+                           ? sim_man_find(&net.n[l->node[side]], l->conn[side])
+                           : NULL;
       if (r && r->connected) {
         int rc = pn_engine_rekey(net.n[l->node[side]].e, &r->peer, net.now);
         if (rc != PN_OK && rc != PN_ERR_INVALID_STATE && rc != PN_ERR_NOT_FOUND)
           sim_fail("rekey: %s", pn_strerror(rc));
-        fz_poll(&net, l->node[side], 0);
+        sim_man_poll(&net, l->node[side], 0);
       }
       break;
     }
     case PA_OP_PUMP:
-      fz_pump(&net);
+      sim_man_pump(&net);
       break;
     case PA_OP_BURST:
       for (int k = 0; k < 4; k++)
@@ -370,8 +374,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     case PA_OP_TRICKLE:
     case PA_OP_COUNT:
       for (int k = 0; k < 8; k++) {
-        fz_ack(&net, li, side, 7);
-        fz_deliver(&net, li, side, 5);
+        sim_man_ack(&net, li, side, 7);
+        sim_man_deliver(&net, li, side, 5);
       }
       break;
     }
@@ -380,9 +384,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
   /* Drain without time: every message sent on an intact, live connection
    * arrives. */
-  fz_pump(&net);
+  sim_man_pump(&net);
   for (int li = 0; li < nlinks; li++) {
-    fz_link *l = &net.l[li];
+    sim_man_link *l = &net.l[li];
     int hit = l->pipe[0].corrupted || l->pipe[1].corrupted;
     if (hit) continue;
     for (int s = 0; s < 2; s++) {
@@ -413,17 +417,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   for (int li = 0; li < nlinks; li++)
     hit_up |= (net.l[li].pipe[0].corrupted || net.l[li].pipe[1].corrupted) &&
               (net.l[li].conn[0] || net.l[li].conn[1]);
-  if (hit_up) fz_run_until(&net, net.now + 130 * PN_SEC);
+  if (hit_up) sim_man_run_until(&net, net.now + 130 * PN_SEC);
   for (int li = 0; li < nlinks; li++) {
-    fz_link *l = &net.l[li];
+    sim_man_link *l = &net.l[li];
     if (!(l->pipe[0].corrupted || l->pipe[1].corrupted)) continue;
     for (int s = 0; s < 2; s++) {
       if (l->conn[s] && !pa.end_reason[li][s])
         sim_fail("link %d side %d: still up after corruption", li, s);
     }
   }
-  fz_finish(&net);
-  fz_net_free(&net);
+  sim_man_finish(&net);
+  sim_man_free(&net);
   return 0;
 }
 
