@@ -18,7 +18,7 @@
  * fail at input-chosen calls (at creation: the route key; at every
  * handshake ephemeral, initiator or responder) and their authorize
  * callbacks refuse at input-chosen calls. Every failure must become a
- * clean error code or event (fuzz_net.h checks the rest): no handshake may
+ * clean error code or event (sim_check.c checks the rest): no handshake may
  * outlive its timeout, and shutdown must leave nothing.
  */
 #include <string.h>
@@ -27,7 +27,7 @@
 
 #include "fdp.h"
 #include "fuzz_common.h"
-#include "fuzz_net.h"
+#include "sim.h"
 
 static const char *const fa_protos[] = {
     "Noise_XX_25519_ChaChaPoly_BLAKE2b",
@@ -187,14 +187,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (mode & 2) return 0;
 
   /* Part 2: two engines whose RNG and authorize fail on cue. */
-  static fz_net net;
+  static sim_man net;
   memset(&net, 0, sizeof net);
   net.now = 1000 * PN_SEC;
   net.nn = 2;
   int proto = (int)pn_fdp_range(&in, 0, 4);
   fa_auth auth[2];
   for (int i = 0; i < 2; i++) {
-    fz_node *x = &net.n[i];
+    sim_man_node *x = &net.n[i];
     pn_engine_config *c = &x->cfg;
     pn_engine_config_default(c);
     c->protocol = fa_protos[proto];
@@ -248,24 +248,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     switch (op) {
     case FA_OP_OPEN: {
       int a = pn_fdp_bool(&in);
-      int li = fz_link_new(&net, a, 1 - a);
+      int li = sim_man_link_new(&net, a, 1 - a);
       if (li < 0) break;
       int exp = pn_fdp_bool(&in) || proto == 2 || proto == 3;
-      int rc = fz_open(&net, a, li, 0, exp ? &net.n[1 - a].id : NULL);
+      int rc = sim_man_open(&net, a, li, 0, exp ? &net.n[1 - a].id : NULL);
       if (!fa_open_rc_ok(rc)) sim_fail("conn_open: %s", pn_strerror(rc));
-      rc = fz_open(&net, 1 - a, li, 1, exp && proto == 3 ? &net.n[a].id : NULL);
+      rc = sim_man_open(&net, 1 - a, li, 1,
+                        exp && proto == 3 ? &net.n[a].id : NULL);
       if (!fa_open_rc_ok(rc)) sim_fail("conn_open: %s", pn_strerror(rc));
-      fz_poll_all(&net);
+      sim_man_poll_all(&net);
       break;
     }
     case FA_OP_PUMP:
-      fz_pump(&net);
+      sim_man_pump(&net);
       break;
     case FA_OP_TIME: {
       static const pn_time steps[] = {100 * PN_MSEC, PN_SEC, 11 * PN_SEC};
       net.now += steps[pn_fdp_range(&in, 0, 2)];
-      fz_tick(&net, 0, net.now);
-      fz_tick(&net, 1, net.now);
+      sim_man_tick(&net, 0, net.now);
+      sim_man_tick(&net, 1, net.now);
       break;
     }
     case FA_OP_BROADCAST:
@@ -275,7 +276,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       memset(msg, (int)op, len);
       ptrdiff_t r = pn_engine_broadcast(net.n[n].e, msg, len, net.now);
       if (r < 0) sim_fail("broadcast: %td", r);
-      fz_poll(&net, n, 0);
+      sim_man_poll(&net, n, 0);
       break;
     }
     case FA_OP_REKEY: { /* the pool may refuse */
@@ -285,15 +286,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (rc != PN_OK && rc != PN_ERR_INVALID_STATE && rc != PN_ERR_NOT_FOUND)
           sim_fail("rekey: %s", pn_strerror(rc));
       }
-      fz_poll(&net, n, 0);
+      sim_man_poll(&net, n, 0);
       break;
     }
     case FA_OP_PIECES:
       if (net.nl) {
         int li = (int)pn_fdp_range(&in, 0, (uint64_t)net.nl - 1);
         int s = pn_fdp_bool(&in);
-        fz_ack(&net, li, s, (size_t)pn_fdp_range(&in, 0, 100));
-        fz_deliver(&net, li, s, (size_t)pn_fdp_range(&in, 1, 100));
+        sim_man_ack(&net, li, s, (size_t)pn_fdp_range(&in, 0, 100));
+        sim_man_deliver(&net, li, s, (size_t)pn_fdp_range(&in, 1, 100));
       }
       break;
     case FA_OP_HEAL:
@@ -303,15 +304,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
   }
   /* No failure may leave a handshake behind its timeout (10 s). */
-  fz_run_until(&net, net.now + 25 * PN_SEC);
+  sim_man_run_until(&net, net.now + 25 * PN_SEC);
   for (int i = 0; i < 2; i++) {
     pn_engine_mem m;
     pn_engine_memory(net.n[i].e, &m);
     if (m.handshakes)
       sim_fail("engine %d: a handshake outlived its timeout", i);
   }
-  fz_finish(&net);
-  fz_net_free(&net);
+  sim_man_finish(&net);
+  sim_man_free(&net);
   return 0;
 }
 
