@@ -11,6 +11,10 @@
  * connection (never on a timer or a later step), a partial write waits for
  * pn_engine_writable, and time only moves to a DEADLINE the engine gave or
  * to the next arrival.
+ *
+ * Its manual mode (sim_man_*, sim_manual.c) is the same simulator with the
+ * randomness handed to the caller, for the fuzz harnesses; the checks both
+ * modes make are in sim_check.c.
  */
 #ifndef PN_SIM_H
 #define PN_SIM_H
