@@ -16,7 +16,7 @@
 #   $OUT/<target>.options               [libfuzzer] max_len from harnesses.txt
 #
 # A new harness needs no edit here: a line in harnesses.txt and its files.
-# libsodium and libcrypto come from the system (pkg-config) and are linked
+# libsodium, libcrypto, libgcrypt and libdecaf come from the system and are linked
 # statically when their archives exist, since the machines that run the
 # fuzzers have neither; without libcrypto 3 the build is libsodium-only.
 # In the image (.clusterfuzzlite/Dockerfile) this runs as $SRC/build.sh from
@@ -59,6 +59,12 @@ with_openssl=OFF
 if pkg-config --exists 'libcrypto >= 3.0'; then
   with_openssl=ON
   deps+=("$(static_or_dynamic libcrypto libcrypto.a)")
+  # With libcrypto come the allocation-free hashes (libgcrypt) and X448
+  # (libdecaf, which ships no pkg-config file).
+  deps+=("$(static_or_dynamic libgcrypt libgcrypt.a)")
+  deps+=("$(static_or_dynamic gpg-error libgpg-error.a)")
+  decaf=$(find /usr/lib /usr/local/lib -name libdecaf.a 2>/dev/null | head -n 1)
+  deps+=("${decaf:--ldecaf}")
 else
   echo "build.sh: no libcrypto >= 3.0: libsodium-only build (no X448, BLAKE2s)" >&2
 fi

@@ -94,8 +94,9 @@
  * - a chunked message being reassembled: max_message, taken chunk by chunk
  *   as it arrives (never the declared total up front), for recv_timeout
  *   per chunk;
- * - queued output: send_queue for messages, plus at most one KEEPALIVE, one
- *   REKEY and one CLOSE frame, for send_timeout without progress;
+ * - queued output: send_queue for messages; of the control frames it can
+ *   provoke, at most one KEEPALIVE, one REKEY reply and one CLOSE; all for
+ *   send_timeout without progress;
  * - REKEY replies it provokes: one pending, and peer_rekey_limit requests
  *   a minute;
  * - a handshake: one partial message in, its messages out, for
@@ -355,8 +356,10 @@ typedef struct pn_engine_config {
    *  PN_ENGINE_PLAIN_MAX_MESSAGE). At most UINT32_MAX. */
   uint64_t max_message;
   pn_overflow_policy overflow; /**< what a send that does not fit does */
-  /** Wire bytes queued to one peer (messages and control frames) before
-   *  overflow (0: 4 MiB; at least one max_message in wire form). */
+  /** Wire bytes queued to one peer before a message overflows (0: 4 MiB;
+   *  at least one max_message in wire form). Control frames count in it
+   *  but are never refused; of those a peer can provoke, at most one
+   *  KEEPALIVE, one REKEY reply and one CLOSE wait at a time. */
   uint64_t send_queue;
   /** The shared pool's total bytes (0: 16 MiB, or more if one max_message
    *  in wire form and the handshake reserve need it). */
