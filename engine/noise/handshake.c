@@ -262,6 +262,16 @@ static int token_dh(pn_handshake *hs, int tok, uint8_t *out) {
   return hs->proto->dh_ops->dh(out, priv, pub);
 }
 
+/* The tokens that read and write alike: psk: MixKeyAndHash(psk); ee, es,
+ * se, ss: MixKey(DH(..)). */
+static int token_mix(pn_handshake *hs, int tok, uint8_t *dh, size_t dl) {
+  if (tok == PN_TOK_PSK)
+    return pn_symmetric_mix_key_and_hash(&hs->ss, hs->psk[hs->psk_next++],
+                                         PN_NOISE_PSKLEN);
+  int rc = token_dh(hs, tok, dh);
+  return rc == PN_OK ? pn_symmetric_mix_key(&hs->ss, dh, dl) : rc;
+}
+
 static int check_turn(const pn_handshake *hs, int want) {
   if (hs->action == PN_HS_FAILED || hs->action == PN_HS_DONE)
     return PN_ERR_HANDSHAKE_FAILED;
@@ -310,14 +320,8 @@ int pn_handshake_write(pn_handshake *hs, const uint8_t *payload,
       if (rc != PN_OK) goto out;
       off += n;
       break;
-    case PN_TOK_PSK: /* psk: MixKeyAndHash(psk) */
-      rc = pn_symmetric_mix_key_and_hash(&hs->ss, hs->psk[hs->psk_next++],
-                                         PN_NOISE_PSKLEN);
-      if (rc != PN_OK) goto out;
-      break;
-    default: /* ee, es, se, ss: MixKey(DH(..)) */
-      rc = token_dh(hs, tok, dh);
-      if (rc == PN_OK) rc = pn_symmetric_mix_key(&hs->ss, dh, dl);
+    default: /* psk, ee, es, se, ss */
+      rc = token_mix(hs, tok, dh, dl);
       if (rc != PN_OK) goto out;
       break;
     }
@@ -373,14 +377,8 @@ int pn_handshake_read(pn_handshake *hs, const uint8_t *msg, size_t msg_len,
       off += len;
       break;
     }
-    case PN_TOK_PSK: /* psk: MixKeyAndHash(psk) */
-      rc = pn_symmetric_mix_key_and_hash(&hs->ss, hs->psk[hs->psk_next++],
-                                         PN_NOISE_PSKLEN);
-      if (rc != PN_OK) goto out;
-      break;
-    default: /* ee, es, se, ss: MixKey(DH(..)) */
-      rc = token_dh(hs, tok, dh);
-      if (rc == PN_OK) rc = pn_symmetric_mix_key(&hs->ss, dh, dl);
+    default: /* psk, ee, es, se, ss */
+      rc = token_mix(hs, tok, dh, dl);
       if (rc != PN_OK) goto out;
       break;
     }

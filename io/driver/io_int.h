@@ -110,6 +110,8 @@ void io_dial_failed(pn_io *io, io_conn *c, int err, pn_time now);
 void io_dial_lost(pn_io *io, io_dial *d, pn_time now);
 int io_dial_start(pn_io *io, io_dial *d, pn_time now);
 int io_conn_connected(pn_io *io, io_conn *c, pn_time now);
+/* Takes |c| off the list of connections being dialled. */
+void io_conn_unlist_connecting(pn_io *io, io_conn *c);
 int io_accept(pn_io *io, io_src *l, pn_time now);
 void io_dials_due(pn_io *io, pn_time now);
 void io_accept_resume(pn_io *io);

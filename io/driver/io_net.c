@@ -358,16 +358,7 @@ int io_conn_connected(pn_io *io, io_conn *c, pn_time now) {
   int one = 1;
   setsockopt(c->src.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   c->state = C_OPEN;
-  /* Off the connecting list. */
-  if (c->cprev)
-    c->cprev->cnext = c->cnext;
-  else
-    io->chead = c->cnext;
-  if (c->cnext)
-    c->cnext->cprev = c->cprev;
-  else
-    io->ctail = c->cprev;
-  c->cprev = c->cnext = NULL;
+  io_conn_unlist_connecting(io, c);
   int rc = pn_engine_conn_open(io->e, PN_DIR_OUTBOUND,
                                d && d->has_expect ? &d->expect : NULL, c, now,
                                &c->id);
@@ -456,4 +447,16 @@ size_t pn_io_dialing(const pn_io *io) {
     n += !d->cancelled && (d->active || d->next_at != PN_TIME_NEVER);
   }
   return n;
+}
+
+void io_conn_unlist_connecting(pn_io *io, io_conn *c) {
+  if (c->cprev)
+    c->cprev->cnext = c->cnext;
+  else
+    io->chead = c->cnext;
+  if (c->cnext)
+    c->cnext->cprev = c->cprev;
+  else
+    io->ctail = c->cprev;
+  c->cprev = c->cnext = NULL;
 }

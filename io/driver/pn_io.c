@@ -233,16 +233,7 @@ void io_conn_drop(pn_io *io, io_conn *c, int tell_engine, pn_time now) {
     c->rx = NULL;
     c->rxoff = c->rxlen = 0;
   }
-  if (c->state == C_CONNECTING) {
-    if (c->cprev)
-      c->cprev->cnext = c->cnext;
-    else
-      io->chead = c->cnext;
-    if (c->cnext)
-      c->cnext->cprev = c->cprev;
-    else
-      io->ctail = c->cprev;
-  }
+  if (c->state == C_CONNECTING) io_conn_unlist_connecting(io, c);
   io->c[c->idx] = io->c[io->nc - 1];
   io->c[c->idx]->idx = c->idx;
   io->nc--;
