@@ -93,6 +93,8 @@ static void pipe_free(sim_pipe *p) {
   for (size_t i = 0; i < p->nseg; i++)
     free(p->seg[i].p);
   free(p->seg);
+  free(p->snap);
+  free(p->rest);
   memset(p, 0, sizeof *p);
 }
 
@@ -227,6 +229,11 @@ static int flush_send(sim *s, sim_link *l, int side) {
   size_t n = p->pend_len;
   if (s->partial_acks && n > 1 && sim_rand(&s->rng) % 3 == 0)
     n = 1 + sim_rand(&s->rng) % (n - 1);
+  if (memcmp(p->pend, p->snap, p->pend_len) != 0)
+    sim_fail("borrowed SEND bytes changed before the ack");
+  p->rest_len = p->pend_len - n;
+  p->rest = xrealloc(p->rest, p->rest_len ? p->rest_len : 1);
+  memcpy(p->rest, p->pend + n, p->rest_len);
   pipe_put(s, p, p->pend, n);
   /* A partial write: the transport is full until it says writable. */
   if (n < p->pend_len) l->wblocked[side] = 1;
@@ -243,17 +250,32 @@ static int poll_node(sim *s, int i) {
   int any = 0, rc;
   while ((rc = pn_engine_poll(x->e, &a)) == 1) {
     any = 1;
-    int side;
-    sim_link *l;
-    switch (a.type) {
-    case PN_ACTION_SEND:
+    int side = 0;
+    sim_link *l = NULL;
+    if (a.conn) {
+      /* The connection's link end. After its CLOSE, or once the driver
+       * closed it, only the events that report its end may name it. */
       l = link_of(s, &a, &side);
-      if (l->pipe[side].pend || l->wblocked[side])
+      if (l->node[side] != i) sim_fail("action user pointer");
+      if (l->conn[side] != a.conn && a.type != PN_ACTION_EVENT)
+        sim_fail("action %d for a closed conn", (int)a.type);
+    }
+    switch (a.type) {
+    case PN_ACTION_SEND: {
+      sim_pipe *p = &l->pipe[side];
+      if (p->pend || l->wblocked[side])
         sim_fail("a SEND while one is in flight or blocked");
-      l->pipe[side].pend = a.send.data;
-      l->pipe[side].pend_len = a.send.len;
+      if (!a.send.data || !a.send.len) sim_fail("empty SEND");
+      size_t k = p->rest_len < a.send.len ? p->rest_len : a.send.len;
+      if (k && memcmp(a.send.data, p->rest, k) != 0)
+        sim_fail("SEND does not resume after a partial ack");
+      p->pend = a.send.data;
+      p->pend_len = a.send.len;
+      p->snap = xrealloc(p->snap, a.send.len);
+      memcpy(p->snap, a.send.data, a.send.len);
       flush_send(s, l, side);
       break;
+    }
     case PN_ACTION_CLOSE:
       l = link_of(s, &a, &side);
       l->gone[side] = 1;
@@ -490,6 +512,14 @@ int sim_finish(sim *s) {
   int bad = 0;
   for (int i = 0; i < s->nn; i++) {
     pn_engine *e = s->n[i].e;
+    /* Every peer that connected was reported gone. */
+    size_t up = sim_count(s, i, PN_EVENT_PEER_CONNECTED),
+           down = sim_count(s, i, PN_EVENT_PEER_DISCONNECTED);
+    if (up != down) {
+      fprintf(stderr, "sim: engine %d: %zu CONNECTED, %zu DISCONNECTED\n", i,
+              up, down);
+      bad = 1;
+    }
     if (!s->n[i].closed || pn_engine_test_conns(e) ||
         pn_engine_test_handshakes(e) || pn_engine_peer_count(e) ||
         pn_engine_test_pool_blocks_used(e)) {

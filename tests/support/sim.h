@@ -64,6 +64,11 @@ typedef struct sim_pipe {
   /* The SEND borrowed from the sender and not yet acked. */
   const uint8_t *pend;
   size_t pend_len;
+  /* The driver contract, checked as in manual mode: pend's bytes as polled
+   * (they must not change before the ack), and what a partial ack left
+   * (the next SEND must go on from there). */
+  uint8_t *snap, *rest;
+  size_t rest_len;
 } sim_pipe;
 
 typedef struct sim_link {
