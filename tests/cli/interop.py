@@ -12,57 +12,18 @@ Usage: interop.py PATH/TO/p2pnoise   (exit 0 pass, 1 fail, 77 skip)
 """
 import os
 import socket
-import struct
 import subprocess
 import sys
 import tempfile
 import threading
 
-try:
-    from dissononce.processing.impl.handshakestate import HandshakeState
-    from dissononce.processing.impl.symmetricstate import SymmetricState
-    from dissononce.processing.impl.cipherstate import CipherState
-    from dissononce.processing.handshakepatterns.interactive.XX import XXHandshakePattern
-    from dissononce.processing.handshakepatterns.interactive.IK import IKHandshakePattern
-    from dissononce.cipher.chachapoly import ChaChaPolyCipher
-    from dissononce.cipher.aesgcm import AESGCMCipher
-    from dissononce.dh.x25519.x25519 import X25519DH
-    from dissononce.dh.private import PrivateKey
-    from dissononce.hash.sha256 import SHA256Hash
-    from dissononce.hash.blake2b import Blake2bHash
-except ImportError as e:
-    print("skip: dissononce not importable:", e)
-    sys.exit(77)
+# First: it exits 77 (skip) when dissononce is missing.
+from noise_wire import recv_frame, send_frame, suite
+from dissononce.dh.x25519.x25519 import X25519DH
+from dissononce.dh.private import PrivateKey
 
 PROLOGUE = b"p2pnoise interop"
 TIMEOUT = 10
-
-
-def suite(name):
-    _, pattern, dh, cipher, hashname = name.split("_")
-    pat = {"XX": XXHandshakePattern, "IK": IKHandshakePattern}[pattern]()
-    ciph = {"ChaChaPoly": ChaChaPolyCipher, "AESGCM": AESGCMCipher}[cipher]()
-    h = {"SHA256": SHA256Hash, "BLAKE2b": Blake2bHash}[hashname]()
-    return pat, HandshakeState(SymmetricState(CipherState(ciph), h), X25519DH())
-
-
-def send_frame(sock, data):
-    sock.sendall(struct.pack(">H", len(data)) + data)
-
-
-def recv_exact(sock, n):
-    buf = b""
-    while len(buf) < n:
-        chunk = sock.recv(n - len(buf))
-        if not chunk:
-            raise EOFError("connection closed")
-        buf += chunk
-    return buf
-
-
-def recv_frame(sock):
-    (n,) = struct.unpack(">H", recv_exact(sock, 2))
-    return recv_exact(sock, n)
 
 
 def hs_payload(index, who):
