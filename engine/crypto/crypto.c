@@ -302,7 +302,7 @@ int pn_hmac(const pn_hash_ops *h, const uint8_t *key, size_t keylen,
   memset(pad, 0, bl);
   if (keylen > bl) {
     pn_iov kv = {key, keylen};
-    rc = h->hash(pad, &kv, 1);
+    rc = pn_hash(h, pad, &kv, 1);
   } else if (keylen) {
     memcpy(pad, key, keylen);
   }
@@ -311,13 +311,13 @@ int pn_hmac(const pn_hash_ops *h, const uint8_t *key, size_t keylen,
   v[0].len = bl;
   for (size_t i = 0; i < n; i++)
     v[i + 1] = data[i];
-  if (rc == PN_OK) rc = h->hash(inner, v, n + 1);
+  if (rc == PN_OK) rc = pn_hash(h, inner, v, n + 1);
 
   /* (K ^ ipad) ^ (0x36 ^ 0x5c) = K ^ opad. */
   pn_pad_xor(pad, bl, 0x36 ^ 0x5c);
   v[1].p = inner;
   v[1].len = hl;
-  if (rc == PN_OK) rc = h->hash(out, v, 2);
+  if (rc == PN_OK) rc = pn_hash(h, out, v, 2);
   if (rc != PN_OK) pn_wipe(out, hl);
 
   pn_wipe(&w, sizeof w);

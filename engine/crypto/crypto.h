@@ -43,7 +43,8 @@ typedef struct pn_dh_ops {
   const char *impl;
   /* pub = priv * G. 0, or PN_ERR_CRYPTO (PN_ERR_NOMEM: libcrypto's EVP). */
   int (*pubkey)(uint8_t *pub, const uint8_t *priv);
-  /* out = priv * pub. PN_ERR_DH when the result is all zero (low order). */
+  /* out = priv * pub. PN_ERR_DH when the result is all zero (low order).
+   * Called through pn_dh, which clears |out| on any failure. */
   int (*dh)(uint8_t *out, const uint8_t *priv, const uint8_t *pub);
   /* Heap allocations per pubkey and per dh call (libcrypto's EVP_PKEY);
    * 0 for the allocation-free libraries. */
@@ -104,11 +105,20 @@ typedef struct pn_hash_ops {
   /* Heap allocations per call (libcrypto's EVP re-initialises a digest
    * context by allocating); 0 for the allocation-free libraries. */
   uint8_t allocs;
+  /* The backend's own index for the algorithm, so one function serves every
+   * hash a library offers. */
+  uint8_t algo;
   const char *impl;
   /* out = HASH(iov[0] || ... || iov[n-1]); |out| may alias an input. 0, or
    * PN_ERR_NOMEM / PN_ERR_CRYPTO (then |out| is zeroed). */
-  int (*hash)(uint8_t *out, const pn_iov *iov, size_t n);
+  int (*hash)(const struct pn_hash_ops *h, uint8_t *out, const pn_iov *iov,
+              size_t n);
 } pn_hash_ops;
+
+static inline int pn_hash(const pn_hash_ops *h, uint8_t *out, const pn_iov *iov,
+                          size_t n) {
+  return h->hash(h, out, iov, n);
+}
 
 /* NULL when |backend| cannot supply the primitive (not built, no CPU
  * support). AUTO picks the fastest available. */
@@ -149,6 +159,16 @@ uint64_t pn_siphash(const uint8_t key[PN_SIPHASH_KEYLEN], const uint8_t *in,
 int pn_random_default(void *user, uint8_t *buf, size_t len);
 /* sodium_memzero. */
 void pn_wipe(void *p, size_t len);
+
+/* A failed DH leaves nothing of a result behind: some libraries leave |out|
+ * unwritten, others hold the all-zero value there. */
+static inline int pn_dh(const pn_dh_ops *d, uint8_t *out, const uint8_t *priv,
+                        const uint8_t *pub) {
+  int rc = d->dh(out, priv, pub);
+  if (rc != PN_OK) pn_wipe(out, d->dhlen);
+  return rc;
+}
+
 /* Overwrites the stack below the caller's frame: the libraries leave
  * digests (libsodium's BLAKE2b, libgcrypt, libcrypto) and key schedules
  * (libsodium's AES-GCM key expansion) in the dead frames of their calls.
@@ -161,14 +181,32 @@ int pn_is_zero(const uint8_t *p, size_t len);
 const pn_dh_ops *pn_sodium_dh(int id);
 const pn_cipher_ops *pn_sodium_cipher(int id);
 const pn_hash_ops *pn_sodium_hash(int id);
+/* The optional libraries. One a build lacks is absent: its lookups answer
+ * NULL and its set-up -1, here, and its file compiles to nothing. The
+ * set-up runs once, from pn_crypto_init: 0, or nonzero when the library is
+ * unusable (its primitives are then absent). */
+#ifdef PN_HAVE_OPENSSL
+int pn_openssl_init(void);
 const pn_dh_ops *pn_openssl_dh(int id);
 const pn_cipher_ops *pn_openssl_cipher(int id);
 const pn_hash_ops *pn_openssl_hash(int id);
-const pn_dh_ops *pn_decaf_dh(int id);
-const pn_hash_ops *pn_gcrypt_hash(int id);
-/* One-time set-up of each optional library, run by pn_crypto_init: 0, or
- * nonzero when the library is unusable (its primitives are then absent). */
-int pn_openssl_init(void);
+#else
+#define pn_openssl_init()     (-1)
+#define pn_openssl_dh(id)     ((void)(id), (const pn_dh_ops *)NULL)
+#define pn_openssl_cipher(id) ((void)(id), (const pn_cipher_ops *)NULL)
+#define pn_openssl_hash(id)   ((void)(id), (const pn_hash_ops *)NULL)
+#endif
+#ifdef PN_HAVE_GCRYPT
 int pn_gcrypt_init(void);
+const pn_hash_ops *pn_gcrypt_hash(int id);
+#else
+#define pn_gcrypt_init()   (-1)
+#define pn_gcrypt_hash(id) ((void)(id), (const pn_hash_ops *)NULL)
+#endif
+#ifdef PN_HAVE_DECAF
+const pn_dh_ops *pn_decaf_dh(int id);
+#else
+#define pn_decaf_dh(id) ((void)(id), (const pn_dh_ops *)NULL)
+#endif
 
 #endif

@@ -8,14 +8,7 @@
  */
 #include "crypto.h"
 
-#ifndef PN_HAVE_DECAF
-
-const pn_dh_ops *pn_decaf_dh(int id) {
-  (void)id;
-  return NULL;
-}
-
-#else
+#ifdef PN_HAVE_DECAF
 
 #include <decaf/point_448.h>
 
@@ -30,11 +23,7 @@ static int pn_decaf_x448_pubkey(uint8_t *pub, const uint8_t *priv) {
 static int pn_decaf_x448_dh(uint8_t *out, const uint8_t *priv,
                             const uint8_t *pub) {
   /* Failure means a low-order point: the all-zero result (RFC 7748). */
-  if (decaf_x448(out, pub, priv) != DECAF_SUCCESS) {
-    pn_wipe(out, 56);
-    return PN_ERR_DH;
-  }
-  return PN_OK;
+  return decaf_x448(out, pub, priv) == DECAF_SUCCESS ? PN_OK : PN_ERR_DH;
 }
 
 static const pn_dh_ops pn_decaf_x448 = {

@@ -9,18 +9,7 @@
  */
 #include "crypto.h"
 
-#ifndef PN_HAVE_GCRYPT
-
-int pn_gcrypt_init(void) {
-  return -1;
-}
-
-const pn_hash_ops *pn_gcrypt_hash(int id) {
-  (void)id;
-  return NULL;
-}
-
-#else
+#ifdef PN_HAVE_GCRYPT
 
 #include <gcrypt.h>
 
@@ -45,8 +34,9 @@ int pn_gcrypt_init(void) {
   return any ? 0 : -1;
 }
 
-static int pn_gc_hash(int which, size_t hashlen, uint8_t *out,
-                      const pn_iov *iov, size_t n) {
+static int pn_gc_hash(const pn_hash_ops *h, uint8_t *out, const pn_iov *iov,
+                      size_t n) {
+  size_t hashlen = h->hashlen;
   gcry_buffer_t b[PN_HASH_MAX_IOV];
   int nb = 0;
   if (n > PN_HASH_MAX_IOV) {
@@ -61,41 +51,18 @@ static int pn_gc_hash(int which, size_t hashlen, uint8_t *out,
                                 .len = iov[i].len,
                                 .data = (void *)(uintptr_t)iov[i].p};
   /* The digest is written last, so |out| may alias an input. */
-  if (gcry_md_hash_buffers(pn_gc_algo[which], 0, out, b, nb) != 0) {
+  if (gcry_md_hash_buffers(pn_gc_algo[h->algo], 0, out, b, nb) != 0) {
     pn_wipe(out, hashlen);
     return PN_ERR_CRYPTO;
   }
   return PN_OK;
 }
 
-static int pn_gc_sha256(uint8_t *out, const pn_iov *iov, size_t n) {
-  return pn_gc_hash(PN_GC_SHA256, 32, out, iov, n);
-}
-
-static int pn_gc_sha512(uint8_t *out, const pn_iov *iov, size_t n) {
-  return pn_gc_hash(PN_GC_SHA512, 64, out, iov, n);
-}
-
-static int pn_gc_blake2s(uint8_t *out, const pn_iov *iov, size_t n) {
-  return pn_gc_hash(PN_GC_BLAKE2S, 32, out, iov, n);
-}
-
+/* id, hashlen, blocklen, allocs, algo, impl, hash */
 static const pn_hash_ops pn_gc_hash_ops[PN_GC_N] = {
-    {.id = PN_HASH_SHA256,
-     .hashlen = 32,
-     .blocklen = 64,
-     .impl = "libgcrypt",
-     .hash = pn_gc_sha256},
-    {.id = PN_HASH_SHA512,
-     .hashlen = 64,
-     .blocklen = 128,
-     .impl = "libgcrypt",
-     .hash = pn_gc_sha512},
-    {.id = PN_HASH_BLAKE2S,
-     .hashlen = 32,
-     .blocklen = 64,
-     .impl = "libgcrypt",
-     .hash = pn_gc_blake2s},
+    {PN_HASH_SHA256, 32, 64, 0, PN_GC_SHA256, "libgcrypt", pn_gc_hash},
+    {PN_HASH_SHA512, 64, 128, 0, PN_GC_SHA512, "libgcrypt", pn_gc_hash},
+    {PN_HASH_BLAKE2S, 32, 64, 0, PN_GC_BLAKE2S, "libgcrypt", pn_gc_hash},
 };
 
 const pn_hash_ops *pn_gcrypt_hash(int id) {

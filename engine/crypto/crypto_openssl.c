@@ -18,28 +18,7 @@
  */
 #include "crypto.h"
 
-#ifndef PN_HAVE_OPENSSL
-
-int pn_openssl_init(void) {
-  return -1;
-}
-
-const pn_dh_ops *pn_openssl_dh(int id) {
-  (void)id;
-  return NULL;
-}
-
-const pn_cipher_ops *pn_openssl_cipher(int id) {
-  (void)id;
-  return NULL;
-}
-
-const pn_hash_ops *pn_openssl_hash(int id) {
-  (void)id;
-  return NULL;
-}
-
-#else
+#ifdef PN_HAVE_OPENSSL
 
 #include <string.h>
 
@@ -130,7 +109,6 @@ static int pn_ossl_dh(int which, size_t len, uint8_t *out, const uint8_t *priv,
        * which libcrypto refuses itself (RFC 7748 section 6). */
       rc = PN_ERR_DH;
   }
-  if (rc != PN_OK) pn_wipe(out, len);
   EVP_PKEY_CTX_free(ctx);
   EVP_PKEY_free(pk);
   EVP_PKEY_free(sk);
@@ -451,12 +429,13 @@ const pn_cipher_ops *pn_openssl_cipher(int id) {
 /* A fresh context per digest: libcrypto 3.0 allocates when a context is
  * initialised again anyway (freeing and making its provider data), so a
  * kept one would save one allocation of two and add state to keep. */
-static int pn_ossl_digest(int m, size_t hashlen, uint8_t *out,
-                          const pn_iov *iov, size_t n) {
+static int pn_ossl_digest(const pn_hash_ops *h, uint8_t *out, const pn_iov *iov,
+                          size_t n) {
+  size_t hashlen = h->hashlen;
   uint8_t md[EVP_MAX_MD_SIZE];
   unsigned int mdlen = 0;
   EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-  int ok = ctx && EVP_DigestInit_ex2(ctx, pn_ossl_mds[m], NULL) == 1;
+  int ok = ctx && EVP_DigestInit_ex2(ctx, pn_ossl_mds[h->algo], NULL) == 1;
   for (size_t i = 0; ok && i < n; i++)
     if (iov[i].len) ok = EVP_DigestUpdate(ctx, iov[i].p, iov[i].len) == 1;
   ok = ok && EVP_DigestFinal_ex(ctx, md, &mdlen) == 1 && mdlen == hashlen;
@@ -469,50 +448,18 @@ static int pn_ossl_digest(int m, size_t hashlen, uint8_t *out,
   return ok ? PN_OK : ctx ? PN_ERR_CRYPTO : PN_ERR_NOMEM;
 }
 
-static int pn_ossl_sha256(uint8_t *out, const pn_iov *iov, size_t n) {
-  return pn_ossl_digest(PN_OSSL_SHA256, 32, out, iov, n);
-}
-
-static int pn_ossl_sha512(uint8_t *out, const pn_iov *iov, size_t n) {
-  return pn_ossl_digest(PN_OSSL_SHA512, 64, out, iov, n);
-}
-
-static int pn_ossl_blake2s(uint8_t *out, const pn_iov *iov, size_t n) {
-  return pn_ossl_digest(PN_OSSL_BLAKE2S, 32, out, iov, n);
-}
-
-static int pn_ossl_blake2b(uint8_t *out, const pn_iov *iov, size_t n) {
-  return pn_ossl_digest(PN_OSSL_BLAKE2B, 64, out, iov, n);
-}
-
 /* The context and its provider data (measured; asserted by the ctest). */
 enum { PN_OSSL_ALLOCS_HASH = 2 };
 
+/* id, hashlen, blocklen, allocs, algo (index into pn_ossl_mds), impl, hash */
 static const pn_hash_ops pn_ossl_hash_ops[PN_OSSL_NMDS] = {
-    {.id = PN_HASH_SHA256,
-     .hashlen = 32,
-     .blocklen = 64,
-     .allocs = PN_OSSL_ALLOCS_HASH,
-     .impl = "libcrypto",
-     .hash = pn_ossl_sha256},
-    {.id = PN_HASH_SHA512,
-     .hashlen = 64,
-     .blocklen = 128,
-     .allocs = PN_OSSL_ALLOCS_HASH,
-     .impl = "libcrypto",
-     .hash = pn_ossl_sha512},
-    {.id = PN_HASH_BLAKE2S,
-     .hashlen = 32,
-     .blocklen = 64,
-     .allocs = PN_OSSL_ALLOCS_HASH,
-     .impl = "libcrypto",
-     .hash = pn_ossl_blake2s},
-    {.id = PN_HASH_BLAKE2B,
-     .hashlen = 64,
-     .blocklen = 128,
-     .allocs = PN_OSSL_ALLOCS_HASH,
-     .impl = "libcrypto",
-     .hash = pn_ossl_blake2b},
+#define PN_OSSL_HASH(id, hl, bl, m)                                            \
+  { id, hl, bl, PN_OSSL_ALLOCS_HASH, m, "libcrypto", pn_ossl_digest }
+    PN_OSSL_HASH(PN_HASH_SHA256, 32, 64, PN_OSSL_SHA256),
+    PN_OSSL_HASH(PN_HASH_SHA512, 64, 128, PN_OSSL_SHA512),
+    PN_OSSL_HASH(PN_HASH_BLAKE2S, 32, 64, PN_OSSL_BLAKE2S),
+    PN_OSSL_HASH(PN_HASH_BLAKE2B, 64, 128, PN_OSSL_BLAKE2B),
+#undef PN_OSSL_HASH
 };
 
 const pn_hash_ops *pn_openssl_hash(int id) {

@@ -259,7 +259,7 @@ static int token_dh(pn_handshake *hs, int tok, uint8_t *out) {
     pub = init ? hs->re : hs->rs;
     break;
   }
-  return hs->proto->dh_ops->dh(out, priv, pub);
+  return pn_dh(hs->proto->dh_ops, out, priv, pub);
 }
 
 /* The tokens that read and write alike: psk: MixKeyAndHash(psk); ee, es,

@@ -19,7 +19,7 @@ int pn_symmetric_init(pn_symmetricstate *ss, const pn_protocol *p,
     memcpy(ss->h, p->name, p->name_len); /* zero-padded by the wipe */
   } else {
     pn_iov v = {(const uint8_t *)p->name, p->name_len};
-    rc = ss->hash->hash(ss->h, &v, 1);
+    rc = pn_hash(ss->hash, ss->h, &v, 1);
   }
   memcpy(ss->ck, ss->h, hl);
   return rc;
@@ -39,7 +39,7 @@ int pn_symmetric_mix_hash(pn_symmetricstate *ss, const uint8_t *data,
                           size_t len) {
   if (!ss || !ss->hash || (!data && len)) return PN_ERR_INVALID_ARGUMENT;
   pn_iov v[2] = {{ss->h, ss->hash->hashlen}, {data, len}};
-  return ss->hash->hash(ss->h, v, 2);
+  return pn_hash(ss->hash, ss->h, v, 2);
 }
 
 int pn_symmetric_mix_key_and_hash(pn_symmetricstate *ss, const uint8_t *ikm,
@@ -72,7 +72,7 @@ int pn_symmetric_decrypt_and_hash(pn_symmetricstate *ss, const uint8_t *in,
   uint8_t next[PN_NOISE_MAX_HASHLEN];
   size_t hl = ss->hash->hashlen;
   pn_iov v[2] = {{ss->h, hl}, {in, inlen}};
-  int rc = ss->hash->hash(next, v, 2);
+  int rc = pn_hash(ss->hash, next, v, 2);
   if (rc == PN_OK)
     rc = pn_cipherstate_decrypt(&ss->cs, ss->h, hl, in, inlen, out, outcap,
                                 outlen);
