@@ -2,8 +2,8 @@
  * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /*
  * Self-test of the fuzzing AEAD (engine/crypto/crypto_fuzz.c), built on its own
- * with PN_FUZZING_AEAD by tests/fuzz_replay.cmake: the harnesses rely on it catching
- * damage, wrong keys and wrong nonces, and on Rekey changing the key.
+ * with PN_FUZZING_AEAD by tests/fuzz_replay.cmake: the harnesses rely on it
+ * catching damage, wrong keys and wrong nonces, and on Rekey changing the key.
  */
 #include <stdio.h>
 #include <string.h>

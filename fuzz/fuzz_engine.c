@@ -77,8 +77,8 @@ static int pick_link(sim_man *net, pn_fdp *in) {
 static void pick_peer(sim_man *net, pn_fdp *in, pn_peer_id *id) {
   sim_man_node *x = &net->n[0];
   int k = (int)pn_fdp_range(in, 0, 7);
-  if (k < x->npeers && k < 6) {
-    *id = x->peers[k];
+  if (k < x->w.npeers && k < 6) {
+    *id = x->w.peers[k];
   } else if (k == 6) {
     *id = net->n[1].id;
   } else {
@@ -202,7 +202,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       return 0;
     }
     pn_engine_local_id(x->e, &x->id);
-    x->now = net.now;
+    sim_watch_input(&x->w, net.now);
   }
 
   while (pn_fdp_remaining(&in)) {
@@ -285,7 +285,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       r->closed = 2;
       l->conn[side] = 0;
       l->gone[side] = 1;
-      l->pipe[side].pend = NULL;
+      sim_sendq_reset(&l->pipe[side].tx);
       /* A second close is refused. */
       if (pn_engine_conn_closed(x->e, r->id, sim_man_now(&net)) !=
           PN_ERR_NOT_FOUND)
@@ -305,7 +305,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       sim_man_tick(&net, 1, net.now);
       int rc0 = pn_engine_tick(net.n[0].e, net.now);
       if (rc0 != PN_OK) sim_fail("tick");
-      if (net.now > net.n[0].now) net.n[0].now = net.now;
+      sim_watch_input(&net.n[0].w, net.now);
       if (pn_engine_test_deadline(net.n[0].e) <= net.now)
         sim_fail("a deadline stays due after tick");
       break;

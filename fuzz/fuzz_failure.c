@@ -240,7 +240,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       return 0;
     }
     pn_engine_local_id(x->e, &x->id);
-    x->now = net.now;
+    sim_watch_input(&x->w, net.now);
   }
   static uint8_t msg[1000];
   while (pn_fdp_remaining(&in)) {
@@ -281,8 +281,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     case FA_OP_REKEY: { /* the pool may refuse */
       int n = pn_fdp_bool(&in);
-      for (int k = 0; k < net.n[n].npeers; k++) {
-        int rc = pn_engine_rekey(net.n[n].e, &net.n[n].peers[k], net.now);
+      for (int k = 0; k < net.n[n].w.npeers; k++) {
+        int rc = pn_engine_rekey(net.n[n].e, &net.n[n].w.peers[k], net.now);
         if (rc != PN_OK && rc != PN_ERR_INVALID_STATE && rc != PN_ERR_NOT_FOUND)
           sim_fail("rekey: %s", pn_strerror(rc));
       }

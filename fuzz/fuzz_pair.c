@@ -291,7 +291,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (pn_engine_new(&x->e, &x->cfg, net.now) != PN_OK)
       sim_fail("pn_engine_new");
     pn_engine_local_id(x->e, &x->id);
-    x->now = net.now;
+    sim_watch_input(&x->w, net.now);
   }
   for (int i = 0; i < nlinks; i++) {
     int a = pn_fdp_bool(&in);

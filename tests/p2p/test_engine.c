@@ -566,7 +566,8 @@ static void test_silent_reclaimed(void **state) {
   sim_raw_inbound(&s, 0, &rc);
   assert_int_equal(rc, PN_OK);
   sim_poll_all(&s);
-  assert_true(s.n[0].deadline <= s.now + PN_ENGINE_DEFAULT_HANDSHAKE_TIMEOUT);
+  assert_true(sim_watch_deadline(&s.n[0].w) <=
+              s.now + PN_ENGINE_DEFAULT_HANDSHAKE_TIMEOUT);
   sim_run_until(&s, s.now + 9 * PN_SEC);
   assert_int_equal(pn_engine_test_conns(s.n[0].e), 1);
   sim_run_until(&s, s.now + 2 * PN_SEC);
@@ -817,7 +818,7 @@ static void test_shutdown_flushes(void **state) {
   assert_int_equal(s.n[1].ev[d].reason, PN_REASON_REMOTE_CLOSED);
   assert_int_equal(s.n[1].ev[d].remote_reason, PN_REASON_SHUTDOWN);
   /* CLOSED comes last on the engine that shut down. */
-  assert_true(s.n[0].closed);
+  assert_true(s.n[0].w.closed);
   assert_int_equal(s.n[0].ev[s.n[0].nev - 1].type, PN_EVENT_CLOSED);
   assert_int_equal(
       sim_count_reason(&s, 0, PN_EVENT_PEER_DISCONNECTED, PN_REASON_SHUTDOWN),

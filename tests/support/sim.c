@@ -83,9 +83,9 @@ void sim_init(sim *s, int n, const pn_engine_config *cfg,
     int rc = pn_engine_new(&x->e, &c, s->now);
     if (rc != PN_OK) sim_fail("engine %d: %s", i, pn_strerror(rc));
     pn_engine_local_id(x->e, &x->id);
-    x->deadline = PN_TIME_NEVER;
     /* Every node accepts inbound connections. */
     if (pn_engine_listening(x->e, s->now) != PN_OK) sim_fail("listening");
+    sim_watch_input(&x->w, s->now);
   }
 }
 
@@ -93,8 +93,7 @@ static void pipe_free(sim_pipe *p) {
   for (size_t i = 0; i < p->nseg; i++)
     free(p->seg[i].p);
   free(p->seg);
-  free(p->snap);
-  free(p->rest);
+  sim_sendq_free(&p->tx);
   memset(p, 0, sizeof *p);
 }
 
@@ -104,6 +103,7 @@ void sim_free(sim *s) {
     for (size_t k = 0; k < s->n[i].nev; k++)
       free(s->n[i].ev[k].data);
     free(s->n[i].ev);
+    sim_watch_free(&s->n[i].w);
   }
   for (size_t i = 0; i < s->nl; i++) {
     pipe_free(&s->l[i].pipe[0]);
@@ -138,6 +138,8 @@ size_t sim_connect_keys(sim *s, int a, int b, const pn_peer_id *a_expects,
       pn_engine_conn_open(s->n[b].e, PN_DIR_INBOUND, b_expects,
                           (void *)(uintptr_t)(li * 2 + 1), s->now, &l->conn[1]);
   if (rc != PN_OK) l->gone[1] = 1, l->conn[1] = 0;
+  sim_watch_input(&s->n[a].w, s->now);
+  sim_watch_input(&s->n[b].w, s->now);
   return li;
 }
 
@@ -156,6 +158,7 @@ size_t sim_raw_inbound(sim *s, int b, int *rcp) {
       pn_engine_conn_open(s->n[b].e, PN_DIR_INBOUND, NULL,
                           (void *)(uintptr_t)(li * 2 + 1), s->now, &l->conn[1]);
   if (rc != PN_OK) l->gone[1] = 1, l->conn[1] = 0;
+  sim_watch_input(&s->n[b].w, s->now);
   if (rcp) *rcp = rc;
   return li;
 }
@@ -208,7 +211,6 @@ static void log_event(sim_node *x, const pn_action *a) {
   v->conn = a->conn;
   const uint8_t *data = v->data;
   v->data = NULL;
-  if (v->type == PN_EVENT_CLOSED) x->closed = 1;
   if (data && v->len) {
     v->data = xrealloc(NULL, v->len);
     memcpy(v->data, data, v->len);
@@ -224,22 +226,15 @@ static sim_link *link_of(sim *s, const pn_action *a, int *side) {
 /* Offers the pending SEND of pipe |p| to the network when unblocked. */
 static int flush_send(sim *s, sim_link *l, int side) {
   sim_pipe *p = &l->pipe[side];
-  if (!p->pend || p->blocked) return 0;
+  if (!p->tx.pend || p->blocked) return 0;
   sim_node *x = &s->n[l->node[side]];
-  size_t n = p->pend_len;
+  size_t n = p->tx.pend_len;
   if (s->partial_acks && n > 1 && sim_rand(&s->rng) % 3 == 0)
     n = 1 + sim_rand(&s->rng) % (n - 1);
-  if (memcmp(p->pend, p->snap, p->pend_len) != 0)
-    sim_fail("borrowed SEND bytes changed before the ack");
-  p->rest_len = p->pend_len - n;
-  p->rest = xrealloc(p->rest, p->rest_len ? p->rest_len : 1);
-  memcpy(p->rest, p->pend + n, p->rest_len);
-  pipe_put(s, p, p->pend, n);
-  /* A partial write: the transport is full until it says writable. */
-  if (n < p->pend_len) l->wblocked[side] = 1;
-  p->pend = NULL;
-  p->pend_len = 0;
+  pipe_put(s, p, p->tx.pend, n);
+  sim_check_acked(&p->tx, n);
   int rc = pn_engine_sent(x->e, l->conn[side], n, s->now);
+  sim_watch_input(&x->w, s->now);
   if (rc != PN_OK) sim_fail("sent: %s", pn_strerror(rc));
   return 1;
 }
@@ -260,50 +255,35 @@ static int poll_node(sim *s, int i) {
       if (l->conn[side] != a.conn && a.type != PN_ACTION_EVENT)
         sim_fail("action %d for a closed conn", (int)a.type);
     }
+    sim_event v;
+    sim_event_view(&a.event, &v);
+    if (a.type != PN_ACTION_EVENT) v.type = (pn_event_type)0;
+    sim_watch_action(&x->w, x->e, &a, &v, &x->cfg);
     switch (a.type) {
-    case PN_ACTION_SEND: {
-      sim_pipe *p = &l->pipe[side];
-      if (p->pend || l->wblocked[side])
-        sim_fail("a SEND while one is in flight or blocked");
-      if (!a.send.data || !a.send.len) sim_fail("empty SEND");
-      size_t k = p->rest_len < a.send.len ? p->rest_len : a.send.len;
-      if (k && memcmp(a.send.data, p->rest, k) != 0)
-        sim_fail("SEND does not resume after a partial ack");
-      p->pend = a.send.data;
-      p->pend_len = a.send.len;
-      p->snap = xrealloc(p->snap, a.send.len);
-      memcpy(p->snap, a.send.data, a.send.len);
+    case PN_ACTION_SEND:
+      sim_check_send(&l->pipe[side].tx, &a);
       flush_send(s, l, side);
       break;
-    }
     case PN_ACTION_CLOSE:
-      l = link_of(s, &a, &side);
       l->gone[side] = 1;
       l->conn[side] = 0;
-      l->pipe[side].pend = NULL;
-      l->held[side] = l->wblocked[side] = 0;
+      sim_sendq_reset(&l->pipe[side].tx);
+      l->held[side] = 0;
       break;
     case PN_ACTION_RESUME:
-      l = link_of(s, &a, &side);
       l->held[side] = 0;
       s->resumes++;
       break;
-    case PN_ACTION_EVENT: {
-      sim_event v;
-      sim_event_view(&a.event, &v);
-      sim_check_event(&a, &v, &x->cfg);
+    case PN_ACTION_EVENT:
       log_event(x, &a);
       break;
-    }
-    case PN_ACTION_DEADLINE:
-      x->deadline = a.deadline;
-      break;
+    case PN_ACTION_DEADLINE: /* sim_watch_action keeps it */
     case PN_ACTION_NONE:
       break;
     }
   }
   if (rc < 0) sim_fail("poll: %s", pn_strerror(rc));
-  sim_check_memory(x->e, &x->cfg);
+  sim_watch_drained(&x->w, x->e, &x->cfg, i);
   return any;
 }
 
@@ -359,6 +339,7 @@ static int deliver(sim *s, sim_link *l, int side) {
       }
       pn_recv_block why;
       ptrdiff_t got = pn_engine_recv(x->e, l->conn[to], buf, n, s->now, &why);
+      sim_watch_input(&x->w, s->now);
       free(buf);
       if (got < 0) sim_fail("recv: %s", pn_strerror((int)got));
       if ((size_t)got > n) sim_fail("recv took more than given");
@@ -389,6 +370,7 @@ static int deliver(sim *s, sim_link *l, int side) {
   if (l->gone[side] && !p->nseg && l->conn[to] && !(l->raw && to == 0)) {
     sim_node *x = &s->n[l->node[to]];
     int rc = pn_engine_conn_closed(x->e, l->conn[to], s->now);
+    sim_watch_input(&x->w, s->now);
     if (rc != PN_OK) sim_fail("conn_closed: %s", pn_strerror(rc));
     l->conn[to] = 0;
     l->gone[to] = 1;
@@ -407,10 +389,13 @@ int sim_step(sim *s) {
     sim_link *l = &s->l[i];
     for (int side = 0; side < 2; side++) {
       /* The transport drained what a partial write left: writable. */
-      if (l->wblocked[side] && !l->pipe[side].blocked && l->conn[side]) {
-        l->wblocked[side] = 0;
-        if (pn_engine_writable(s->n[l->node[side]].e, l->conn[side], s->now))
+      sim_pipe *p = &l->pipe[side];
+      if (p->tx.wblocked && !p->blocked && l->conn[side]) {
+        sim_node *x = &s->n[l->node[side]];
+        p->tx.wblocked = 0;
+        if (pn_engine_writable(x->e, l->conn[side], s->now))
           sim_fail("writable");
+        sim_watch_input(&x->w, s->now);
         any = 1;
       }
       if (!(l->raw && side == 0)) any |= flush_send(s, l, side);
@@ -426,7 +411,7 @@ int sim_step(sim *s) {
 static pn_time next_time(const sim *s) {
   pn_time t = PN_TIME_NEVER;
   for (int i = 0; i < s->nn; i++)
-    if (s->n[i].deadline < t) t = s->n[i].deadline;
+    if (sim_watch_deadline(&s->n[i].w) < t) t = sim_watch_deadline(&s->n[i].w);
   for (size_t i = 0; i < s->nl; i++)
     for (int side = 0; side < 2; side++) {
       const sim_pipe *p = &s->l[i].pipe[side];
@@ -441,8 +426,10 @@ static pn_time next_time(const sim *s) {
 }
 
 static void tick_all(sim *s) {
-  for (int i = 0; i < s->nn; i++)
+  for (int i = 0; i < s->nn; i++) {
     if (pn_engine_tick(s->n[i].e, s->now) != PN_OK) sim_fail("tick");
+    sim_watch_input(&s->n[i].w, s->now);
+  }
 }
 
 void sim_run_until(sim *s, pn_time until) {
@@ -506,8 +493,10 @@ int sim_finish(sim *s) {
     s->l[i].pipe[0].blocked = s->l[i].pipe[1].blocked = 0;
     if (s->l[i].raw) s->l[i].gone[0] = 1;
   }
-  for (int i = 0; i < s->nn; i++)
+  for (int i = 0; i < s->nn; i++) {
     if (pn_engine_shutdown(s->n[i].e, s->now) != PN_OK) return -1;
+    sim_watch_input(&s->n[i].w, s->now);
+  }
   sim_run_until(s, s->now + 120 * PN_SEC);
   int bad = 0;
   for (int i = 0; i < s->nn; i++) {
@@ -520,13 +509,13 @@ int sim_finish(sim *s) {
               up, down);
       bad = 1;
     }
-    if (!s->n[i].closed || pn_engine_test_conns(e) ||
+    if (!s->n[i].w.closed || pn_engine_test_conns(e) ||
         pn_engine_test_handshakes(e) || pn_engine_peer_count(e) ||
         pn_engine_test_pool_blocks_used(e)) {
       fprintf(stderr,
               "sim: engine %d leaked: closed %d conns %zu hs %zu peers %zu "
               "blocks %zu\n",
-              i, s->n[i].closed, pn_engine_test_conns(e),
+              i, s->n[i].w.closed, pn_engine_test_conns(e),
               pn_engine_test_handshakes(e), pn_engine_peer_count(e),
               pn_engine_test_pool_blocks_used(e));
       bad = 1;

@@ -38,6 +38,28 @@ typedef struct sim_event {
   size_t len;
 } sim_event;
 
+/* What a driver sees of one engine, checked alike in both modes
+ * (sim_watch_*, sim_check.c): its time, its deadline, its peers. */
+typedef struct sim_watch {
+  pn_time now;       /* the largest time given to the engine */
+  int dl_seen;       /* a DEADLINE was polled ... */
+  pn_time dl;        /* ... and this is the last one */
+  int closed;        /* CLOSED event polled */
+  pn_peer_id *peers; /* connected, by events */
+  int npeers, cappeers;
+} sim_watch;
+
+/* The SEND a driver holds for one direction of a link, checked alike in
+ * both modes (sim_check_send, sim_check_acked). */
+typedef struct sim_sendq {
+  const uint8_t *pend; /* borrowed from the engine, not yet acked */
+  size_t pend_len;
+  uint8_t *snap; /* pend's bytes as polled: they must not change */
+  uint8_t *rest; /* what a partial ack left: the next SEND resumes there */
+  size_t rest_len;
+  uint8_t wblocked; /* a partial ack: no SEND until writable */
+} sim_sendq;
+
 typedef struct sim_node {
   pn_engine *e;
   pn_engine_config cfg; /* as the engine was made */
@@ -46,8 +68,7 @@ typedef struct sim_node {
   pn_prng_rng rng; /* the engine's RNG */
   sim_event *ev;
   size_t nev, capev;
-  pn_time deadline;
-  int closed; /* CLOSED event seen */
+  sim_watch w;
 } sim_node;
 
 /* One direction of a link: bytes in flight, each with an arrival time. */
@@ -61,14 +82,7 @@ typedef struct sim_pipe {
   sim_seg *seg;
   size_t nseg, capseg;
   int blocked; /* the sender's SENDs are not acked, nothing moves */
-  /* The SEND borrowed from the sender and not yet acked. */
-  const uint8_t *pend;
-  size_t pend_len;
-  /* The driver contract, checked as in manual mode: pend's bytes as polled
-   * (they must not change before the ack), and what a partial ack left
-   * (the next SEND must go on from there). */
-  uint8_t *snap, *rest;
-  size_t rest_len;
+  sim_sendq tx;
 } sim_pipe;
 
 typedef struct sim_link {
@@ -77,7 +91,6 @@ typedef struct sim_link {
   int gone[2];        /* side i closed its transport */
   sim_pipe pipe[2];   /* pipe[i]: bytes from side i to side 1-i */
   int held[2];        /* side i's input waits for its RESUME */
-  int wblocked[2];    /* side i's partial write waits for writable */
   int raw;            /* side 0 is the test itself, not an engine (node -1) */
   uint8_t *rawbuf;    /* bytes the engine sent to the raw side */
   size_t rawlen, rawcap;
@@ -204,8 +217,7 @@ int sim_finish(sim *s);
 enum {
   SIM_MAN_MAX_NODES = 3,
   SIM_MAN_MAX_LINKS = 24,
-  SIM_MAN_MAX_RECS = 64, /* connections opened per node and run */
-  SIM_MAN_MAX_PEERS = 64
+  SIM_MAN_MAX_RECS = 64 /* connections opened per node and run */
 };
 
 typedef struct sim_man_rec {
@@ -222,32 +234,21 @@ typedef struct sim_man_node {
   pn_peer_id id;
   uint8_t priv[PN_NOISE_MAX_DHLEN];
   pn_prng_rng rng;
-  pn_time now; /* the largest time given to the engine */
-  int closed;  /* CLOSED event polled */
+  sim_watch w;
   int shutdown;
   int listening; /* pn_engine_listening called */
-  int dl_seen;   /* a DEADLINE was polled ... */
-  pn_time dl;    /* ... and this is the last one */
   sim_man_rec rec[SIM_MAN_MAX_RECS];
   int nrec;
-  pn_peer_id peers[SIM_MAN_MAX_PEERS]; /* connected, by events */
-  int npeers;
-  uint64_t events[9]; /* per pn_event_type */
 } sim_man_node;
 
 typedef struct sim_man_pipe {
   uint8_t *q; /* written by the sender, not yet read by the receiver */
   size_t len, cap;
-  const uint8_t *pend; /* the SEND borrowed from the sender, unacked */
-  size_t pend_len;
-  uint8_t *snap; /* pend's bytes as polled */
-  uint8_t *rest; /* what a partial ack left for the next SEND */
-  size_t rest_len;
+  sim_sendq tx;
   uint64_t written; /* bytes acked in all */
   uint64_t corrupt_at;
   uint8_t corrupt_xor; /* 0: no corruption on this pipe */
   uint8_t corrupted;   /* the byte went by */
-  uint8_t wblocked;    /* a partial ack: no SEND until writable */
   uint8_t held;        /* the receiver took part: offer again on RESUME */
 } sim_man_pipe;
 
@@ -281,9 +282,13 @@ static inline uint64_t sim_man_small_budget(pn_engine_config *cfg) {
   return sim_pool_budget(cfg, 8);
 }
 
-/* The node's deadline: the last DEADLINE polled (none yet: never). */
-static inline pn_time sim_man_deadline(const sim_man_node *x) {
-  return x->dl_seen ? x->dl : PN_TIME_NEVER;
+/* The engine's deadline: the last DEADLINE polled (none yet: never). */
+static inline pn_time sim_watch_deadline(const sim_watch *w) {
+  return w->dl_seen ? w->dl : PN_TIME_NEVER;
+}
+/* The engine was given |now|. */
+static inline void sim_watch_input(sim_watch *w, pn_time now) {
+  if (now > w->now) w->now = now;
 }
 /* The time inputs other than ticks carry. */
 static inline pn_time sim_man_now(const sim_man *net) {
@@ -344,29 +349,47 @@ void sim_check_memory(pn_engine *e, const pn_engine_config *cfg);
 void sim_check_event(const pn_action *a, const sim_event *ev,
                      const pn_engine_config *cfg);
 
-/* The per-connection contract of engine.h that a manual-mode driver sees
- * (sim_man_poll calls these):
- *   - nothing follows the CLOSED event, which comes only after shutdown;
- *   - at most one unacked SEND per connection, never empty, resuming
- *     exactly where a partial ack left off; its borrowed bytes stay intact
- *     until pn_engine_sent (sim_check_send, sim_check_acked);
- *   - exactly one CLOSE per connection, none after the driver closed it,
- *     and no action names a connection after its CLOSE;
+/* The contract of engine.h that every driver of the simulator checks, in
+ * both modes:
+ *   - nothing follows the CLOSED event, and nothing is held then;
+ *   - a DEADLINE is never before the latest time the engine was given,
+ *     and never repeats the last one;
  *   - PEER_CONNECTED / PEER_DISCONNECTED pair up per peer id, and once
- *     drained they count pn_engine_peer_count (sim_check_drained);
- *   - DEADLINE is never before the engine's time.
- * Returns the record of the action's connection (NULL: none). */
+ *     drained they count pn_engine_peer_count (sim_watch_drained);
+ *   - at most one unacked SEND per connection, never empty, none after a
+ *     partial ack before writable, resuming exactly where a partial ack
+ *     left off; its borrowed bytes stay intact until pn_engine_sent
+ *     (sim_check_send, sim_check_acked).
+ * Action |a| of engine |e| (event |ev| flattened), after sim_check_event. */
+void sim_watch_action(sim_watch *w, pn_engine *e, const pn_action *a,
+                      const sim_event *ev, const pn_engine_config *cfg);
+/* Engine |i| polled until none: memory bounds; every peer told by events. */
+void sim_watch_drained(const sim_watch *w, pn_engine *e,
+                       const pn_engine_config *cfg, int i);
+/* Engine |i| after shutdown and drain: CLOSED, every CONNECTED matched by a
+ * DISCONNECTED, no connection, handshake, peer or pool block left, no
+ * action after. */
+void sim_watch_finished(const sim_watch *w, pn_engine *e, int i, pn_time now);
+void sim_watch_free(sim_watch *w);
+/* SEND |a| taken on |q|: checks it and keeps a copy of its bytes. */
+void sim_check_send(sim_sendq *q, const pn_action *a);
+/* |n| bytes of the SEND pending on |q| acked: its borrowed bytes are as
+ * polled; a partial ack leaves the rest the next SEND must resume with,
+ * and blocks the next until writable. */
+void sim_check_acked(sim_sendq *q, size_t n);
+/* The driver dropped the transport: whatever |q| held dies with it. */
+void sim_sendq_reset(sim_sendq *q);
+void sim_sendq_free(sim_sendq *q);
+
+/* Manual mode, per connection as well (sim_man_poll calls it): the CLOSED
+ * event comes only after shutdown; exactly one CLOSE per connection, none
+ * after the driver closed it, and no action names a connection after its
+ * CLOSE; every action's user pointer names its own link end. Returns the
+ * record of the action's connection (NULL: none). */
 sim_man_rec *sim_check_action(sim_man_node *x, const pn_action *a,
                               const sim_event *ev);
-/* SEND |a| taken on pipe |p|: checks it and keeps a copy of its bytes. */
-void sim_check_send(sim_man_pipe *p, const pn_action *a);
-/* |n| bytes of the SEND pending on |p| acked: its borrowed bytes are as
- * polled; a partial ack leaves the rest the next SEND must resume with. */
-void sim_check_acked(sim_man_pipe *p, size_t n);
-/* Engine |i| polled until none: memory bounds; every peer told by events. */
-void sim_check_drained(const sim_man_node *x, int i);
-/* Engine |i| after shutdown and drain: CLOSED, every connection ended, no
- * peer, handshake or pool block left, no action after. */
+/* Engine |i| after shutdown and drain: sim_watch_finished, and every
+ * connection had exactly one end. */
 void sim_check_finished(const sim_man_node *x, int i, pn_time now);
 
 #endif

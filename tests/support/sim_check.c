@@ -84,61 +84,160 @@ void sim_check_event(const pn_action *a, const sim_event *ev,
   }
 }
 
-/* ---- The manual mode's per-connection contract (see sim.h) -------------- */
+/* ---- Every driver's view of an engine (see sim.h) ----------------------- */
 
-static int peer_index(const sim_man_node *x, const pn_peer_id *p) {
-  for (int i = 0; i < x->npeers; i++)
-    if (pn_peer_id_equal(&x->peers[i], p)) return i;
+static void *xrealloc(void *p, size_t n) {
+  void *q = realloc(p, n ? n : 1);
+  if (!q) sim_fail("out of memory");
+  return q;
+}
+
+static int peer_index(const sim_watch *w, const pn_peer_id *p) {
+  for (int i = 0; i < w->npeers; i++)
+    if (pn_peer_id_equal(&w->peers[i], p)) return i;
   return -1;
 }
 
-static void check_event(sim_man_node *x, sim_man_rec *r, const pn_action *a,
-                        const sim_event *ev) {
-  sim_check_event(a, ev, &x->cfg);
-  if ((unsigned)ev->type < 9) x->events[ev->type]++;
-  /* What only the driver's records can tell. */
+static void check_empty(pn_engine *e, const char *when) {
+  pn_engine_mem m;
+  pn_engine_memory(e, &m);
+  if (m.conns || m.handshakes || m.peers || m.pool_in_use)
+    sim_fail("%s with conns %zu hs %zu peers %zu pool %zu", when, m.conns,
+             m.handshakes, m.peers, m.pool_in_use);
+}
+
+void sim_watch_action(sim_watch *w, pn_engine *e, const pn_action *a,
+                      const sim_event *ev, const pn_engine_config *cfg) {
+  if (w->closed) sim_fail("action %d after CLOSED", (int)a->type);
+  if (a->type == PN_ACTION_DEADLINE) {
+    if (a->deadline < w->now) sim_fail("DEADLINE in the past");
+    if (w->dl_seen && a->deadline == w->dl) sim_fail("DEADLINE unchanged");
+    w->dl_seen = 1;
+    w->dl = a->deadline;
+    return;
+  }
+  if (a->type != PN_ACTION_EVENT) return;
+  sim_check_event(a, ev, cfg);
+  switch (ev->type) {
+  case PN_EVENT_PEER_CONNECTED:
+    if (peer_index(w, &ev->peer) >= 0) sim_fail("CONNECTED twice");
+    if (w->npeers == w->cappeers) {
+      w->cappeers = w->cappeers ? 2 * w->cappeers : 16;
+      w->peers = xrealloc(w->peers, (size_t)w->cappeers * sizeof *w->peers);
+    }
+    w->peers[w->npeers++] = ev->peer;
+    break;
+  case PN_EVENT_PEER_DISCONNECTED: {
+    int k = peer_index(w, &ev->peer);
+    if (k < 0) sim_fail("DISCONNECTED without CONNECTED");
+    w->peers[k] = w->peers[--w->npeers];
+    break;
+  }
+  case PN_EVENT_CLOSED:
+    check_empty(e, "CLOSED");
+    w->closed = 1;
+    break;
+  default:
+    break;
+  }
+}
+
+void sim_watch_drained(const sim_watch *w, pn_engine *e,
+                       const pn_engine_config *cfg, int i) {
+  sim_check_memory(e, cfg);
+  if ((size_t)w->npeers != pn_engine_peer_count(e))
+    sim_fail("engine %d: %zu peers, %d by events", i, pn_engine_peer_count(e),
+             w->npeers);
+}
+
+void sim_watch_finished(const sim_watch *w, pn_engine *e, int i, pn_time now) {
+  if (!w->closed) {
+    pn_engine_mem m;
+    pn_engine_memory(e, &m);
+    sim_fail("engine %d never reported CLOSED (conns %zu, pool %zu, "
+             "deadline %llu, now %llu)",
+             i, m.conns, m.pool_in_use,
+             (unsigned long long)sim_watch_deadline(w),
+             (unsigned long long)now);
+  }
+  if (w->npeers) sim_fail("engine %d: CONNECTED without DISCONNECTED", i);
+  check_empty(e, "finished");
+  pn_action a;
+  if (pn_engine_poll(e, &a) != 0) sim_fail("an action after CLOSED");
+}
+
+void sim_watch_free(sim_watch *w) {
+  free(w->peers);
+  memset(w, 0, sizeof *w);
+}
+
+void sim_check_send(sim_sendq *q, const pn_action *a) {
+  if (q->pend) sim_fail("a second SEND before the first was acked");
+  if (q->wblocked) sim_fail("a SEND after a partial ack, before writable");
+  if (!a->send.data || !a->send.len) sim_fail("empty SEND");
+  /* A partial ack: the next SEND must go on from the first unacked byte. */
+  size_t k = q->rest_len < a->send.len ? q->rest_len : a->send.len;
+  if (k && memcmp(a->send.data, q->rest, k) != 0)
+    sim_fail("SEND does not resume after a partial ack");
+  q->pend = a->send.data;
+  q->pend_len = a->send.len;
+  /* The bytes are borrowed: a copy shows whether they change before ack. */
+  q->snap = (uint8_t *)xrealloc(q->snap, a->send.len);
+  memcpy(q->snap, a->send.data, a->send.len);
+}
+
+void sim_check_acked(sim_sendq *q, size_t n) {
+  if (memcmp(q->pend, q->snap, q->pend_len) != 0)
+    sim_fail("borrowed SEND bytes changed before the ack");
+  q->rest_len = q->pend_len - n;
+  q->rest = (uint8_t *)xrealloc(q->rest, q->rest_len);
+  if (q->rest_len) memcpy(q->rest, q->pend + n, q->rest_len);
+  q->pend = NULL;
+  q->pend_len = 0;
+  /* Short of the whole SEND: the transport is full until writable. */
+  q->wblocked = q->rest_len != 0;
+}
+
+void sim_sendq_reset(sim_sendq *q) {
+  q->pend = NULL;
+  q->pend_len = q->rest_len = 0;
+  q->wblocked = 0;
+}
+
+void sim_sendq_free(sim_sendq *q) {
+  free(q->snap);
+  free(q->rest);
+  memset(q, 0, sizeof *q);
+}
+
+/* ---- The manual mode's per-connection contract (see sim.h) -------------- */
+
+/* What only the driver's records can tell. */
+static void check_event(sim_man_node *x, sim_man_rec *r, const sim_event *ev) {
   switch (ev->type) {
   case PN_EVENT_PEER_CONNECTED:
     if (!r) sim_fail("CONNECTED without conn");
-    if (peer_index(x, &ev->peer) >= 0) sim_fail("CONNECTED twice");
-    if (x->npeers == SIM_MAN_MAX_PEERS) sim_fail("harness: too many peers");
-    x->peers[x->npeers++] = ev->peer;
     r->connected = 1;
     r->peer = ev->peer;
-    break;
-  case PN_EVENT_PEER_DISCONNECTED: {
-    int k = peer_index(x, &ev->peer);
-    if (k < 0) sim_fail("DISCONNECTED without CONNECTED");
-    x->peers[k] = x->peers[--x->npeers];
-    break;
-  }
-  case PN_EVENT_REJECTED:
     break;
   case PN_EVENT_MESSAGE:
   case PN_EVENT_OVERFLOW:
     if (!r) sim_fail("event %d without conn", (int)ev->type);
     break;
-  case PN_EVENT_CLOSED: {
+  case PN_EVENT_CLOSED:
     if (!x->shutdown) sim_fail("CLOSED without shutdown");
-    pn_engine_mem m;
-    pn_engine_memory(x->e, &m);
-    if (m.conns || m.handshakes || m.peers || m.pool_in_use)
-      sim_fail("CLOSED with conns %zu hs %zu peers %zu pool %zu", m.conns,
-               m.handshakes, m.peers, m.pool_in_use);
-    x->closed = 1;
-    break;
-  }
-  case PN_EVENT_LISTENING:
     break;
   case PN_EVENT_HANDSHAKE_PAYLOAD:
     if (!r || r->connected) sim_fail("HANDSHAKE_PAYLOAD outside a handshake");
+    break;
+  default:
     break;
   }
 }
 
 sim_man_rec *sim_check_action(sim_man_node *x, const pn_action *a,
                               const sim_event *ev) {
-  if (x->closed) sim_fail("action %d after CLOSED", (int)a->type);
+  sim_watch_action(&x->w, x->e, a, ev, &x->cfg);
   sim_man_rec *r = a->conn ? sim_man_find(x, a->conn) : NULL;
   if (a->conn && !r) sim_fail("action %d names unknown conn", (int)a->type);
   if (r && r->closed == 1)
@@ -157,13 +256,9 @@ sim_man_rec *sim_check_action(sim_man_node *x, const pn_action *a,
     if (!r || r->closed) sim_fail("RESUME on a closed or unknown conn");
     break;
   case PN_ACTION_EVENT:
-    check_event(x, r, a, ev);
+    check_event(x, r, ev);
     break;
   case PN_ACTION_DEADLINE:
-    if (a->deadline < x->now) sim_fail("DEADLINE in the past");
-    if (x->dl_seen && a->deadline == x->dl) sim_fail("DEADLINE unchanged");
-    x->dl_seen = 1;
-    x->dl = a->deadline;
     break;
   default:
     sim_fail("unknown action %d", (int)a->type);
@@ -171,59 +266,8 @@ sim_man_rec *sim_check_action(sim_man_node *x, const pn_action *a,
   return r;
 }
 
-static void *xrealloc(void *p, size_t n) {
-  void *q = realloc(p, n ? n : 1);
-  if (!q) sim_fail("out of memory");
-  return q;
-}
-
-void sim_check_send(sim_man_pipe *p, const pn_action *a) {
-  if (p->pend) sim_fail("a second SEND before the first was acked");
-  if (p->wblocked) sim_fail("a SEND after a partial ack, before writable");
-  if (!a->send.data || !a->send.len) sim_fail("empty SEND");
-  /* A partial ack: the next SEND must go on from the first unacked byte. */
-  size_t k = p->rest_len < a->send.len ? p->rest_len : a->send.len;
-  if (k && memcmp(a->send.data, p->rest, k) != 0)
-    sim_fail("SEND does not resume after a partial ack");
-  p->pend = a->send.data;
-  p->pend_len = a->send.len;
-  /* The bytes are borrowed: a copy shows whether they change before ack. */
-  p->snap = (uint8_t *)xrealloc(p->snap, a->send.len);
-  memcpy(p->snap, a->send.data, a->send.len);
-}
-
-void sim_check_acked(sim_man_pipe *p, size_t n) {
-  if (memcmp(p->pend, p->snap, p->pend_len) != 0)
-    sim_fail("borrowed SEND bytes changed before the ack");
-  p->rest_len = p->pend_len - n;
-  p->rest = (uint8_t *)xrealloc(p->rest, p->rest_len);
-  if (p->rest_len) memcpy(p->rest, p->pend + n, p->rest_len);
-}
-
-void sim_check_drained(const sim_man_node *x, int i) {
-  sim_check_memory(x->e, &x->cfg);
-  if ((size_t)x->npeers != pn_engine_peer_count(x->e))
-    sim_fail("engine %d: %zu peers, %d by events", i,
-             pn_engine_peer_count(x->e), x->npeers);
-}
-
 void sim_check_finished(const sim_man_node *x, int i, pn_time now) {
-  if (!x->closed) {
-    pn_engine_mem m;
-    pn_engine_memory(x->e, &m);
-    sim_fail("engine %d never reported CLOSED (conns %zu, pool %zu, "
-             "deadline %llu, now %llu)",
-             i, m.conns, m.pool_in_use, (unsigned long long)sim_man_deadline(x),
-             (unsigned long long)now);
-  }
+  sim_watch_finished(&x->w, x->e, i, now);
   for (int k = 0; k < x->nrec; k++)
     if (!x->rec[k].closed) sim_fail("engine %d: conn without an end", i);
-  if (x->npeers) sim_fail("engine %d: CONNECTED without DISCONNECTED", i);
-  pn_engine_mem m;
-  pn_engine_memory(x->e, &m);
-  if (m.conns || m.handshakes || m.peers || m.pool_in_use)
-    sim_fail("engine %d left conns %zu hs %zu peers %zu pool %zu", i, m.conns,
-             m.handshakes, m.peers, m.pool_in_use);
-  pn_action a;
-  if (pn_engine_poll(x->e, &a) != 0) sim_fail("an action after CLOSED");
 }

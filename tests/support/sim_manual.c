@@ -10,13 +10,14 @@
 #include "sim.h"
 
 void sim_man_free(sim_man *net) {
-  for (int i = 0; i < net->nn; i++)
+  for (int i = 0; i < net->nn; i++) {
     pn_engine_free(net->n[i].e);
+    sim_watch_free(&net->n[i].w);
+  }
   for (int i = 0; i < net->nl; i++)
     for (int s = 0; s < 2; s++) {
       free(net->l[i].pipe[s].q);
-      free(net->l[i].pipe[s].snap);
-      free(net->l[i].pipe[s].rest);
+      sim_sendq_free(&net->l[i].pipe[s].tx);
     }
   memset(net, 0, sizeof *net);
 }
@@ -41,6 +42,7 @@ int sim_man_open(sim_man *net, int node, int li, int side,
   if (side && !x->listening) {
     /* A driver that takes inbound connections listens first. */
     int lrc = pn_engine_listening(x->e, sim_man_now(net));
+    sim_watch_input(&x->w, sim_man_now(net));
     if (lrc != PN_OK && lrc != PN_ERR_SHUTDOWN)
       sim_fail("listening: %s", pn_strerror(lrc));
     x->listening = 1;
@@ -48,7 +50,7 @@ int sim_man_open(sim_man *net, int node, int li, int side,
   int rc =
       pn_engine_conn_open(x->e, side ? PN_DIR_INBOUND : PN_DIR_OUTBOUND,
                           expected, user_of(li, side), sim_man_now(net), &id);
-  if (sim_man_now(net) > x->now) x->now = sim_man_now(net);
+  sim_watch_input(&x->w, sim_man_now(net));
   if (rc != PN_OK) {
     if (id != 0) sim_fail("conn_open failed but gave an id");
     l->gone[side] = 1;
@@ -100,14 +102,12 @@ int sim_man_poll(sim_man *net, int node, int max) {
     sim_man_rec *r = sim_check_action(x, &a, &fe);
     /* The driver's side of the action, once it passed the checks. */
     if (a.type == PN_ACTION_SEND) {
-      sim_check_send(&net->l[r->link].pipe[r->side], &a);
+      sim_check_send(&net->l[r->link].pipe[r->side].tx, &a);
     } else if (a.type == PN_ACTION_CLOSE) {
       sim_man_link *l = &net->l[r->link];
       l->gone[r->side] = 1;
       l->conn[r->side] = 0;
-      l->pipe[r->side].pend = NULL;
-      l->pipe[r->side].rest_len = 0;
-      l->pipe[r->side].wblocked = 0;
+      sim_sendq_reset(&l->pipe[r->side].tx);
     } else if (a.type == PN_ACTION_RESUME) {
       /* Input held for this connection moves again. */
       net->l[r->link].pipe[1 - r->side].held = 0;
@@ -115,7 +115,7 @@ int sim_man_poll(sim_man *net, int node, int max) {
     if (net->hook) net->hook(net, node, &a);
   }
   if (!max || got < max)
-    sim_check_drained(x, node);
+    sim_watch_drained(&x->w, x->e, &x->cfg, node);
   else
     sim_check_memory(x->e, &x->cfg);
   return got;
@@ -129,22 +129,19 @@ void sim_man_poll_all(sim_man *net) {
 int sim_man_ack(sim_man *net, int li, int side, size_t n) {
   sim_man_link *l = &net->l[li];
   sim_man_pipe *p = &l->pipe[side];
-  if (!p->pend || l->node[side] < 0 || !l->conn[side]) return 0;
+  if (!p->tx.pend || l->node[side] < 0 || !l->conn[side]) return 0;
   sim_man_node *x = &net->n[l->node[side]];
-  if (n > p->pend_len) n = p->pend_len;
-  sim_check_acked(p, n);
-  sim_put(&p->q, &p->len, &p->cap, p->pend, n);
+  if (n > p->tx.pend_len) n = p->tx.pend_len;
+  sim_put(&p->q, &p->len, &p->cap, p->tx.pend, n);
+  sim_check_acked(&p->tx, n);
   if (p->corrupt_xor && p->corrupt_at >= p->written &&
       p->corrupt_at - p->written < n) {
     p->q[p->len - n + (size_t)(p->corrupt_at - p->written)] ^= p->corrupt_xor;
     p->corrupted = 1;
   }
   p->written += n;
-  p->pend = NULL;
-  /* Short of the whole SEND: nothing more until writable. */
-  if (p->rest_len) p->wblocked = 1;
   int rc = pn_engine_sent(x->e, l->conn[side], n, sim_man_now(net));
-  if (sim_man_now(net) > x->now) x->now = sim_man_now(net);
+  sim_watch_input(&x->w, sim_man_now(net));
   if (rc != PN_OK) sim_fail("sent: %s", pn_strerror(rc));
   if (!net->manual[l->node[side]]) sim_man_poll(net, l->node[side], 0);
   return 1;
@@ -153,10 +150,11 @@ int sim_man_ack(sim_man *net, int li, int side, size_t n) {
 int sim_man_writable(sim_man *net, int li, int side) {
   sim_man_link *l = &net->l[li];
   sim_man_pipe *p = &l->pipe[side];
-  if (!p->wblocked || l->node[side] < 0 || !l->conn[side]) return 0;
-  p->wblocked = 0;
+  if (!p->tx.wblocked || l->node[side] < 0 || !l->conn[side]) return 0;
+  p->tx.wblocked = 0;
   sim_man_node *x = &net->n[l->node[side]];
   int rc = pn_engine_writable(x->e, l->conn[side], sim_man_now(net));
+  sim_watch_input(&x->w, sim_man_now(net));
   if (rc != PN_OK) sim_fail("writable: %s", pn_strerror(rc));
   if (!net->manual[l->node[side]]) sim_man_poll(net, l->node[side], 0);
   return 1;
@@ -169,10 +167,11 @@ static void driver_close(sim_man *net, int li, int side, pn_time now) {
   sim_man_node *x = &net->n[l->node[side]];
   sim_man_rec *r = sim_man_find(x, l->conn[side]);
   int rc = pn_engine_conn_closed(x->e, l->conn[side], now);
+  sim_watch_input(&x->w, now);
   if (rc != PN_OK) sim_fail("conn_closed: %s", pn_strerror(rc));
   if (r) r->closed = 2;
   l->conn[side] = 0;
-  l->pipe[side].pend = NULL;
+  sim_sendq_reset(&l->pipe[side].tx);
 }
 
 size_t sim_man_deliver(sim_man *net, int li, int side, size_t n) {
@@ -198,7 +197,7 @@ size_t sim_man_deliver(sim_man *net, int li, int side, size_t n) {
     pn_recv_block why;
     ptrdiff_t got =
         pn_engine_recv(x->e, l->conn[to], p->q, k, sim_man_now(net), &why);
-    if (sim_man_now(net) > x->now) x->now = sim_man_now(net);
+    sim_watch_input(&x->w, sim_man_now(net));
     if (got < 0) sim_fail("recv: %s", pn_strerror((int)got));
     if ((size_t)got > k) sim_fail("recv took more than given");
     if ((size_t)got < k) {
@@ -213,7 +212,7 @@ size_t sim_man_deliver(sim_man *net, int li, int side, size_t n) {
     moved += (size_t)got;
     if (!net->manual[node]) sim_man_poll(net, node, 0);
   }
-  if (l->gone[side] && !p->pend && !p->len && l->conn[to] &&
+  if (l->gone[side] && !p->tx.pend && !p->len && l->conn[to] &&
       l->node[side] >= 0) {
     driver_close(net, li, to, sim_man_now(net));
     l->gone[to] = 1;
@@ -229,7 +228,7 @@ void sim_man_pump(sim_man *net) {
     for (int i = 0; i < net->nl; i++)
       for (int s = 0; s < 2; s++) {
         sim_man_link *l = &net->l[i];
-        if (l->node[s] >= 0 && l->pipe[s].pend)
+        if (l->node[s] >= 0 && l->pipe[s].tx.pend)
           any |= sim_man_ack(net, i, s, SIZE_MAX);
         any |= sim_man_writable(net, i, s);
         size_t before = l->pipe[s].len;
@@ -246,10 +245,10 @@ void sim_man_tick(sim_man *net, int node, pn_time now) {
   sim_man_node *x = &net->n[node];
   int rc = pn_engine_tick(x->e, now);
   if (rc != PN_OK) sim_fail("tick: %s", pn_strerror(rc));
-  if (now > x->now) x->now = now;
+  sim_watch_input(&x->w, now);
   sim_man_poll(net, node, 0);
   /* A tick runs every timer due: none may stay due. */
-  if (sim_man_deadline(x) <= x->now)
+  if (sim_watch_deadline(&x->w) <= x->w.now)
     sim_fail("a deadline stays due after tick");
 }
 
@@ -258,7 +257,7 @@ void sim_man_run_until(sim_man *net, pn_time until) {
     sim_man_pump(net);
     pn_time t = PN_TIME_NEVER;
     for (int i = 0; i < net->nn; i++) {
-      pn_time d = sim_man_deadline(&net->n[i]);
+      pn_time d = sim_watch_deadline(&net->n[i].w);
       if (d < t) t = d;
     }
     if (t > until) {
@@ -304,6 +303,7 @@ void sim_man_finish(sim_man *net) {
   for (int i = 0; i < net->nn; i++) {
     net->n[i].shutdown = 1;
     int rc = pn_engine_shutdown(net->n[i].e, net->now);
+    sim_watch_input(&net->n[i].w, net->now);
     if (rc != PN_OK) sim_fail("shutdown: %s", pn_strerror(rc));
     sim_man_poll(net, i, 0);
   }
@@ -318,7 +318,7 @@ void sim_man_finish(sim_man *net) {
   for (int round = 0; round < 64; round++) {
     int open = 0;
     for (int i = 0; i < net->nn; i++)
-      open |= !net->n[i].closed;
+      open |= !net->n[i].w.closed;
     if (!open) break;
     sim_man_run_until(net, net->now + 60 * PN_SEC);
     if (net->now > horizon) break;
