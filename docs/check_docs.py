@@ -16,12 +16,13 @@
 
 --expect turns the run into a canary: it passes only if the check fails and
 every NAME appears among the flaws, which proves the check can fail."""
-import argparse
 import os
 import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+
+from doc_checks import options, verdict
 
 
 def doxygen(binary, config_text, cwd):
@@ -92,12 +93,7 @@ def undocumented(xml_dir):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--doxygen", required=True)
-    ap.add_argument("--doxyfile", required=True)
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--expect", default="")
-    a = ap.parse_args()
+    a = options(["--doxygen", "--doxyfile", "--out"], [("--expect", "")])
     expect = [e for e in a.expect.split(",") if e]
 
     with open(a.doxyfile) as f:
@@ -145,14 +141,10 @@ def main():
             print("  " + t)
         return 1
 
-    for t in fatal:
-        print(t)
-    if fatal:
-        print(f"check_docs: {len(fatal)} flaws in the reference documentation")
-        return 1
-    print(f"check_docs: reference documentation complete: "
-          f"{os.path.join(a.out, 'html', 'index.html')}")
-    return 0
+    return verdict(fatal, "check_docs: reference documentation complete: "
+                   + os.path.join(a.out, "html", "index.html"),
+                   summary=f"check_docs: {len(fatal)} flaws in the reference "
+                           "documentation")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ import tempfile
 import threading
 
 # First: it exits 77 (skip) when dissononce is missing.
-from noise_wire import recv_frame, send_frame, suite
+from noise_wire import recv_frame, responder, send_frame, suite
 from dissononce.dh.x25519.x25519 import X25519DH
 from dissononce.dh.private import PrivateKey
 
@@ -137,47 +137,32 @@ def case_serve(p2pnoise, name, keyfile, ourpub):
 def case_connect(p2pnoise, name, keyfile, ourpub):
     """p2pnoise connect (initiator), dissononce responder."""
     kp = X25519DH().generate_keypair()
-    lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    lsock.bind(("127.0.0.1", 0))
-    lsock.listen(1)
-    lsock.settimeout(TIMEOUT)
-    port = lsock.getsockname()[1]
-    result = {}
 
-    def responder():
+    def respond(conn, result):
+        tx, rx, hhash, rs, hsp = handshake(conn, name, False, kp)
+        result["hash"], result["rs"], result["hsp"] = hhash, rs, hsp
+        got = []
+        for _ in range(3):
+            m = rx.decrypt_with_ad(b"", recv_frame(conn))
+            got.append(m)
+            send_frame(conn, tx.encrypt_with_ad(b"", b"re: " + m))
+        result["got"] = got
+
+    with responder(respond, TIMEOUT) as (port, result):
+        with tempfile.NamedTemporaryFile("wb", delete=False) as f:
+            f.write(b"\x00\x01binary\xff" * 100)
+            msgfile = f.name
         try:
-            conn, _ = lsock.accept()
-            conn.settimeout(TIMEOUT)
-            with conn:
-                tx, rx, hhash, rs, hsp = handshake(conn, name, False, kp)
-                result["hash"], result["rs"], result["hsp"] = hhash, rs, hsp
-                got = []
-                for _ in range(3):
-                    m = rx.decrypt_with_ad(b"", recv_frame(conn))
-                    got.append(m)
-                    send_frame(conn, tx.encrypt_with_ad(b"", b"re: " + m))
-                result["got"] = got
-        except Exception as e:  # reported by the main thread
-            result["error"] = repr(e)
-
-    t = threading.Thread(target=responder)
-    t.start()
-    with tempfile.NamedTemporaryFile("wb", delete=False) as f:
-        f.write(b"\x00\x01binary\xff" * 100)
-        msgfile = f.name
-    try:
-        args = [p2pnoise, "connect", "--key", keyfile, "--protocol", name,
-                "--prologue", PROLOGUE.hex(), "-m", "hello from p2pnoise",
-                "-m", "second", "-f", msgfile] + payload_args()
-        if "_IK_" in name:
-            args += ["--remote-key", kp.public.data.hex()]
-        args.append("127.0.0.1:%d" % port)
-        proc = subprocess.run(args, capture_output=True, text=True,
-                              timeout=TIMEOUT)
-    finally:
-        os.unlink(msgfile)
-        t.join(TIMEOUT)
-        lsock.close()
+            args = [p2pnoise, "connect", "--key", keyfile, "--protocol", name,
+                    "--prologue", PROLOGUE.hex(), "-m", "hello from p2pnoise",
+                    "-m", "second", "-f", msgfile] + payload_args()
+            if "_IK_" in name:
+                args += ["--remote-key", kp.public.data.hex()]
+            args.append("127.0.0.1:%d" % port)
+            proc = subprocess.run(args, capture_output=True, text=True,
+                                  timeout=TIMEOUT)
+        finally:
+            os.unlink(msgfile)
     assert "error" not in result, result.get("error")
     assert proc.returncode == 0, proc.stderr
     got = parse(proc.stdout.splitlines())

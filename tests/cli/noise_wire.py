@@ -1,9 +1,13 @@
 # SPDX-License-Identifier: MIT
 # SPDX-FileCopyrightText: 2026 The p2pnoise authors
 """What the interop scripts share: dissononce states for a protocol name,
-and Noise's u16 big-endian length framing over a socket. Importing it exits
-77 (skip) when python3-dissononce is missing."""
+Noise's u16 big-endian length framing over a socket, and a dissononce
+responder that answers one connection on loopback. Importing it exits 77
+(skip) when python3-dissononce is missing."""
+import contextlib
+import socket
 import sys
+import threading
 
 try:
     from dissononce.processing.impl.handshakestate import HandshakeState
@@ -50,3 +54,34 @@ def recv_exact(sock, n):
 
 def recv_frame(sock):
     return recv_exact(sock, int.from_bytes(recv_exact(sock, 2), "big"))
+
+
+@contextlib.contextmanager
+def responder(serve, timeout):
+    """Listens on a free port of 127.0.0.1 and, in a thread, runs
+    serve(conn, result) on the first connection it accepts (the accept and
+    the reads time out after |timeout| seconds); an exception there lands in
+    result["error"] for the caller to report. Gives (port, result); on
+    leaving, waits for the thread and closes the listener."""
+    lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    lsock.bind(("127.0.0.1", 0))
+    lsock.listen(1)
+    lsock.settimeout(timeout)
+    result = {}
+
+    def run():
+        try:
+            conn, _ = lsock.accept()
+            conn.settimeout(timeout)
+            with conn:
+                serve(conn, result)
+        except Exception as e:  # reported by the main thread
+            result["error"] = repr(e)
+
+    t = threading.Thread(target=run)
+    t.start()
+    try:
+        yield lsock.getsockname()[1], result
+    finally:
+        t.join(timeout)
+        lsock.close()

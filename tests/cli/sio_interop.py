@@ -14,10 +14,9 @@ Usage: sio_interop.py PATH/TO/sio_peer   (exit 0 pass, 1 fail, 77 skip)
 import socket
 import subprocess
 import sys
-import threading
 
 # First: it exits 77 (skip) when dissononce is missing.
-from noise_wire import recv_frame, send_frame, suite
+from noise_wire import recv_frame, responder, send_frame, suite
 from dissononce.dh.x25519.x25519 import X25519DH
 
 TIMEOUT = 10
@@ -91,43 +90,27 @@ def case_server(peer, name):
 def case_client(peer, name):
     """sio_peer client (initiator), dissononce responder that echoes."""
     kp = X25519DH().generate_keypair()
-    lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    lsock.bind(("127.0.0.1", 0))
-    lsock.listen(1)
-    lsock.settimeout(TIMEOUT)
-    result = {}
 
-    def responder():
-        try:
-            conn, _ = lsock.accept()
-            conn.settimeout(TIMEOUT)
-            with conn:
-                (tx, rx), result["hash"], result["rs"] = handshake(
-                    conn, name, False, kp)
-                n = 0
-                while True:
-                    try:
-                        frame = recv_frame(conn)
-                    except EOFError:
-                        break
-                    send_frame(conn, tx.encrypt_with_ad(
-                        b"", rx.decrypt_with_ad(b"", frame)))
-                    n += 1
-                result["n"] = n
-        except Exception as e:  # reported by the main thread
-            result["error"] = repr(e)
+    def respond(conn, result):
+        (tx, rx), result["hash"], result["rs"] = handshake(
+            conn, name, False, kp)
+        n = 0
+        while True:
+            try:
+                frame = recv_frame(conn)
+            except EOFError:
+                break
+            send_frame(conn, tx.encrypt_with_ad(
+                b"", rx.decrypt_with_ad(b"", frame)))
+            n += 1
+        result["n"] = n
 
-    t = threading.Thread(target=responder)
-    t.start()
-    args = [peer, "client", name, "127.0.0.1:%d" % lsock.getsockname()[1]]
-    if "_IK_" in name:
-        args.append(kp.public.data.hex())
-    try:
+    with responder(respond, TIMEOUT) as (port, result):
+        args = [peer, "client", name, "127.0.0.1:%d" % port]
+        if "_IK_" in name:
+            args.append(kp.public.data.hex())
         proc = subprocess.run(args, capture_output=True, text=True,
                               timeout=TIMEOUT)
-    finally:
-        t.join(TIMEOUT)
-        lsock.close()
     assert "error" not in result, result.get("error")
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()

@@ -15,12 +15,16 @@
 4. Every option any `p2pnoise [COMMAND] --help` prints is in the page.
 5. The EXIT STATUS list has exactly the codes of cli.h's CLI_* enum.
 Exits 77 (skipped) when neither groff nor man is installed."""
-import argparse
 import os
 import re
 import shutil
 import subprocess
 import sys
+
+# The verdict and command line it shares with docs/check_docs.py.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "docs"))
+from doc_checks import options, verdict
 
 
 def run(cmd, env=None):
@@ -44,12 +48,7 @@ def sections(src):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--page", required=True)
-    ap.add_argument("--cli", required=True)
-    ap.add_argument("--cli-h", required=True)
-    ap.add_argument("--version", required=True)
-    a = ap.parse_args()
+    a = options(["--page", "--cli", "--cli-h", "--version"])
     flaws = []
     with open(a.page) as f:
         src = f.read()
@@ -118,13 +117,9 @@ def main():
     if not codes or sorted(listed) != codes:
         flaws.append(f"EXIT STATUS lists {sorted(listed)}, cli.h has {codes}")
 
-    for f in flaws:
-        print("check_man: " + f)
-    if flaws:
-        return 1
-    print(f"check_man: {a.page} renders cleanly; {len(cmds)} commands, "
-          f"{len(opts)} options and exit codes {codes} all documented")
-    return 0
+    return verdict(flaws, f"check_man: {a.page} renders cleanly; "
+                   f"{len(cmds)} commands, {len(opts)} options and exit codes "
+                   f"{codes} all documented", prefix="check_man: ")
 
 
 if __name__ == "__main__":
