@@ -107,7 +107,7 @@ while read -r -u 3 name maxlen modes _; do
     [ -n "${lib[$mode]:-}" ] || lib[$mode]=$(build_lib "$mode")
     echo "build.sh: $target"
     objs=()
-    for s in "$src" "$root"/tests/support/sim{,_check,_manual}.c; do
+    for s in "$src" "$root"/tests/support/{check,sim,sim_check,sim_manual}.c; do
       obj=$WORK/$target-$(basename "$s" .c).o
       # shellcheck disable=SC2086
       $CC $CFLAGS -std=c11 "${defs[@]}" "${incs[@]}" -c "$s" -o "$obj"

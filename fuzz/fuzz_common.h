@@ -7,7 +7,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 /* The libFuzzer entry point; AFL++ (libAFLDriver) and standalone_main.c call
  * the same function. */
@@ -28,16 +27,5 @@ static inline int pn_fuzz_save(const char *dir, const char *name,
   int ok = fwrite(p, 1, len, f) == len;
   return fclose(f) == 0 && ok ? 0 : -1;
 }
-
-/* An invariant: assert() would vanish under NDEBUG (RelWithDebInfo), and a
- * fuzzer needs a crash to notice anything. */
-#define PN_FUZZ_CHECK(cond)                                                    \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__,     \
-              #cond);                                                          \
-      abort();                                                                 \
-    }                                                                          \
-  } while (0)
 
 #endif

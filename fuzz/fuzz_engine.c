@@ -54,7 +54,7 @@ typedef struct en_auth {
 static int en_authorize(void *user, const pn_peer_id *peer, pn_dir dir) {
   en_auth *a = (en_auth *)user;
   if (!peer || !peer->len || (dir != PN_DIR_INBOUND && dir != PN_DIR_OUTBOUND))
-    sim_fail("authorize: bad arguments");
+    check_fail("authorize: bad arguments");
   return !((a->refuse >> (a->calls++ % 32)) & 1);
 }
 
@@ -197,7 +197,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         (i == 0 ? slack * (x->cfg.pool_block ? x->cfg.pool_block : 4096) : b);
     int rc = pn_engine_new(&x->e, &x->cfg, net.now);
     if (rc != PN_OK) {
-      if (b) sim_fail("pn_engine_new: %s", pn_strerror(rc));
+      if (b) check_fail("pn_engine_new: %s", pn_strerror(rc));
       sim_man_free(&net);
       return 0;
     }
@@ -250,7 +250,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       if (l->node[side] != 0 || !l->conn[side]) break;
       ptrdiff_t got = pn_engine_recv(net.n[0].e, l->conn[side], p, n,
                                      sim_man_now(&net), NULL);
-      if (got < 0 || (size_t)got > n) sim_fail("recv: %td", got);
+      if (got < 0 || (size_t)got > n) check_fail("recv: %td", got);
       break;
     }
     case EN_OP_ACK:
@@ -280,8 +280,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       sim_man_node *x = &net.n[l->node[side]];
       sim_man_rec *r = sim_man_find(x, l->conn[side]);
       rc = pn_engine_conn_closed(x->e, l->conn[side], sim_man_now(&net));
-      if (rc != PN_OK) sim_fail("conn_closed: %s", pn_strerror(rc));
-      if (!r) sim_fail("harness: no record");
+      if (rc != PN_OK) check_fail("conn_closed: %s", pn_strerror(rc));
+      if (!r) check_fail("harness: no record");
       r->closed = 2;
       l->conn[side] = 0;
       l->gone[side] = 1;
@@ -289,7 +289,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       /* A second close is refused. */
       if (pn_engine_conn_closed(x->e, r->id, sim_man_now(&net)) !=
           PN_ERR_NOT_FOUND)
-        sim_fail("conn_closed twice");
+        check_fail("conn_closed twice");
       if (!net.manual[l->node[side]]) sim_man_poll(&net, l->node[side], 0);
       break;
     }
@@ -304,10 +304,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       net.now += d;
       sim_man_tick(&net, 1, net.now);
       int rc0 = pn_engine_tick(net.n[0].e, net.now);
-      if (rc0 != PN_OK) sim_fail("tick");
+      if (rc0 != PN_OK) check_fail("tick");
       sim_watch_input(&net.n[0].w, net.now);
       if (pn_engine_test_deadline(net.n[0].e) <= net.now)
-        sim_fail("a deadline stays due after tick");
+        check_fail("a deadline stays due after tick");
       break;
     }
     case EN_OP_SEND:
@@ -321,31 +321,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         pick_peer(&net, &in, &id);
         rc = sim_rc(
             pn_engine_send(net.n[0].e, &id, en_msg, len, sim_man_now(&net)));
-        if (!en_send_rc_ok(rc)) sim_fail("send: %s", pn_strerror(rc));
+        if (!en_send_rc_ok(rc)) check_fail("send: %s", pn_strerror(rc));
       } else {
         ptrdiff_t n =
             pn_engine_broadcast(net.n[0].e, en_msg, len, sim_man_now(&net));
         if (n < 0 && n != PN_ERR_MSG_TOO_LARGE && n != PN_ERR_SHUTDOWN)
-          sim_fail("broadcast: %td", n);
+          check_fail("broadcast: %td", n);
       }
       break;
     }
     case EN_OP_DISCONNECT:
       pick_peer(&net, &in, &id);
       rc = sim_rc(pn_engine_disconnect(net.n[0].e, &id, sim_man_now(&net)));
-      if (rc != PN_OK && rc != PN_ERR_NOT_FOUND) sim_fail("disconnect");
+      if (rc != PN_OK && rc != PN_ERR_NOT_FOUND) check_fail("disconnect");
       break;
     case EN_OP_REKEY:
       pick_peer(&net, &in, &id);
       rc = sim_rc(pn_engine_rekey(net.n[0].e, &id, sim_man_now(&net)));
       if (rc != PN_OK && rc != PN_ERR_NOT_FOUND && rc != PN_ERR_INVALID_STATE &&
           rc != PN_ERR_NONCE_EXHAUSTED)
-        sim_fail("rekey: %s", pn_strerror(rc));
+        check_fail("rekey: %s", pn_strerror(rc));
       break;
     case EN_OP_SHUTDOWN:
       net.n[0].shutdown = 1;
       rc = pn_engine_shutdown(net.n[0].e, sim_man_now(&net));
-      if (rc != PN_OK) sim_fail("shutdown");
+      if (rc != PN_OK) check_fail("shutdown");
       break;
     case EN_OP_POLL_SOME:
       sim_man_poll(&net, 0, (int)pn_fdp_range(&in, 0, 3));
@@ -358,7 +358,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
        * regressions/engine/listening-after-closed). */
       rc = pn_engine_listening(net.n[0].e, sim_man_now(&net));
       if (rc != PN_OK && !(net.n[0].shutdown && rc == PN_ERR_SHUTDOWN))
-        sim_fail("listening");
+        check_fail("listening");
       break;
     case EN_OP_CORRUPT: {
       li = pick_link(&net, &in);
@@ -375,11 +375,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       pick_peer(&net, &in, &id);
       pn_peer_info info;
       rc = pn_engine_peer(net.n[0].e, &id, &info);
-      if (rc == PN_OK && !pn_peer_id_equal(&info.id, &id)) sim_fail("peer()");
+      if (rc == PN_OK && !pn_peer_id_equal(&info.id, &id)) check_fail("peer()");
       size_t cur = 0, n = 0;
       while (pn_engine_peer_next(net.n[0].e, &cur, &info))
         n++;
-      if (n != pn_engine_peer_count(net.n[0].e)) sim_fail("peer_next count");
+      if (n != pn_engine_peer_count(net.n[0].e)) check_fail("peer_next count");
       break;
     }
     case EN_OP_PEER_SENDS: {

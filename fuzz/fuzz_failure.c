@@ -128,10 +128,10 @@ static void fa_create(pn_fdp *in) {
     /* Too big for the buffer here: pn_engine_new then, which allocates. */
     int rc = sim_rc(pn_engine_new(&e, &cfg, 0));
     if (rc == PN_OK) {
-      if (!need) sim_fail("pn_engine_new accepted what memsize refused");
+      if (!need) check_fail("pn_engine_new accepted what memsize refused");
       pn_engine_free(e);
     } else if (e != NULL) {
-      sim_fail("pn_engine_new failed but left *pe set");
+      check_fail("pn_engine_new failed but left *pe set");
     }
     return;
   }
@@ -139,23 +139,24 @@ static void fa_create(pn_fdp *in) {
       sim_rc(pn_engine_init(&e, how == 4 ? NULL : fa_mem + off, len, &cfg, 0));
   if (rc == PN_OK) {
     if (!need || len < need || off || how == 4 || rng.fail_at == 1)
-      sim_fail("pn_engine_init accepted bad memory or config");
+      check_fail("pn_engine_init accepted bad memory or config");
     pn_engine_mem m;
     pn_engine_memory(e, &m);
     if (m.total != need)
-      sim_fail("memory total %zu != memsize %zu", m.total, need);
+      check_fail("memory total %zu != memsize %zu", m.total, need);
     pn_engine_wipe(e);
     return;
   }
-  if (how != 4 && e != NULL) sim_fail("pn_engine_init failed, *pe not NULL");
-  if (how == 4 && rc != PN_ERR_INVALID_ARGUMENT) sim_fail("NULL memory");
+  if (how != 4 && e != NULL) check_fail("pn_engine_init failed, *pe not NULL");
+  if (how == 4 && rc != PN_ERR_INVALID_ARGUMENT) check_fail("NULL memory");
   if (rc > 0 || rc <= PN_ERR_FATAL) {
     /* Only the RNG may make creation fail fatally. */
     if (rc != PN_ERR_CRYPTO || rng.fail_at != 1)
-      sim_fail("pn_engine_init: %s", pn_strerror(rc));
+      check_fail("pn_engine_init: %s", pn_strerror(rc));
   }
   if (need && len >= need && !off && how != 4 && rng.fail_at != 1)
-    sim_fail("memsize accepted the config, init refused: %s", pn_strerror(rc));
+    check_fail("memsize accepted the config, init refused: %s",
+               pn_strerror(rc));
 }
 
 static int fa_open_rc_ok(int rc) {
@@ -234,7 +235,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                   pn_protocol_parse(&pp, c->protocol, strlen(c->protocol),
                                     PN_BACKEND_AUTO) == PN_ERR_UNSUPPORTED;
       if (!unsup && (rc != PN_ERR_CRYPTO || x->rng.fail_at != 1 || x->e))
-        sim_fail("pn_engine_new: %s", pn_strerror(rc));
+        check_fail("pn_engine_new: %s", pn_strerror(rc));
       if (i) pn_engine_free(net.n[0].e);
       memset(&net, 0, sizeof net);
       return 0;
@@ -252,10 +253,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       if (li < 0) break;
       int exp = pn_fdp_bool(&in) || proto == 2 || proto == 3;
       int rc = sim_man_open(&net, a, li, 0, exp ? &net.n[1 - a].id : NULL);
-      if (!fa_open_rc_ok(rc)) sim_fail("conn_open: %s", pn_strerror(rc));
+      if (!fa_open_rc_ok(rc)) check_fail("conn_open: %s", pn_strerror(rc));
       rc = sim_man_open(&net, 1 - a, li, 1,
                         exp && proto == 3 ? &net.n[a].id : NULL);
-      if (!fa_open_rc_ok(rc)) sim_fail("conn_open: %s", pn_strerror(rc));
+      if (!fa_open_rc_ok(rc)) check_fail("conn_open: %s", pn_strerror(rc));
       sim_man_poll_all(&net);
       break;
     }
@@ -275,7 +276,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       size_t len = (size_t)pn_fdp_range(&in, 0, sizeof msg);
       memset(msg, (int)op, len);
       ptrdiff_t r = pn_engine_broadcast(net.n[n].e, msg, len, net.now);
-      if (r < 0) sim_fail("broadcast: %td", r);
+      if (r < 0) check_fail("broadcast: %td", r);
       sim_man_poll(&net, n, 0);
       break;
     }
@@ -284,7 +285,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       for (int k = 0; k < net.n[n].w.npeers; k++) {
         int rc = pn_engine_rekey(net.n[n].e, &net.n[n].w.peers[k], net.now);
         if (rc != PN_OK && rc != PN_ERR_INVALID_STATE && rc != PN_ERR_NOT_FOUND)
-          sim_fail("rekey: %s", pn_strerror(rc));
+          check_fail("rekey: %s", pn_strerror(rc));
       }
       sim_man_poll(&net, n, 0);
       break;
@@ -309,7 +310,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     pn_engine_mem m;
     pn_engine_memory(net.n[i].e, &m);
     if (m.handshakes)
-      sim_fail("engine %d: a handshake outlived its timeout", i);
+      check_fail("engine %d: a handshake outlived its timeout", i);
   }
   sim_man_finish(&net);
   sim_man_free(&net);

@@ -88,9 +88,9 @@ static int fr_poll(fr_eng *x) {
               a.type == PN_ACTION_EVENT  ? ev.len
               : a.type == PN_ACTION_SEND ? a.send.len
                                          : 0);
-    if (a.conn && a.conn != x->c) sim_fail("action for an unknown conn");
+    if (a.conn && a.conn != x->c) check_fail("action for an unknown conn");
     if (x->log.gone && a.conn && (!x->log.dropped || a.type != PN_ACTION_EVENT))
-      sim_fail("action after CLOSE");
+      check_fail("action after CLOSE");
     switch (a.type) {
     case PN_ACTION_SEND:
       sim_put(&x->log.out, &x->log.outlen, &x->log.outcap, a.send.data,
@@ -98,7 +98,7 @@ static int fr_poll(fr_eng *x) {
       if (x->defer)
         x->unacked = a.send.len;
       else if (pn_engine_sent(x->e, a.conn, a.send.len, FR_T0) != PN_OK)
-        sim_fail("sent failed");
+        check_fail("sent failed");
       break;
     case PN_ACTION_CLOSE:
       log_u64(&x->log, 0xc105e);
@@ -119,14 +119,14 @@ static int fr_poll(fr_eng *x) {
       x->resumed = 1;
       break;
     case PN_ACTION_DEADLINE:
-      if (a.deadline < FR_T0) sim_fail("DEADLINE in the past");
+      if (a.deadline < FR_T0) check_fail("DEADLINE in the past");
       x->dl = a.deadline;
       break;
     case PN_ACTION_NONE:
       break;
     }
   }
-  if (rc < 0) sim_fail("poll: %s", pn_strerror(rc));
+  if (rc < 0) check_fail("poll: %s", pn_strerror(rc));
   return n;
 }
 
@@ -136,8 +136,8 @@ static void fr_feed(fr_eng *x, const uint8_t *p, size_t n) {
   while (n && !x->log.gone) {
     x->resumed = 0;
     ptrdiff_t got = pn_engine_recv(x->e, x->c, p, n, FR_T0, NULL);
-    if (got < 0) sim_fail("recv: %s", pn_strerror((int)got));
-    if ((size_t)got > n) sim_fail("recv took too much");
+    if (got < 0) check_fail("recv: %s", pn_strerror((int)got));
+    if ((size_t)got > n) check_fail("recv took too much");
     x->log.taken += (size_t)got;
     p += got;
     n -= (size_t)got;
@@ -151,7 +151,7 @@ static void fr_flush(fr_eng *x) {
   x->defer = 0;
   if (x->unacked && !x->log.gone &&
       pn_engine_sent(x->e, x->c, x->unacked, FR_T0) != PN_OK)
-    sim_fail("sent failed");
+    check_fail("sent failed");
   x->unacked = 0;
   fr_poll(x);
 }
@@ -202,14 +202,14 @@ static void st_seal(fr_peer *pr, const uint8_t *pt, size_t n) {
 static void fr_compare(const fr_eng *a, const fr_eng *b, const char *when) {
   if (a->log.evlen != b->log.evlen ||
       (a->log.evlen && memcmp(a->log.ev, b->log.ev, a->log.evlen) != 0))
-    sim_fail("%s: events differ with the split", when);
+    check_fail("%s: events differ with the split", when);
   if (a->log.outlen != b->log.outlen ||
       (a->log.outlen && memcmp(a->log.out, b->log.out, a->log.outlen) != 0))
-    sim_fail("%s: bytes sent differ with the split", when);
-  if (a->log.gone != b->log.gone) sim_fail("%s: CLOSE differs", when);
+    check_fail("%s: bytes sent differ with the split", when);
+  if (a->log.gone != b->log.gone) check_fail("%s: CLOSE differs", when);
   if (!a->log.gone && a->log.taken != b->log.taken)
-    sim_fail("%s: bytes taken differ (%zu vs %zu)", when, a->log.taken,
-             b->log.taken);
+    check_fail("%s: bytes taken differ (%zu vs %zu)", when, a->log.taken,
+               b->log.taken);
   pn_engine_mem ma, mb;
   pn_engine_memory(a->e, &ma);
   pn_engine_memory(b->e, &mb);
@@ -217,21 +217,21 @@ static void fr_compare(const fr_eng *a, const fr_eng *b, const char *when) {
    * engine buffer) may depend on the split; what it does may not. */
   if (ma.conns != mb.conns || ma.peers != mb.peers ||
       ma.handshakes != mb.handshakes)
-    sim_fail("%s: engine state differs with the split (pool %zu/%zu conns "
-             "%zu/%zu peers %zu/%zu hs %zu/%zu)",
-             when, ma.pool_in_use, mb.pool_in_use, ma.conns, mb.conns, ma.peers,
-             mb.peers, ma.handshakes, mb.handshakes);
-  if (ma.pool_in_use > ma.pool_budget) sim_fail("pool over budget");
+    check_fail("%s: engine state differs with the split (pool %zu/%zu conns "
+               "%zu/%zu peers %zu/%zu hs %zu/%zu)",
+               when, ma.pool_in_use, mb.pool_in_use, ma.conns, mb.conns,
+               ma.peers, mb.peers, ma.handshakes, mb.handshakes);
+  if (ma.pool_in_use > ma.pool_budget) check_fail("pool over budget");
   size_t ca = 0, cb = 0;
   pn_peer_info ia, ib;
   while (pn_engine_peer_next(a->e, &ca, &ia)) {
-    if (!pn_engine_peer_next(b->e, &cb, &ib)) sim_fail("peer lists differ");
+    if (!pn_engine_peer_next(b->e, &cb, &ib)) check_fail("peer lists differ");
     if (ia.bytes_in != ib.bytes_in || ia.msgs_in != ib.msgs_in ||
         ia.rekeys_in != ib.rekeys_in || ia.rekeys_out != ib.rekeys_out ||
         !pn_peer_id_equal(&ia.id, &ib.id))
-      sim_fail("%s: peer counters differ", when);
+      check_fail("%s: peer counters differ", when);
   }
-  if (a->dl != b->dl) sim_fail("%s: deadlines differ", when);
+  if (a->dl != b->dl) check_fail("%s: deadlines differ", when);
 }
 
 /* The operations that build the peer's stream, shared by the harness and its
@@ -289,11 +289,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     x[i].dl = PN_TIME_NEVER;
     cfg.rng.user = &x[i].rng;
     if (pn_engine_new(&x[i].e, &cfg, FR_T0) != PN_OK) {
-      if (i) sim_fail("identical configs, different results");
+      if (i) check_fail("identical configs, different results");
       return 0; /* max_message 0..: every config above is valid anyway */
     }
     if (inbound && pn_engine_listening(x[i].e, FR_T0) != PN_OK)
-      sim_fail("listening");
+      check_fail("listening");
   }
 
   fr_peer pr;
@@ -301,7 +301,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   pr.rng.x = seed ^ 0xfeed;
   if (pn_protocol_parse(&pr.proto, proto, strlen(proto), PN_BACKEND_AUTO) !=
       PN_OK)
-    sim_fail("protocol");
+    check_fail("protocol");
   pn_peer_id eid;
   pn_engine_local_id(x[0].e, &eid);
   pn_rng prng = {pn_prng_rng_fill, &pr.rng};
@@ -310,15 +310,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                         inbound ? PN_INITIATOR : PN_RESPONDER,
                         &prng) != PN_OK ||
       pn_keypair_from_private(&pr.s, &pr.proto, ppriv, 32) != PN_OK)
-    sim_fail("peer init");
+    check_fail("peer init");
   int needs = pn_handshake_needs(&pr.hs);
   if ((needs & PN_NEED_LOCAL_STATIC) &&
       pn_handshake_set_static(&pr.hs, &pr.s) != PN_OK)
-    sim_fail("peer static");
+    check_fail("peer static");
   if ((needs & PN_NEED_REMOTE_STATIC) &&
       pn_handshake_set_remote_static(&pr.hs, eid.key, eid.len) != PN_OK)
-    sim_fail("peer remote static");
-  if (pn_handshake_start(&pr.hs, NULL, 0) != PN_OK) sim_fail("peer start");
+    check_fail("peer remote static");
+  if (pn_handshake_start(&pr.hs, NULL, 0) != PN_OK) check_fail("peer start");
   pn_peer_id pid;
   memset(&pid, 0, sizeof pid);
   pid.len = 32;
@@ -329,7 +329,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (pn_engine_conn_open(x[i].e, inbound ? PN_DIR_INBOUND : PN_DIR_OUTBOUND,
                             need_exp ? &pid : NULL, NULL, FR_T0,
                             &x[i].c) != PN_OK)
-      sim_fail("conn_open");
+      check_fail("conn_open");
     fr_poll(&x[i]);
   }
 
@@ -342,7 +342,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       size_t len;
       if (pn_handshake_write(&pr.hs, NULL, 0, msg + 2, PN_NOISE_MAX_MSG,
                              &len) != PN_OK)
-        sim_fail("peer write");
+        check_fail("peer write");
       msg[0] = (uint8_t)(len >> 8);
       msg[1] = (uint8_t)len;
       for (int i = 0; i < 2; i++)
@@ -356,7 +356,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       size_t plen;
       if (pn_handshake_read(&pr.hs, g->out + done_out + 2, len, pl, sizeof pl,
                             &plen) != PN_OK)
-        sim_fail("peer cannot read the engine's handshake message");
+        check_fail("peer cannot read the engine's handshake message");
       done_out += 2 + len;
     } else {
       break;
@@ -364,7 +364,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   if (pn_handshake_action(&pr.hs) == PN_HS_SPLIT) {
     pn_cipherstate a, b;
-    if (pn_handshake_split(&pr.hs, &a, &b) != PN_OK) sim_fail("peer split");
+    if (pn_handshake_split(&pr.hs, &a, &b) != PN_OK) check_fail("peer split");
     /* The initiator sends with the first. */
     pr.tx = a;
     pr.rx = b;
@@ -432,7 +432,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       pt[1] = pn_fdp_u8(&in);
       st_seal(&pr, pt, 2);
       if (pr.keys && !(pt[1] & 0x80) && pn_cipherstate_rekey(&pr.tx) != PN_OK)
-        sim_fail("peer rekey");
+        check_fail("peer rekey");
       break;
     case FR_OP_LIE: {
       size_t before = fr_len;
@@ -526,7 +526,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (!x[0].log.gone) {
     for (int i = 0; i < 2; i++) {
       if (pn_engine_conn_closed(x[i].e, x[i].c, FR_T0) != PN_OK)
-        sim_fail("conn_closed");
+        check_fail("conn_closed");
       x[i].log.gone = x[i].log.dropped = 1;
       fr_poll(&x[i]);
     }
@@ -535,7 +535,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   for (int i = 0; i < 2; i++) {
     pn_engine_mem m;
     pn_engine_memory(x[i].e, &m);
-    if (m.pool_in_use || m.peers) sim_fail("state left after the close");
+    if (m.pool_in_use || m.peers) check_fail("state left after the close");
   }
   pn_handshake_wipe(&pr.hs);
   pn_cipherstate_wipe(&pr.tx);

@@ -28,6 +28,7 @@
 
 #include <p2pnoise/noise.h>
 
+#include "check.h"
 #include "fdp.h"
 #include "fuzz_common.h"
 #include "prng.h"
@@ -116,16 +117,16 @@ static void check_failed(pn_party *pt) {
   size_t n;
   uint8_t h[PN_NOISE_MAX_HASHLEN];
   pn_cipherstate s, r;
-  PN_FUZZ_CHECK(pn_handshake_action(hs) == PN_HS_FAILED);
-  PN_FUZZ_CHECK(pn_handshake_write(hs, NULL, 0, pn_out, sizeof pn_out, &n) ==
-                PN_ERR_HANDSHAKE_FAILED);
-  PN_FUZZ_CHECK(pn_handshake_read(hs, pn_msg, 64, pn_out, sizeof pn_out, &n) ==
-                PN_ERR_HANDSHAKE_FAILED);
-  PN_FUZZ_CHECK(pn_handshake_split(hs, &s, &r) == PN_ERR_INVALID_STATE);
-  PN_FUZZ_CHECK(pn_handshake_overhead(hs) == 0);
-  PN_FUZZ_CHECK(pn_handshake_hash(hs, h) == 0);
-  PN_FUZZ_CHECK(pn_handshake_local_ephemeral(hs) == NULL);
-  PN_FUZZ_CHECK(!hs->ss.cs.has_key); /* wiped */
+  CHECK(pn_handshake_action(hs) == PN_HS_FAILED);
+  CHECK(pn_handshake_write(hs, NULL, 0, pn_out, sizeof pn_out, &n) ==
+        PN_ERR_HANDSHAKE_FAILED);
+  CHECK(pn_handshake_read(hs, pn_msg, 64, pn_out, sizeof pn_out, &n) ==
+        PN_ERR_HANDSHAKE_FAILED);
+  CHECK(pn_handshake_split(hs, &s, &r) == PN_ERR_INVALID_STATE);
+  CHECK(pn_handshake_overhead(hs) == 0);
+  CHECK(pn_handshake_hash(hs, h) == 0);
+  CHECK(pn_handshake_local_ephemeral(hs) == NULL);
+  CHECK(!hs->ss.cs.has_key); /* wiped */
   pt->failed = 1;
 }
 
@@ -135,22 +136,20 @@ static void check_refusals(pn_party *pt) {
   pn_cipherstate s, r;
   size_t n;
   int act = pn_handshake_action(&pt->hs);
-  PN_FUZZ_CHECK(pn_handshake_start(&pt->hs, NULL, 0) == PN_ERR_INVALID_STATE);
-  PN_FUZZ_CHECK(pn_handshake_set_static(&pt->hs, &pt->s) ==
-                PN_ERR_INVALID_STATE);
-  PN_FUZZ_CHECK(pn_handshake_set_psk(&pt->hs, 0, pt->psk[0], 32) ==
-                PN_ERR_INVALID_STATE);
-  PN_FUZZ_CHECK(pn_handshake_pin_ephemeral(&pt->hs, &pt->e) ==
-                PN_ERR_INVALID_STATE);
+  CHECK(pn_handshake_start(&pt->hs, NULL, 0) == PN_ERR_INVALID_STATE);
+  CHECK(pn_handshake_set_static(&pt->hs, &pt->s) == PN_ERR_INVALID_STATE);
+  CHECK(pn_handshake_set_psk(&pt->hs, 0, pt->psk[0], 32) ==
+        PN_ERR_INVALID_STATE);
+  CHECK(pn_handshake_pin_ephemeral(&pt->hs, &pt->e) == PN_ERR_INVALID_STATE);
   if (act != PN_HS_SPLIT)
-    PN_FUZZ_CHECK(pn_handshake_split(&pt->hs, &s, &r) == PN_ERR_INVALID_STATE);
+    CHECK(pn_handshake_split(&pt->hs, &s, &r) == PN_ERR_INVALID_STATE);
   if (act == PN_HS_WRITE)
-    PN_FUZZ_CHECK(pn_handshake_read(&pt->hs, pn_msg, 100, pn_out, sizeof pn_out,
-                                    &n) == PN_ERR_WRONG_TURN);
+    CHECK(pn_handshake_read(&pt->hs, pn_msg, 100, pn_out, sizeof pn_out, &n) ==
+          PN_ERR_WRONG_TURN);
   if (act == PN_HS_READ)
-    PN_FUZZ_CHECK(pn_handshake_write(&pt->hs, NULL, 0, pn_out, sizeof pn_out,
-                                     &n) == PN_ERR_WRONG_TURN);
-  PN_FUZZ_CHECK(memcmp(&before, &pt->hs, sizeof before) == 0);
+    CHECK(pn_handshake_write(&pt->hs, NULL, 0, pn_out, sizeof pn_out, &n) ==
+          PN_ERR_WRONG_TURN);
+  CHECK(memcmp(&before, &pt->hs, sizeof before) == 0);
 }
 
 /* Builds the protocol name from choices; 0 if there is a protocol to run. */
@@ -195,7 +194,7 @@ static int choose_protocol(pn_ch *c) {
   int brc = pn_protocol_parse(&b, base, blen, backend);
   int rc = pn_protocol_parse(&pn_proto, name, len, backend);
   if (brc != PN_OK) {
-    PN_FUZZ_CHECK(rc != PN_OK);
+    CHECK(rc != PN_OK);
     return -1;
   }
   int valid = 1, n = b.nmsgs;
@@ -209,7 +208,7 @@ static int choose_protocol(pn_ch *c) {
   }
   for (int i = 0; i < 5; i++)
     if ((mask & (1 << i)) && i > n) valid = 0;
-  PN_FUZZ_CHECK(valid ? rc == PN_OK : rc == PN_ERR_NAME_BAD_MODIFIER);
+  CHECK(valid ? rc == PN_OK : rc == PN_ERR_NAME_BAD_MODIFIER);
   return rc == PN_OK ? 0 : -1;
 }
 
@@ -227,10 +226,10 @@ static void choose_party(pn_ch *c, pn_party *pt, const pn_party *peer,
   memset(pt, 0, sizeof *pt);
   seed_bytes(want, dl, tag);
   ch_bytes(c, priv, dl, want);
-  PN_FUZZ_CHECK(pn_keypair_from_private(&pt->s, &pn_proto, priv, dl) == PN_OK);
+  CHECK(pn_keypair_from_private(&pt->s, &pn_proto, priv, dl) == PN_OK);
   seed_bytes(want, dl, (uint8_t)(tag + 1));
   ch_bytes(c, priv, dl, want);
-  PN_FUZZ_CHECK(pn_keypair_from_private(&pt->e, &pn_proto, priv, dl) == PN_OK);
+  CHECK(pn_keypair_from_private(&pt->e, &pn_proto, priv, dl) == PN_OK);
 
   /* PSKs: the peer's, or damaged ones. */
   uint8_t p0[32];
@@ -265,16 +264,14 @@ static int setup(pn_ch *c, pn_party *pt, pn_role role, const pn_party *peer,
                  int *consistent) {
   size_t dl = pn_protocol_dhlen(&pn_proto);
   pn_rng rng = {pn_prng_rng_fill, &pt->rng};
-  PN_FUZZ_CHECK(pn_crypto_ctx_init(&pt->cx, &pn_proto) == PN_OK);
-  PN_FUZZ_CHECK(pn_handshake_init(&pt->hs, &pn_proto, &pt->cx, role, &rng) ==
-                PN_OK);
-  PN_FUZZ_CHECK(pn_handshake_action(&pt->hs) == PN_HS_SETUP);
+  CHECK(pn_crypto_ctx_init(&pt->cx, &pn_proto) == PN_OK);
+  CHECK(pn_handshake_init(&pt->hs, &pn_proto, &pt->cx, role, &rng) == PN_OK);
+  CHECK(pn_handshake_action(&pt->hs) == PN_HS_SETUP);
   int need = pn_handshake_needs(&pt->hs);
   int omit = (int)ch(c, 0, 15, 0); /* 1..4: leave out one need first */
 
   if ((need & PN_NEED_LOCAL_STATIC) || ch(c, 0, 1, 0))
-    if (omit != 1)
-      PN_FUZZ_CHECK(pn_handshake_set_static(&pt->hs, &pt->s) == PN_OK);
+    if (omit != 1) CHECK(pn_handshake_set_static(&pt->hs, &pt->s) == PN_OK);
   if (need & PN_NEED_REMOTE_STATIC) {
     uint8_t rs[PN_NOISE_MAX_DHLEN];
     memcpy(rs, peer->s.pub, dl);
@@ -286,10 +283,10 @@ static int setup(pn_ch *c, pn_party *pt, pn_role role, const pn_party *peer,
     }
     if (memcmp(rs, peer->s.pub, dl) != 0) *consistent = 0;
     if (omit != 2)
-      PN_FUZZ_CHECK(pn_handshake_set_remote_static(&pt->hs, rs, dl) == PN_OK);
+      CHECK(pn_handshake_set_remote_static(&pt->hs, rs, dl) == PN_OK);
   } else {
-    PN_FUZZ_CHECK(pn_handshake_set_remote_static(&pt->hs, peer->s.pub, dl) ==
-                  PN_ERR_INVALID_ARGUMENT);
+    CHECK(pn_handshake_set_remote_static(&pt->hs, peer->s.pub, dl) ==
+          PN_ERR_INVALID_ARGUMENT);
   }
   if (need & PN_NEED_REMOTE_EPHEMERAL) {
     uint8_t re[PN_NOISE_MAX_DHLEN];
@@ -297,24 +294,22 @@ static int setup(pn_ch *c, pn_party *pt, pn_role role, const pn_party *peer,
     if (ch(c, 0, 7, 0) == 1) ch_bytes(c, re, dl, peer->e.pub);
     if (memcmp(re, peer->e.pub, dl) != 0) *consistent = 0;
     if (omit != 3)
-      PN_FUZZ_CHECK(pn_handshake_set_remote_ephemeral(&pt->hs, re, dl) ==
-                    PN_OK);
+      CHECK(pn_handshake_set_remote_ephemeral(&pt->hs, re, dl) == PN_OK);
   }
   /* A fallback's responder sends its pre-message e: it must be pinned. */
   int pre_e = pn_proto.fallback && role == PN_RESPONDER;
   int pin = ch(c, 0, 3, 0) == 1 || (pre_e && omit != 3);
-  if (pin) PN_FUZZ_CHECK(pn_handshake_pin_ephemeral(&pt->hs, &pt->e) == PN_OK);
+  if (pin) CHECK(pn_handshake_pin_ephemeral(&pt->hs, &pt->e) == PN_OK);
   if (pn_proto.npsk) {
     if (ch(c, 0, 1, 0))
-      PN_FUZZ_CHECK(pn_handshake_set_psks(&pt->hs,
-                                          (const uint8_t(*)[32])pt->psk,
-                                          omit == 4 ? pn_proto.npsk - 1u
-                                                    : pn_proto.npsk) == PN_OK);
+      CHECK(pn_handshake_set_psks(&pt->hs, (const uint8_t(*)[32])pt->psk,
+                                  omit == 4 ? pn_proto.npsk - 1u
+                                            : pn_proto.npsk) == PN_OK);
     else
       for (int i = 0; i < pn_proto.npsk; i++)
         if (!(omit == 4 && i == pn_proto.npsk - 1))
-          PN_FUZZ_CHECK(pn_handshake_set_psk(&pt->hs, (size_t)i, pt->psk[i],
-                                             32) == PN_OK);
+          CHECK(pn_handshake_set_psk(&pt->hs, (size_t)i, pt->psk[i], 32) ==
+                PN_OK);
     if (memcmp(pt->psk, peer->psk, (size_t)pn_proto.npsk * 32) != 0)
       *consistent = 0;
   }
@@ -325,23 +320,22 @@ static int setup(pn_ch *c, pn_party *pt, pn_role role, const pn_party *peer,
                 (omit == 3 && (need & PN_NEED_REMOTE_EPHEMERAL)) ||
                 (pre_e && !pin);
   if (missing) {
-    PN_FUZZ_CHECK(rc == PN_ERR_MISSING_KEY);
-    PN_FUZZ_CHECK(pn_handshake_action(&pt->hs) == PN_HS_SETUP);
+    CHECK(rc == PN_ERR_MISSING_KEY);
+    CHECK(pn_handshake_action(&pt->hs) == PN_HS_SETUP);
     return -1; /* enough: the refusal was the point */
   }
   if (omit == 4 && pn_proto.npsk) {
-    PN_FUZZ_CHECK(rc == PN_ERR_MISSING_PSK);
+    CHECK(rc == PN_ERR_MISSING_PSK);
     return -1;
   }
-  PN_FUZZ_CHECK(rc == PN_OK);
+  CHECK(rc == PN_OK);
   if (pt->prologue_len != peer->prologue_len ||
       memcmp(pt->prologue, peer->prologue, pt->prologue_len) != 0)
     *consistent = 0;
-  PN_FUZZ_CHECK(pn_handshake_action(&pt->hs) ==
-                (role == PN_INITIATOR ? PN_HS_WRITE : PN_HS_READ));
+  CHECK(pn_handshake_action(&pt->hs) ==
+        (role == PN_INITIATOR ? PN_HS_WRITE : PN_HS_READ));
   uint8_t h[PN_NOISE_MAX_HASHLEN];
-  PN_FUZZ_CHECK(pn_handshake_hash(&pt->hs, h) ==
-                pn_protocol_hashlen(&pn_proto));
+  CHECK(pn_handshake_hash(&pt->hs, h) == pn_protocol_hashlen(&pn_proto));
   check_refusals(pt);
   return 0;
 }
@@ -371,15 +365,14 @@ static int do_write(pn_ch *c, pn_party *pt, size_t ov, const uint8_t **pl,
     pn_handshake before = pt->hs;
     size_t cap = total - (size_t)ch(c, 1, total, 1);
     int rc = pn_handshake_write(&pt->hs, payload, *plen, pn_msg, cap, len);
-    PN_FUZZ_CHECK(rc ==
-                  (total > PN_NOISE_MAX_MSG ? PN_ERR_MSG_SIZE : PN_ERR_NOBUF));
-    PN_FUZZ_CHECK(memcmp(&before, &pt->hs, sizeof before) == 0);
+    CHECK(rc == (total > PN_NOISE_MAX_MSG ? PN_ERR_MSG_SIZE : PN_ERR_NOBUF));
+    CHECK(memcmp(&before, &pt->hs, sizeof before) == 0);
   }
   if (total > PN_NOISE_MAX_MSG) {
     pn_handshake before = pt->hs;
-    PN_FUZZ_CHECK(pn_handshake_write(&pt->hs, payload, *plen, pn_msg,
-                                     sizeof pn_msg, len) == PN_ERR_MSG_SIZE);
-    PN_FUZZ_CHECK(memcmp(&before, &pt->hs, sizeof before) == 0);
+    CHECK(pn_handshake_write(&pt->hs, payload, *plen, pn_msg, sizeof pn_msg,
+                             len) == PN_ERR_MSG_SIZE);
+    CHECK(memcmp(&before, &pt->hs, sizeof before) == 0);
     *plen = PN_NOISE_MAX_MSG - ov;
     total = PN_NOISE_MAX_MSG;
   }
@@ -387,11 +380,11 @@ static int do_write(pn_ch *c, pn_party *pt, size_t ov, const uint8_t **pl,
       pn_handshake_write(&pt->hs, payload, *plen, pn_msg, sizeof pn_msg, len);
   if (rc != PN_OK) {
     /* The RNG failed, or a remote key was low-order. */
-    PN_FUZZ_CHECK(rc == PN_ERR_CRYPTO || rc == PN_ERR_DH);
+    CHECK(rc == PN_ERR_CRYPTO || rc == PN_ERR_DH);
     check_failed(pt);
     return -1;
   }
-  PN_FUZZ_CHECK(*len == total);
+  CHECK(*len == total);
   *pl = payload;
   return 0;
 }
@@ -448,13 +441,12 @@ static int do_read(pn_ch *c, pn_party *pt, size_t ov, size_t len, int intact,
     pn_handshake before = pt->hs;
     int rc = pn_handshake_read(&pt->hs, pn_wire, len, pn_payload, len - ov - 1,
                                &got);
-    PN_FUZZ_CHECK(rc ==
-                  (len > PN_NOISE_MAX_MSG ? PN_ERR_MSG_SIZE : PN_ERR_NOBUF));
+    CHECK(rc == (len > PN_NOISE_MAX_MSG ? PN_ERR_MSG_SIZE : PN_ERR_NOBUF));
     if (rc == PN_ERR_MSG_SIZE) {
       check_failed(pt);
       return -1;
     }
-    PN_FUZZ_CHECK(memcmp(&before, &pt->hs, sizeof before) == 0);
+    CHECK(memcmp(&before, &pt->hs, sizeof before) == 0);
   }
   int rc;
   /* No buffer for an empty payload, which noise.h allows (F2,
@@ -465,16 +457,15 @@ static int do_read(pn_ch *c, pn_party *pt, size_t ov, size_t len, int intact,
     rc = pn_handshake_read(
         &pt->hs, pn_wire, len, pn_payload,
         mode == 5 && len >= ov ? len - ov : sizeof pn_payload, &got);
-  if (intact) PN_FUZZ_CHECK(rc == PN_OK);
+  if (intact) CHECK(rc == PN_OK);
   if (rc != PN_OK) {
-    PN_FUZZ_CHECK(pn_is_known_error(rc) && rc != PN_ERR_CRYPTO);
-    PN_FUZZ_CHECK(got == 0);
+    CHECK(pn_is_known_error(rc) && rc != PN_ERR_CRYPTO);
+    CHECK(got == 0);
     check_failed(pt);
     return -1;
   }
-  PN_FUZZ_CHECK(len == ov + got);
-  if (intact)
-    PN_FUZZ_CHECK(got == plen && memcmp(pn_payload, payload, plen) == 0);
+  CHECK(len == ov + got);
+  if (intact) CHECK(got == plen && memcmp(pn_payload, payload, plen) == 0);
   return 0;
 }
 
@@ -482,21 +473,20 @@ static int do_read(pn_ch *c, pn_party *pt, size_t ov, size_t len, int intact,
 static void check_transport(pn_ch *c, pn_party *ini, pn_party *resp,
                             int real_crypto, int consistent, int tampered) {
   uint8_t ha[PN_NOISE_MAX_HASHLEN], hb[PN_NOISE_MAX_HASHLEN];
-  if (real_crypto) PN_FUZZ_CHECK(consistent && !tampered); /* no forgery */
-  PN_FUZZ_CHECK(pn_handshake_split(&ini->hs, &ini->send, &ini->recv) == PN_OK);
-  PN_FUZZ_CHECK(pn_handshake_split(&resp->hs, &resp->send, &resp->recv) ==
-                PN_OK);
-  PN_FUZZ_CHECK(pn_handshake_action(&ini->hs) == PN_HS_DONE);
+  if (real_crypto) CHECK(consistent && !tampered); /* no forgery */
+  CHECK(pn_handshake_split(&ini->hs, &ini->send, &ini->recv) == PN_OK);
+  CHECK(pn_handshake_split(&resp->hs, &resp->send, &resp->recv) == PN_OK);
+  CHECK(pn_handshake_action(&ini->hs) == PN_HS_DONE);
   size_t hl = pn_handshake_hash(&ini->hs, ha);
-  PN_FUZZ_CHECK(hl == pn_protocol_hashlen(&pn_proto));
-  PN_FUZZ_CHECK(pn_handshake_hash(&resp->hs, hb) == hl);
+  CHECK(hl == pn_protocol_hashlen(&pn_proto));
+  CHECK(pn_handshake_hash(&resp->hs, hb) == hl);
   if (!consistent || tampered) return; /* transparent AEAD: anything goes */
-  PN_FUZZ_CHECK(memcmp(ha, hb, hl) == 0);
+  CHECK(memcmp(ha, hb, hl) == 0);
   size_t dl = pn_protocol_dhlen(&pn_proto);
   const uint8_t *rs = pn_handshake_remote_static(&ini->hs);
-  if (rs) PN_FUZZ_CHECK(memcmp(rs, resp->s.pub, dl) == 0);
+  if (rs) CHECK(memcmp(rs, resp->s.pub, dl) == 0);
   rs = pn_handshake_remote_static(&resp->hs);
-  if (rs) PN_FUZZ_CHECK(memcmp(rs, ini->s.pub, dl) == 0);
+  if (rs) CHECK(memcmp(rs, ini->s.pub, dl) == 0);
 
   int n = (int)ch(c, 0, 8, 2);
   for (int i = 0; i < n; i++) {
@@ -507,8 +497,8 @@ static void check_transport(pn_ch *c, pn_party *ini, pn_party *resp,
     const uint8_t *p = ch_blob(c, 1024, &plen, "transport", 9);
     int op = (int)ch(c, 0, 7, 0);
     if (op == 7) { /* rekey this direction on both ends */
-      PN_FUZZ_CHECK(pn_cipherstate_rekey(tx) == PN_OK);
-      PN_FUZZ_CHECK(pn_cipherstate_rekey(rx) == PN_OK);
+      CHECK(pn_cipherstate_rekey(tx) == PN_OK);
+      CHECK(pn_cipherstate_rekey(rx) == PN_OK);
     }
     if (op == 5) { /* both ends near the top of the nonce space */
       uint64_t top = UINT64_MAX - ch(c, 0, 1, 1);
@@ -517,38 +507,36 @@ static void check_transport(pn_ch *c, pn_party *ini, pn_party *resp,
     }
     /* The ends stay in step, so both reach the reserved 2^64-1 together:
      * refused, n kept, and this direction is spent. */
-    PN_FUZZ_CHECK(pn_cipherstate_nonce(tx) == pn_cipherstate_nonce(rx));
+    CHECK(pn_cipherstate_nonce(tx) == pn_cipherstate_nonce(rx));
     if (pn_cipherstate_nonce(tx) == UINT64_MAX) {
-      PN_FUZZ_CHECK(pn_cipherstate_encrypt(tx, NULL, 0, p, plen, pn_msg,
-                                           sizeof pn_msg,
-                                           &clen) == PN_ERR_NONCE_EXHAUSTED);
-      PN_FUZZ_CHECK(pn_cipherstate_decrypt(rx, NULL, 0, pn_msg, 16, pn_out,
-                                           sizeof pn_out,
-                                           &olen) == PN_ERR_NONCE_EXHAUSTED);
-      PN_FUZZ_CHECK(pn_cipherstate_nonce(tx) == UINT64_MAX &&
-                    pn_cipherstate_nonce(rx) == UINT64_MAX);
+      CHECK(pn_cipherstate_encrypt(tx, NULL, 0, p, plen, pn_msg, sizeof pn_msg,
+                                   &clen) == PN_ERR_NONCE_EXHAUSTED);
+      CHECK(pn_cipherstate_decrypt(rx, NULL, 0, pn_msg, 16, pn_out,
+                                   sizeof pn_out,
+                                   &olen) == PN_ERR_NONCE_EXHAUSTED);
+      CHECK(pn_cipherstate_nonce(tx) == UINT64_MAX &&
+            pn_cipherstate_nonce(rx) == UINT64_MAX);
       continue;
     }
-    PN_FUZZ_CHECK(pn_cipherstate_encrypt(tx, NULL, 0, p, plen, pn_msg,
-                                         sizeof pn_msg, &clen) == PN_OK);
-    PN_FUZZ_CHECK(clen == plen + PN_NOISE_TAGLEN);
+    CHECK(pn_cipherstate_encrypt(tx, NULL, 0, p, plen, pn_msg, sizeof pn_msg,
+                                 &clen) == PN_OK);
+    CHECK(clen == plen + PN_NOISE_TAGLEN);
     if (op == 6) { /* damage: refused, nonce kept */
       uint64_t nonce = pn_cipherstate_nonce(rx);
       memcpy(pn_wire, pn_msg, clen);
       pn_wire[ch(c, 0, clen - 1, 0)] ^= (uint8_t)ch(c, 1, 255, 1);
-      PN_FUZZ_CHECK(pn_cipherstate_decrypt(rx, NULL, 0, pn_wire, clen, pn_out,
-                                           sizeof pn_out,
-                                           &olen) == PN_ERR_DECRYPT);
-      PN_FUZZ_CHECK(pn_cipherstate_nonce(rx) == nonce);
+      CHECK(pn_cipherstate_decrypt(rx, NULL, 0, pn_wire, clen, pn_out,
+                                   sizeof pn_out, &olen) == PN_ERR_DECRYPT);
+      CHECK(pn_cipherstate_nonce(rx) == nonce);
     }
-    PN_FUZZ_CHECK(pn_cipherstate_decrypt(rx, NULL, 0, pn_msg, clen, pn_out,
-                                         sizeof pn_out, &olen) == PN_OK);
-    PN_FUZZ_CHECK(olen == plen && memcmp(pn_out, p, plen) == 0);
+    CHECK(pn_cipherstate_decrypt(rx, NULL, 0, pn_msg, clen, pn_out,
+                                 sizeof pn_out, &olen) == PN_OK);
+    CHECK(olen == plen && memcmp(pn_out, p, plen) == 0);
   }
   pn_cipherstate_wipe(&ini->send);
   pn_cipherstate_wipe(&resp->recv);
-  PN_FUZZ_CHECK(!pn_cipherstate_has_key(&ini->send) &&
-                pn_cipherstate_has_key(&ini->recv));
+  CHECK(!pn_cipherstate_has_key(&ini->send) &&
+        pn_cipherstate_has_key(&ini->recv));
 }
 
 /* The messages of |p| from |ini| and |resp|, started: 0 if all went
@@ -558,12 +546,12 @@ static int run_steps(pn_ch *c, const pn_protocol *p, pn_party *ini,
   for (int m = 0; m < p->nmsgs; m++) {
     int from_ini = p->one_way || m % 2 == 0;
     pn_party *tx = from_ini ? ini : resp, *rx = from_ini ? resp : ini;
-    PN_FUZZ_CHECK(pn_handshake_action(&tx->hs) == PN_HS_WRITE);
-    PN_FUZZ_CHECK(pn_handshake_action(&rx->hs) == PN_HS_READ);
+    CHECK(pn_handshake_action(&tx->hs) == PN_HS_WRITE);
+    CHECK(pn_handshake_action(&rx->hs) == PN_HS_READ);
     size_t ov = pn_handshake_overhead(&tx->hs);
-    PN_FUZZ_CHECK(ov == pn_handshake_overhead(&rx->hs));
+    CHECK(ov == pn_handshake_overhead(&rx->hs));
     if (m == 0 && !p->fallback) /* e */
-      PN_FUZZ_CHECK(ov >= pn_protocol_dhlen(p));
+      CHECK(ov >= pn_protocol_dhlen(p));
     const uint8_t *payload;
     size_t plen, len;
     if (do_write(c, tx, ov, &payload, &plen, &len) != 0) return -1;
@@ -575,8 +563,8 @@ static int run_steps(pn_ch *c, const pn_protocol *p, pn_party *ini,
     check_refusals(tx);
     check_refusals(rx);
   }
-  PN_FUZZ_CHECK(pn_handshake_action(&ini->hs) == PN_HS_SPLIT);
-  PN_FUZZ_CHECK(pn_handshake_action(&resp->hs) == PN_HS_SPLIT);
+  CHECK(pn_handshake_action(&ini->hs) == PN_HS_SPLIT);
+  CHECK(pn_handshake_action(&resp->hs) == PN_HS_SPLIT);
   return 0;
 }
 
@@ -599,23 +587,21 @@ static void pipes(pn_ch *c, int real_crypto) {
   int ra = pn_handshake_fallback(&pn_a.hs, &pn_fb);
   int rb = pn_handshake_fallback(&pn_b.hs, &pn_fb);
   if (wrong == 1 || wrong == 2) {
-    PN_FUZZ_CHECK(ra == PN_ERR_INVALID_ARGUMENT && rb == ra);
-    PN_FUZZ_CHECK(memcmp(&a0, &pn_a.hs, sizeof a0) == 0);
-    PN_FUZZ_CHECK(memcmp(&b0, &pn_b.hs, sizeof b0) == 0);
+    CHECK(ra == PN_ERR_INVALID_ARGUMENT && rb == ra);
+    CHECK(memcmp(&a0, &pn_a.hs, sizeof a0) == 0);
+    CHECK(memcmp(&b0, &pn_b.hs, sizeof b0) == 0);
     return;
   }
   /* The old initiator needs its e (a FAILED state has wiped it), the old
    * responder the e it received. */
-  PN_FUZZ_CHECK(ra == (a0.has_e ? PN_OK : PN_ERR_INVALID_STATE));
-  PN_FUZZ_CHECK(rb == (b0.has_re ? PN_OK : PN_ERR_INVALID_STATE));
+  CHECK(ra == (a0.has_e ? PN_OK : PN_ERR_INVALID_STATE));
+  CHECK(rb == (b0.has_re ? PN_OK : PN_ERR_INVALID_STATE));
   if (ra != PN_OK || rb != PN_OK) return;
-  PN_FUZZ_CHECK(pn_handshake_action(&pn_a.hs) == PN_HS_SETUP);
-  PN_FUZZ_CHECK(pn_handshake_action(&pn_b.hs) == PN_HS_SETUP);
+  CHECK(pn_handshake_action(&pn_a.hs) == PN_HS_SETUP);
+  CHECK(pn_handshake_action(&pn_b.hs) == PN_HS_SETUP);
   /* Patterns without static keys did not give them: give them now. */
-  if (!pn_a.hs.s)
-    PN_FUZZ_CHECK(pn_handshake_set_static(&pn_a.hs, &pn_a.s) == PN_OK);
-  if (!pn_b.hs.s)
-    PN_FUZZ_CHECK(pn_handshake_set_static(&pn_b.hs, &pn_b.s) == PN_OK);
+  if (!pn_a.hs.s) CHECK(pn_handshake_set_static(&pn_a.hs, &pn_a.s) == PN_OK);
+  if (!pn_b.hs.s) CHECK(pn_handshake_set_static(&pn_b.hs, &pn_b.s) == PN_OK);
   /* A fresh transcript: what matters now is the prologues, the PSK the
    * fallback uses, and the new initiator (old responder) holding the old
    * initiator's e. */
@@ -624,10 +610,10 @@ static void pipes(pn_ch *c, int real_crypto) {
       memcmp(pn_a.prologue, pn_b.prologue, pn_a.prologue_len) == 0 &&
       (!pn_fb.npsk || memcmp(pn_a.psk[0], pn_b.psk[0], 32) == 0) &&
       memcmp(pn_b.hs.re, pn_a.hs.e.pub, dl) == 0;
-  PN_FUZZ_CHECK(
-      pn_handshake_start(&pn_b.hs, pn_b.prologue, pn_b.prologue_len) == PN_OK);
-  PN_FUZZ_CHECK(
-      pn_handshake_start(&pn_a.hs, pn_a.prologue, pn_a.prologue_len) == PN_OK);
+  CHECK(pn_handshake_start(&pn_b.hs, pn_b.prologue, pn_b.prologue_len) ==
+        PN_OK);
+  CHECK(pn_handshake_start(&pn_a.hs, pn_a.prologue, pn_a.prologue_len) ==
+        PN_OK);
   int tampered = 0;
   if (run_steps(c, &pn_fb, &pn_b, &pn_a, consistent, &tampered) == 0)
     check_transport(c, &pn_b, &pn_a, real_crypto, consistent, tampered);

@@ -90,12 +90,12 @@ static void pa_hook(sim_man *net, int node, const pn_action *a) {
    * handle; an inbound one cannot happen: no message is too large. */
   if (ev->type == PN_EVENT_OVERFLOW &&
       ev->reason == PN_REASON_MESSAGE_TOO_LARGE)
-    sim_fail("OVERFLOW: no message is too large");
+    check_fail("OVERFLOW: no message is too large");
   if (ev->type == PN_EVENT_HANDSHAKE_PAYLOAD) {
     /* The dialler (side 0) initiates and writes the even messages. */
     int k = (int)ev->size, from = 1 - node;
     if (!pa.payloads || k >= pa.nmsgs || (k % 2 == 0) != (side == 1))
-      sim_fail("handshake payload %d on side %d", k, side);
+      check_fail("handshake payload %d on side %d", k, side);
     size_t want = pa_hsp_len(from, k);
     memset(pa_want, pa_hsp_byte(from, k), want);
     /* A flipped byte shows in a message in clear (the handshake hash then
@@ -103,7 +103,7 @@ static void pa_hook(sim_man *net, int node, const pn_action *a) {
      * be forged: a corrupted link proves nothing. */
     int hit = net->l[li].pipe[0].corrupted || net->l[li].pipe[1].corrupted;
     if (!hit && (ev->len != want || memcmp(ev->data, pa_want, want) != 0))
-      sim_fail("handshake payload %d altered", k);
+      check_fail("handshake payload %d altered", k);
     pa.hsp_got[li][side]++;
     return;
   }
@@ -113,23 +113,23 @@ static void pa_hook(sim_man *net, int node, const pn_action *a) {
         side ? (uint32_t)(pa.nmsgs + 1) / 2 : (uint32_t)pa.nmsgs / 2;
     int hit = net->l[li].pipe[0].corrupted || net->l[li].pipe[1].corrupted;
     if (pa.payloads && !hit && pa.hsp_got[li][side] != want)
-      sim_fail("%u handshake payloads before CONNECTED, want %u",
-               pa.hsp_got[li][side], want);
+      check_fail("%u handshake payloads before CONNECTED, want %u",
+                 pa.hsp_got[li][side], want);
     return;
   }
   if (ev->type != PN_EVENT_MESSAGE) return;
   /* From the other side of the same link: the next one, intact. */
   pa_dir *d = &pa.dir[li][1 - side];
-  if (ev->len < PA_HDR) sim_fail("short message");
+  if (ev->len < PA_HDR) check_fail("short message");
   uint32_t seq = (uint32_t)ev->data[0] << 24 | (uint32_t)ev->data[1] << 16 |
                  (uint32_t)ev->data[2] << 8 | ev->data[3];
   if (ev->data[4] != li || ev->data[5] != 1 - side)
-    sim_fail("message for another connection");
-  if (seq != d->got) sim_fail("message %u, expected %u", seq, d->got);
-  if (seq >= d->sent) sim_fail("message never sent");
+    check_fail("message for another connection");
+  if (seq != d->got) check_fail("message %u, expected %u", seq, d->got);
+  if (seq >= d->sent) check_fail("message never sent");
   memset(pa_want, pa_fill(seq, li, 1 - side), ev->len - PA_HDR);
   if (memcmp(ev->data + PA_HDR, pa_want, ev->len - PA_HDR) != 0)
-    sim_fail("message bytes altered");
+    check_fail("message bytes altered");
   d->got++;
 }
 
@@ -174,7 +174,7 @@ static void pa_send(sim_man *net, int li, int side, size_t len) {
     d->sent++;
   else if (rc != PN_ERR_NOT_FOUND && rc != PN_ERR_OVERFLOW &&
            rc != PN_ERR_MSG_TOO_LARGE)
-    sim_fail("send: %s", pn_strerror(rc));
+    check_fail("send: %s", pn_strerror(rc));
   sim_man_poll(net, node, 0);
 }
 
@@ -196,7 +196,7 @@ static void pa_victim(sim_man *net, int vl) {
     if (pa_conn_up(net, vl, s)) {
       uint32_t before = pa.dir[vl][s].sent;
       pa_send(net, vl, s, 100);
-      if (pa.dir[vl][s].sent == before) sim_fail("victim: send refused");
+      if (pa.dir[vl][s].sent == before) check_fail("victim: send refused");
     }
   for (int k = 0; k < 8; k++)
     for (int s = 0; s < 2; s++) {
@@ -206,12 +206,12 @@ static void pa_victim(sim_man *net, int vl) {
     }
   for (int s = 0; s < 2; s++) {
     if (pa.end_reason[vl][s])
-      sim_fail("victim: side %d ended for reason %d (remote %d)", s,
-               pa.end_reason[vl][s], pa.end_remote[vl][s]);
-    if (!pa_conn_up(net, vl, s)) sim_fail("victim: handshake stalled");
+      check_fail("victim: side %d ended for reason %d (remote %d)", s,
+                 pa.end_reason[vl][s], pa.end_remote[vl][s]);
+    if (!pa_conn_up(net, vl, s)) check_fail("victim: handshake stalled");
     if (pa.dir[vl][s].got != pa.dir[vl][s].sent)
-      sim_fail("victim: %u of %u messages from side %d arrived",
-               pa.dir[vl][s].got, pa.dir[vl][s].sent, s);
+      check_fail("victim: %u of %u messages from side %d arrived",
+                 pa.dir[vl][s].got, pa.dir[vl][s].sent, s);
   }
 }
 
@@ -289,7 +289,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     uint64_t block = cfg.pool_block ? cfg.pool_block : 4096;
     x->cfg.pool_budget = sim_man_small_budget(&x->cfg) + slack * block;
     if (pn_engine_new(&x->e, &x->cfg, net.now) != PN_OK)
-      sim_fail("pn_engine_new");
+      check_fail("pn_engine_new");
     pn_engine_local_id(x->e, &x->id);
     sim_watch_input(&x->w, net.now);
   }
@@ -298,7 +298,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     int li = sim_man_link_new(&net, a, 1 - a);
     if (sim_man_open(&net, a, li, 0, NULL) != PN_OK ||
         sim_man_open(&net, 1 - a, li, 1, NULL) != PN_OK)
-      sim_fail("conn_open");
+      check_fail("conn_open");
     sim_man_poll_all(&net);
   }
   /* The victim: anonymous patterns only, so it is a peer of its own. */
@@ -307,7 +307,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     vl = sim_man_link_new(&net, 0, 1);
     if (sim_man_open(&net, 0, vl, 0, NULL) != PN_OK ||
         sim_man_open(&net, 1, vl, 1, NULL) != PN_OK)
-      sim_fail("conn_open");
+      check_fail("conn_open");
     sim_man_poll_all(&net);
   }
   /* Corruption: one byte of one direction of one link. */
@@ -359,7 +359,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       if (r && r->connected) {
         int rc = pn_engine_rekey(net.n[l->node[side]].e, &r->peer, net.now);
         if (rc != PN_OK && rc != PN_ERR_INVALID_STATE && rc != PN_ERR_NOT_FOUND)
-          sim_fail("rekey: %s", pn_strerror(rc));
+          check_fail("rekey: %s", pn_strerror(rc));
         sim_man_poll(&net, l->node[side], 0);
       }
       break;
@@ -392,9 +392,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     for (int s = 0; s < 2; s++) {
       if (pa.end_reason[li][s] &&
           !pa_benign(pa.end_reason[li][s], pa.end_remote[li][s]))
-        sim_fail("link %d side %d ended for reason %d (remote %d) without "
-                 "corruption",
-                 li, s, pa.end_reason[li][s], pa.end_remote[li][s]);
+        check_fail("link %d side %d ended for reason %d (remote %d) without "
+                   "corruption",
+                   li, s, pa.end_reason[li][s], pa.end_remote[li][s]);
     }
     int up = l->conn[0] && l->conn[1] && !pa.end_reason[li][0] &&
              !pa.end_reason[li][1];
@@ -404,10 +404,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
           pn_engine_mem m0, m1;
           pn_engine_memory(net.n[0].e, &m0);
           pn_engine_memory(net.n[1].e, &m1);
-          sim_fail("link %d: %u of %u messages arrived (pool in use %zu/%zu, "
-                   "%zu/%zu)",
-                   li, pa.dir[li][s].got, pa.dir[li][s].sent, m0.pool_in_use,
-                   m0.pool_budget, m1.pool_in_use, m1.pool_budget);
+          check_fail("link %d: %u of %u messages arrived (pool in use %zu/%zu, "
+                     "%zu/%zu)",
+                     li, pa.dir[li][s].got, pa.dir[li][s].sent, m0.pool_in_use,
+                     m0.pool_budget, m1.pool_in_use, m1.pool_budget);
         }
   }
 
@@ -423,7 +423,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (!(l->pipe[0].corrupted || l->pipe[1].corrupted)) continue;
     for (int s = 0; s < 2; s++) {
       if (l->conn[s] && !pa.end_reason[li][s])
-        sim_fail("link %d side %d: still up after corruption", li, s);
+        check_fail("link %d side %d: still up after corruption", li, s);
     }
   }
   sim_man_finish(&net);

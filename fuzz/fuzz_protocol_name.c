@@ -16,6 +16,7 @@
 
 #include "crypto.h" /* the ops tables, to check their ids */
 
+#include "check.h"
 #include "fdp.h"
 #include "fuzz_common.h"
 
@@ -27,8 +28,8 @@ static void check_validity(const pn_protocol *p) {
   int done[8] = {0};
   for (int i = 0; i < p->npre_i; i++) {
     int t = p->pre_i[i];
-    PN_FUZZ_CHECK(t == PN_TOK_E || t == PN_TOK_S);
-    PN_FUZZ_CHECK(!(t == PN_TOK_E ? has_e[I] : has_s[I]));
+    CHECK(t == PN_TOK_E || t == PN_TOK_S);
+    CHECK(!(t == PN_TOK_E ? has_e[I] : has_s[I]));
     if (t == PN_TOK_E)
       has_e[I] = 1;
     else
@@ -36,8 +37,8 @@ static void check_validity(const pn_protocol *p) {
   }
   for (int i = 0; i < p->npre_r; i++) {
     int t = p->pre_r[i];
-    PN_FUZZ_CHECK(t == PN_TOK_E || t == PN_TOK_S);
-    PN_FUZZ_CHECK(!(t == PN_TOK_E ? has_e[R] : has_s[R]));
+    CHECK(t == PN_TOK_E || t == PN_TOK_S);
+    CHECK(!(t == PN_TOK_E ? has_e[R] : has_s[R]));
     if (t == PN_TOK_E)
       has_e[R] = 1;
     else
@@ -49,13 +50,13 @@ static void check_validity(const pn_protocol *p) {
       int t = p->tok[m][k];
       switch (t) {
       case PN_TOK_E:
-        PN_FUZZ_CHECK(!has_e[from]); /* rule 2 */
+        CHECK(!has_e[from]); /* rule 2 */
         has_e[from] = 1;
         break;
       case PN_TOK_S:
-        PN_FUZZ_CHECK(!has_s[from]); /* rule 2 */
+        CHECK(!has_s[from]); /* rule 2 */
         /* 9.3: encrypted data after a psk needs an e sent first. */
-        if (psk_seen) PN_FUZZ_CHECK(has_e[from]);
+        if (psk_seen) CHECK(has_e[from]);
         has_s[from] = 1;
         break;
       case PN_TOK_EE:
@@ -65,8 +66,8 @@ static void check_validity(const pn_protocol *p) {
         /* Rule 1: both keys exist; es = initiator e, responder s. */
         int need_i = (t == PN_TOK_EE || t == PN_TOK_ES) ? has_e[I] : has_s[I];
         int need_r = (t == PN_TOK_EE || t == PN_TOK_SE) ? has_e[R] : has_s[R];
-        PN_FUZZ_CHECK(need_i && need_r);
-        PN_FUZZ_CHECK(!done[t]); /* rule 3 */
+        CHECK(need_i && need_r);
+        CHECK(!done[t]); /* rule 3 */
         done[t] = 1;
         break;
       }
@@ -74,17 +75,17 @@ static void check_validity(const pn_protocol *p) {
         psk_seen = 1;
         break;
       default:
-        PN_FUZZ_CHECK(0 && "unknown token");
+        CHECK(0 && "unknown token");
       }
     }
     /* The payload: 9.3 and rule 4 (canonical notation). */
-    if (psk_seen) PN_FUZZ_CHECK(has_e[from]);
+    if (psk_seen) CHECK(has_e[from]);
     if (from == I) {
-      if (done[PN_TOK_SE]) PN_FUZZ_CHECK(done[PN_TOK_EE]);
-      if (done[PN_TOK_SS]) PN_FUZZ_CHECK(done[PN_TOK_ES]);
+      if (done[PN_TOK_SE]) CHECK(done[PN_TOK_EE]);
+      if (done[PN_TOK_SS]) CHECK(done[PN_TOK_ES]);
     } else {
-      if (done[PN_TOK_ES]) PN_FUZZ_CHECK(done[PN_TOK_EE]);
-      if (done[PN_TOK_SS]) PN_FUZZ_CHECK(done[PN_TOK_SE]);
+      if (done[PN_TOK_ES]) CHECK(done[PN_TOK_EE]);
+      if (done[PN_TOK_SS]) CHECK(done[PN_TOK_SE]);
     }
   }
 }
@@ -93,7 +94,7 @@ static void check_validity(const pn_protocol *p) {
 static void check_modifiers(const pn_protocol *p, const char *name,
                             size_t len) {
   /* The pattern section: after "Noise_", up to the next '_'. */
-  PN_FUZZ_CHECK(len > 6 && memcmp(name, "Noise_", 6) == 0);
+  CHECK(len > 6 && memcmp(name, "Noise_", 6) == 0);
   const char *s = name + 6;
   size_t n = 0;
   while (6 + n < len && s[n] != '_')
@@ -110,67 +111,67 @@ static void check_modifiers(const pn_protocol *p, const char *name,
     if (j - i == 8 && memcmp(s + i, "fallback", 8) == 0) {
       fallback = 1;
     } else {
-      PN_FUZZ_CHECK(j - i >= 4 && memcmp(s + i, "psk", 3) == 0);
+      CHECK(j - i >= 4 && memcmp(s + i, "psk", 3) == 0);
       int v = 0;
       for (size_t k = i + 3; k < j; k++)
         v = v * 10 + (s[k] - '0');
-      PN_FUZZ_CHECK(v <= p->nmsgs);
+      CHECK(v <= p->nmsgs);
       if (v == 0)
-        PN_FUZZ_CHECK(p->tok[0][0] == PN_TOK_PSK);
+        CHECK(p->tok[0][0] == PN_TOK_PSK);
       else
-        PN_FUZZ_CHECK(p->tok[v - 1][p->msg_len[v - 1] - 1] == PN_TOK_PSK);
+        CHECK(p->tok[v - 1][p->msg_len[v - 1] - 1] == PN_TOK_PSK);
       npsk++;
     }
     i = j + 1;
   }
-  PN_FUZZ_CHECK(p->fallback == fallback);
-  PN_FUZZ_CHECK(p->npsk == npsk);
+  CHECK(p->fallback == fallback);
+  CHECK(p->npsk == npsk);
   /* Fallback turns the first message into the responder's pre-message. */
-  if (fallback) PN_FUZZ_CHECK(p->npre_r > 0 && p->npre_i == 0 && !p->one_way);
+  if (fallback) CHECK(p->npre_r > 0 && p->npre_i == 0 && !p->one_way);
 }
 
 static void check_success(const pn_protocol *p, const char *name, size_t len) {
-  PN_FUZZ_CHECK(p->nmsgs >= 1 && p->nmsgs <= PN_NOISE_MAX_MSGS);
-  PN_FUZZ_CHECK(!p->one_way || p->nmsgs == 1);
-  PN_FUZZ_CHECK(p->npre_i <= 2 && p->npre_r <= 2);
+  CHECK(p->nmsgs >= 1 && p->nmsgs <= PN_NOISE_MAX_MSGS);
+  CHECK(!p->one_way || p->nmsgs == 1);
+  CHECK(p->npre_i <= 2 && p->npre_r <= 2);
   for (int i = p->npre_i; i < 2; i++)
-    PN_FUZZ_CHECK(p->pre_i[i] == 0);
+    CHECK(p->pre_i[i] == 0);
   for (int i = p->npre_r; i < 2; i++)
-    PN_FUZZ_CHECK(p->pre_r[i] == 0);
+    CHECK(p->pre_r[i] == 0);
   int npsk = 0;
   for (int m = 0; m < PN_NOISE_MAX_MSGS; m++) {
     if (m < p->nmsgs)
-      PN_FUZZ_CHECK(p->msg_len[m] >= 1 && p->msg_len[m] <= PN_NOISE_MAX_TOKENS);
+      CHECK(p->msg_len[m] >= 1 && p->msg_len[m] <= PN_NOISE_MAX_TOKENS);
     else
-      PN_FUZZ_CHECK(p->msg_len[m] == 0);
+      CHECK(p->msg_len[m] == 0);
     for (int k = 0; k < PN_NOISE_MAX_TOKENS; k++) {
       int t = p->tok[m][k];
       if (k < p->msg_len[m])
-        PN_FUZZ_CHECK(t >= PN_TOK_E && t <= PN_TOK_PSK);
+        CHECK(t >= PN_TOK_E && t <= PN_TOK_PSK);
       else /* F1 (regressions/protocol_name/fallback-stale-tokens) */
-        PN_FUZZ_CHECK(t == 0);
+        CHECK(t == 0);
       if (k < p->msg_len[m]) npsk += t == PN_TOK_PSK;
     }
   }
-  PN_FUZZ_CHECK(npsk == p->npsk && npsk <= PN_NOISE_MAX_PSKS);
+  CHECK(npsk == p->npsk && npsk <= PN_NOISE_MAX_PSKS);
   /* The first message always carries the initiator's e (after a psk0). */
-  PN_FUZZ_CHECK(p->tok[0][p->tok[0][0] == PN_TOK_PSK ? 1 : 0] == PN_TOK_E);
+  CHECK(p->tok[0][p->tok[0][0] == PN_TOK_PSK ? 1 : 0] == PN_TOK_E);
 
   /* The name round-trips. */
-  PN_FUZZ_CHECK(p->name_len == len && len <= PN_NOISE_MAX_NAME);
-  PN_FUZZ_CHECK(memcmp(p->name, name, len) == 0 && p->name[len] == 0);
+  CHECK(p->name_len == len && len <= PN_NOISE_MAX_NAME);
+  CHECK(memcmp(p->name, name, len) == 0 && p->name[len] == 0);
 
   /* Primitives resolved and consistent. */
-  PN_FUZZ_CHECK(p->dh_ops && p->cipher_ops && p->hash_ops);
-  PN_FUZZ_CHECK(p->dh_ops->id == p->dh && p->cipher_ops->id == p->cipher &&
-                p->hash_ops->id == p->hash);
-  PN_FUZZ_CHECK(pn_protocol_dhlen(p) == (p->dh == PN_DH_25519 ? 32u : 56u));
+  CHECK(p->dh_ops && p->cipher_ops && p->hash_ops);
+  CHECK(p->dh_ops->id == p->dh && p->cipher_ops->id == p->cipher &&
+        p->hash_ops->id == p->hash);
+  CHECK(pn_protocol_dhlen(p) == (p->dh == PN_DH_25519 ? 32u : 56u));
   size_t hl = pn_protocol_hashlen(p);
-  PN_FUZZ_CHECK(
+  CHECK(
       hl ==
       ((p->hash == PN_HASH_SHA256 || p->hash == PN_HASH_BLAKE2S) ? 32u : 64u));
   for (int w = PN_PRIMITIVE_DH; w <= PN_PRIMITIVE_HASH; w++)
-    PN_FUZZ_CHECK(pn_protocol_impl(p, (pn_primitive)w) != NULL);
+    CHECK(pn_protocol_impl(p, (pn_primitive)w) != NULL);
 
   check_modifiers(p, name, len);
   check_validity(p);
@@ -202,16 +203,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     break;
   case PN_ERR_UNSUPPORTED:
     /* Only a backend restriction: AUTO has every primitive of this build. */
-    PN_FUZZ_CHECK(backend != PN_BACKEND_AUTO ||
-                  !pn_backend_available(PN_BACKEND_OPENSSL));
+    CHECK(backend != PN_BACKEND_AUTO ||
+          !pn_backend_available(PN_BACKEND_OPENSSL));
     break;
   default:
-    PN_FUZZ_CHECK(0 && "undocumented error code");
+    CHECK(0 && "undocumented error code");
   }
   if (rc != PN_OK) {
     /* Nothing usable is left behind for pn_handshake_init to trust. */
-    PN_FUZZ_CHECK(p.dh_ops == NULL && p.cipher_ops == NULL &&
-                  p.hash_ops == NULL && p.nmsgs == 0);
+    CHECK(p.dh_ops == NULL && p.cipher_ops == NULL && p.hash_ops == NULL &&
+          p.nmsgs == 0);
   }
 
   /* Bytes after len never matter: the same name followed by characters that
@@ -222,19 +223,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     memcpy(longer + len, "_X+psk0\0", 8);
     pn_protocol q;
     int rc2 = pn_protocol_parse(&q, longer, len, backend);
-    PN_FUZZ_CHECK(rc2 == rc);
-    if (rc == PN_OK) PN_FUZZ_CHECK(memcmp(&p, &q, sizeof p) == 0);
+    CHECK(rc2 == rc);
+    if (rc == PN_OK) CHECK(memcmp(&p, &q, sizeof p) == 0);
     free(longer);
   }
 
   /* A sane program does not depend on who supplies the primitives. */
   if (rc == PN_OK && backend != PN_BACKEND_AUTO) {
     pn_protocol a;
-    PN_FUZZ_CHECK(pn_protocol_parse(&a, name, len, PN_BACKEND_AUTO) == PN_OK);
-    PN_FUZZ_CHECK(a.nmsgs == p.nmsgs && a.npsk == p.npsk &&
-                  memcmp(a.tok, p.tok, sizeof a.tok) == 0 &&
-                  memcmp(a.pre_r, p.pre_r, 2) == 0 &&
-                  memcmp(a.pre_i, p.pre_i, 2) == 0);
+    CHECK(pn_protocol_parse(&a, name, len, PN_BACKEND_AUTO) == PN_OK);
+    CHECK(a.nmsgs == p.nmsgs && a.npsk == p.npsk &&
+          memcmp(a.tok, p.tok, sizeof a.tok) == 0 &&
+          memcmp(a.pre_r, p.pre_r, 2) == 0 && memcmp(a.pre_i, p.pre_i, 2) == 0);
   }
   free(name);
   return 0;

@@ -18,6 +18,7 @@ endfunction()
 
 # The simulator every engine harness drives (tests/support), compiled into
 # each harness with the harness's own flags.
-set(PN_FUZZ_SIM_SOURCES ${CMAKE_CURRENT_LIST_DIR}/../tests/support/sim.c
+set(PN_FUZZ_SIM_SOURCES ${CMAKE_CURRENT_LIST_DIR}/../tests/support/check.c
+    ${CMAKE_CURRENT_LIST_DIR}/../tests/support/sim.c
     ${CMAKE_CURRENT_LIST_DIR}/../tests/support/sim_check.c
     ${CMAKE_CURRENT_LIST_DIR}/../tests/support/sim_manual.c)

@@ -14,7 +14,7 @@ uint64_t sim_rand(uint64_t *s) {
 
 static void *xrealloc(void *p, size_t n) {
   void *q = realloc(p, n ? n : 1);
-  if (!q) sim_fail("out of memory");
+  if (!q) check_fail("out of memory");
   return q;
 }
 
@@ -73,7 +73,7 @@ void sim_init(sim *s, int n, const pn_engine_config *cfg,
       const char *name =
           c.protocol ? c.protocol : "Noise_XX_25519_ChaChaPoly_BLAKE2b";
       if (pn_protocol_parse(&p, name, strlen(name), PN_BACKEND_AUTO) != 0)
-        sim_fail("engine %d: protocol %s", i, name);
+        check_fail("engine %d: protocol %s", i, name);
       c.static_private = x->priv;
       c.static_private_len = pn_protocol_dhlen(&p);
     }
@@ -81,10 +81,10 @@ void sim_init(sim *s, int n, const pn_engine_config *cfg,
     c.rng.user = &x->rng;
     x->cfg = c;
     int rc = pn_engine_new(&x->e, &c, s->now);
-    if (rc != PN_OK) sim_fail("engine %d: %s", i, pn_strerror(rc));
+    if (rc != PN_OK) check_fail("engine %d: %s", i, pn_strerror(rc));
     pn_engine_local_id(x->e, &x->id);
     /* Every node accepts inbound connections. */
-    if (pn_engine_listening(x->e, s->now) != PN_OK) sim_fail("listening");
+    if (pn_engine_listening(x->e, s->now) != PN_OK) check_fail("listening");
     sim_watch_input(&x->w, s->now);
   }
 }
@@ -235,7 +235,7 @@ static int flush_send(sim *s, sim_link *l, int side) {
   sim_check_acked(&p->tx, n);
   int rc = pn_engine_sent(x->e, l->conn[side], n, s->now);
   sim_watch_input(&x->w, s->now);
-  if (rc != PN_OK) sim_fail("sent: %s", pn_strerror(rc));
+  if (rc != PN_OK) check_fail("sent: %s", pn_strerror(rc));
   return 1;
 }
 
@@ -251,9 +251,9 @@ static int poll_node(sim *s, int i) {
       /* The connection's link end. After its CLOSE, or once the driver
        * closed it, only the events that report its end may name it. */
       l = link_of(s, &a, &side);
-      if (l->node[side] != i) sim_fail("action user pointer");
+      if (l->node[side] != i) check_fail("action user pointer");
       if (l->conn[side] != a.conn && a.type != PN_ACTION_EVENT)
-        sim_fail("action %d for a closed conn", (int)a.type);
+        check_fail("action %d for a closed conn", (int)a.type);
     }
     sim_event v;
     sim_event_view(&a.event, &v);
@@ -282,7 +282,7 @@ static int poll_node(sim *s, int i) {
       break;
     }
   }
-  if (rc < 0) sim_fail("poll: %s", pn_strerror(rc));
+  if (rc < 0) check_fail("poll: %s", pn_strerror(rc));
   sim_watch_drained(&x->w, x->e, &x->cfg, i);
   return any;
 }
@@ -341,8 +341,8 @@ static int deliver(sim *s, sim_link *l, int side) {
       ptrdiff_t got = pn_engine_recv(x->e, l->conn[to], buf, n, s->now, &why);
       sim_watch_input(&x->w, s->now);
       free(buf);
-      if (got < 0) sim_fail("recv: %s", pn_strerror((int)got));
-      if ((size_t)got > n) sim_fail("recv took more than given");
+      if (got < 0) check_fail("recv: %s", pn_strerror((int)got));
+      if ((size_t)got > n) check_fail("recv took more than given");
       size_t t = (size_t)got;
       while (t) {
         sim_seg *g = &p->seg[0];
@@ -359,7 +359,7 @@ static int deliver(sim *s, sim_link *l, int side) {
       }
       if ((size_t)got < n) {
         if (why == PN_RECV_MORE)
-          sim_fail("recv took %zd of %zu without a cause", got, n);
+          check_fail("recv took %zd of %zu without a cause", got, n);
         l->held[to] = 1; /* until the RESUME, which poll_node may see */
       }
       poll_node(s, l->node[to]);
@@ -371,7 +371,7 @@ static int deliver(sim *s, sim_link *l, int side) {
     sim_node *x = &s->n[l->node[to]];
     int rc = pn_engine_conn_closed(x->e, l->conn[to], s->now);
     sim_watch_input(&x->w, s->now);
-    if (rc != PN_OK) sim_fail("conn_closed: %s", pn_strerror(rc));
+    if (rc != PN_OK) check_fail("conn_closed: %s", pn_strerror(rc));
     l->conn[to] = 0;
     l->gone[to] = 1;
     poll_node(s, l->node[to]);
@@ -394,7 +394,7 @@ int sim_step(sim *s) {
         sim_node *x = &s->n[l->node[side]];
         p->tx.wblocked = 0;
         if (pn_engine_writable(x->e, l->conn[side], s->now))
-          sim_fail("writable");
+          check_fail("writable");
         sim_watch_input(&x->w, s->now);
         any = 1;
       }
@@ -427,7 +427,7 @@ static pn_time next_time(const sim *s) {
 
 static void tick_all(sim *s) {
   for (int i = 0; i < s->nn; i++) {
-    if (pn_engine_tick(s->n[i].e, s->now) != PN_OK) sim_fail("tick");
+    if (pn_engine_tick(s->n[i].e, s->now) != PN_OK) check_fail("tick");
     sim_watch_input(&s->n[i].w, s->now);
   }
 }
@@ -441,7 +441,7 @@ void sim_run_until(sim *s, pn_time until) {
     pn_time t = next_time(s);
     if (t <= s->now) {
       /* Due now: tick; an engine must not stay due after a tick. */
-      if (++due_rounds > 1000) sim_fail("a deadline stays due");
+      if (++due_rounds > 1000) check_fail("a deadline stays due");
       tick_all(s);
       continue;
     }

@@ -23,6 +23,7 @@
 
 #include <p2pnoise/engine.h>
 
+#include "check.h"
 #include "prng.h"
 
 /* An event as logged: the typed pn_event flattened. */
@@ -331,13 +332,6 @@ void sim_man_finish(sim_man *net);
 
 /* ---- The checks (sim_check.c) ------------------------------------------ */
 
-/* A broken invariant: prints it and aborts. The one failure report of the
- * simulator and the harnesses that drive it. */
-void sim_fail(const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 1, 2), noreturn))
-#endif
-    ;
 /* |rc|, after checking it has a description. */
 int sim_rc(int rc);
 /* PN_FUZZ_TRACE is set: print every action (replays). */

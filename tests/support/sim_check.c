@@ -2,30 +2,18 @@
  * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /*
  * What every driver of the simulator checks, whether the cmocka tests' or
- * the fuzz harnesses', and the one way a broken invariant is reported:
- * sim_fail, which prints it and aborts (a fuzzer notices only a crash, and
- * a test must not go on from a broken state).
+ * the fuzz harnesses'; a broken invariant is reported by check_fail
+ * (check.h).
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sim.h"
 
-void sim_fail(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  fprintf(stderr, "sim: invariant failed: ");
-  vfprintf(stderr, fmt, ap);
-  fprintf(stderr, "\n");
-  va_end(ap);
-  abort();
-}
-
 int sim_rc(int rc) {
   const char *d = pn_strerror(rc);
-  if (!d || !*d) sim_fail("error %d has no description", rc);
+  if (!d || !*d) check_fail("error %d has no description", rc);
   return rc;
 }
 
@@ -39,48 +27,48 @@ void sim_check_memory(pn_engine *e, const pn_engine_config *cfg) {
   pn_engine_mem m;
   pn_engine_memory(e, &m);
   uint32_t maxc = cfg->max_conns ? cfg->max_conns : PN_ENGINE_DEFAULT_MAX_CONNS;
-  if (m.pool_in_use > m.pool_budget) sim_fail("pool over budget");
-  if (m.conns > maxc) sim_fail("conns %zu > max %u", m.conns, maxc);
+  if (m.pool_in_use > m.pool_budget) check_fail("pool over budget");
+  if (m.conns > maxc) check_fail("conns %zu > max %u", m.conns, maxc);
   if (m.handshakes > m.conns || m.peers > m.conns)
-    sim_fail("handshakes %zu / peers %zu over conns %zu", m.handshakes, m.peers,
-             m.conns);
-  if (m.peers != pn_engine_peer_count(e)) sim_fail("peer count");
+    check_fail("handshakes %zu / peers %zu over conns %zu", m.handshakes,
+               m.peers, m.conns);
+  if (m.peers != pn_engine_peer_count(e)) check_fail("peer count");
 }
 
 void sim_check_event(const pn_action *a, const sim_event *ev,
                      const pn_engine_config *cfg) {
   const char *why = pn_reason_str(ev->reason);
-  if (!why || !*why) sim_fail("reason %d has no description", ev->reason);
+  if (!why || !*why) check_fail("reason %d has no description", ev->reason);
   switch (ev->type) {
   case PN_EVENT_PEER_CONNECTED:
-    if (!a->conn || !ev->peer.len) sim_fail("CONNECTED without conn or peer");
-    if (!ev->data || !ev->len) sim_fail("CONNECTED without hash");
+    if (!a->conn || !ev->peer.len) check_fail("CONNECTED without conn or peer");
+    if (!ev->data || !ev->len) check_fail("CONNECTED without hash");
     break;
   case PN_EVENT_PEER_DISCONNECTED:
-    if (ev->reason == PN_REASON_NONE) sim_fail("DISCONNECTED, no reason");
+    if (ev->reason == PN_REASON_NONE) check_fail("DISCONNECTED, no reason");
     break;
   case PN_EVENT_REJECTED:
-    if (ev->reason == PN_REASON_NONE) sim_fail("REJECTED without reason");
-    if (!a->conn) sim_fail("REJECTED without a connection");
+    if (ev->reason == PN_REASON_NONE) check_fail("REJECTED without reason");
+    if (!a->conn) check_fail("REJECTED without a connection");
     break;
   case PN_EVENT_MESSAGE:
-    if (!a->conn) sim_fail("MESSAGE without conn");
-    if (ev->len && !ev->data) sim_fail("MESSAGE without data");
+    if (!a->conn) check_fail("MESSAGE without conn");
+    if (ev->len && !ev->data) check_fail("MESSAGE without data");
     break;
   case PN_EVENT_OVERFLOW:
-    if (!a->conn) sim_fail("OVERFLOW without conn");
+    if (!a->conn) check_fail("OVERFLOW without conn");
     break;
   case PN_EVENT_HANDSHAKE_PAYLOAD:
     if (!ev->data || !ev->len || ev->len > cfg->max_handshake_payload)
-      sim_fail("HANDSHAKE_PAYLOAD of %zu bytes", ev->len);
-    if (ev->peer.len) sim_fail("HANDSHAKE_PAYLOAD names a peer");
-    if (ev->size >= PN_NOISE_MAX_MSGS) sim_fail("HANDSHAKE_PAYLOAD index");
+      check_fail("HANDSHAKE_PAYLOAD of %zu bytes", ev->len);
+    if (ev->peer.len) check_fail("HANDSHAKE_PAYLOAD names a peer");
+    if (ev->size >= PN_NOISE_MAX_MSGS) check_fail("HANDSHAKE_PAYLOAD index");
     break;
   case PN_EVENT_CLOSED: /* the driver knows whether one may come */
   case PN_EVENT_LISTENING:
     break;
   default:
-    sim_fail("unknown event %d", (int)ev->type);
+    check_fail("unknown event %d", (int)ev->type);
   }
 }
 
@@ -88,7 +76,7 @@ void sim_check_event(const pn_action *a, const sim_event *ev,
 
 static void *xrealloc(void *p, size_t n) {
   void *q = realloc(p, n ? n : 1);
-  if (!q) sim_fail("out of memory");
+  if (!q) check_fail("out of memory");
   return q;
 }
 
@@ -102,16 +90,16 @@ static void check_empty(pn_engine *e, const char *when) {
   pn_engine_mem m;
   pn_engine_memory(e, &m);
   if (m.conns || m.handshakes || m.peers || m.pool_in_use)
-    sim_fail("%s with conns %zu hs %zu peers %zu pool %zu", when, m.conns,
-             m.handshakes, m.peers, m.pool_in_use);
+    check_fail("%s with conns %zu hs %zu peers %zu pool %zu", when, m.conns,
+               m.handshakes, m.peers, m.pool_in_use);
 }
 
 void sim_watch_action(sim_watch *w, pn_engine *e, const pn_action *a,
                       const sim_event *ev, const pn_engine_config *cfg) {
-  if (w->closed) sim_fail("action %d after CLOSED", (int)a->type);
+  if (w->closed) check_fail("action %d after CLOSED", (int)a->type);
   if (a->type == PN_ACTION_DEADLINE) {
-    if (a->deadline < w->now) sim_fail("DEADLINE in the past");
-    if (w->dl_seen && a->deadline == w->dl) sim_fail("DEADLINE unchanged");
+    if (a->deadline < w->now) check_fail("DEADLINE in the past");
+    if (w->dl_seen && a->deadline == w->dl) check_fail("DEADLINE unchanged");
     w->dl_seen = 1;
     w->dl = a->deadline;
     return;
@@ -120,7 +108,7 @@ void sim_watch_action(sim_watch *w, pn_engine *e, const pn_action *a,
   sim_check_event(a, ev, cfg);
   switch (ev->type) {
   case PN_EVENT_PEER_CONNECTED:
-    if (peer_index(w, &ev->peer) >= 0) sim_fail("CONNECTED twice");
+    if (peer_index(w, &ev->peer) >= 0) check_fail("CONNECTED twice");
     if (w->npeers == w->cappeers) {
       w->cappeers = w->cappeers ? 2 * w->cappeers : 16;
       w->peers = xrealloc(w->peers, (size_t)w->cappeers * sizeof *w->peers);
@@ -129,7 +117,7 @@ void sim_watch_action(sim_watch *w, pn_engine *e, const pn_action *a,
     break;
   case PN_EVENT_PEER_DISCONNECTED: {
     int k = peer_index(w, &ev->peer);
-    if (k < 0) sim_fail("DISCONNECTED without CONNECTED");
+    if (k < 0) check_fail("DISCONNECTED without CONNECTED");
     w->peers[k] = w->peers[--w->npeers];
     break;
   }
@@ -146,24 +134,24 @@ void sim_watch_drained(const sim_watch *w, pn_engine *e,
                        const pn_engine_config *cfg, int i) {
   sim_check_memory(e, cfg);
   if ((size_t)w->npeers != pn_engine_peer_count(e))
-    sim_fail("engine %d: %zu peers, %d by events", i, pn_engine_peer_count(e),
-             w->npeers);
+    check_fail("engine %d: %zu peers, %d by events", i, pn_engine_peer_count(e),
+               w->npeers);
 }
 
 void sim_watch_finished(const sim_watch *w, pn_engine *e, int i, pn_time now) {
   if (!w->closed) {
     pn_engine_mem m;
     pn_engine_memory(e, &m);
-    sim_fail("engine %d never reported CLOSED (conns %zu, pool %zu, "
-             "deadline %llu, now %llu)",
-             i, m.conns, m.pool_in_use,
-             (unsigned long long)sim_watch_deadline(w),
-             (unsigned long long)now);
+    check_fail("engine %d never reported CLOSED (conns %zu, pool %zu, "
+               "deadline %llu, now %llu)",
+               i, m.conns, m.pool_in_use,
+               (unsigned long long)sim_watch_deadline(w),
+               (unsigned long long)now);
   }
-  if (w->npeers) sim_fail("engine %d: CONNECTED without DISCONNECTED", i);
+  if (w->npeers) check_fail("engine %d: CONNECTED without DISCONNECTED", i);
   check_empty(e, "finished");
   pn_action a;
-  if (pn_engine_poll(e, &a) != 0) sim_fail("an action after CLOSED");
+  if (pn_engine_poll(e, &a) != 0) check_fail("an action after CLOSED");
 }
 
 void sim_watch_free(sim_watch *w) {
@@ -172,13 +160,13 @@ void sim_watch_free(sim_watch *w) {
 }
 
 void sim_check_send(sim_sendq *q, const pn_action *a) {
-  if (q->pend) sim_fail("a second SEND before the first was acked");
-  if (q->wblocked) sim_fail("a SEND after a partial ack, before writable");
-  if (!a->send.data || !a->send.len) sim_fail("empty SEND");
+  if (q->pend) check_fail("a second SEND before the first was acked");
+  if (q->wblocked) check_fail("a SEND after a partial ack, before writable");
+  if (!a->send.data || !a->send.len) check_fail("empty SEND");
   /* A partial ack: the next SEND must go on from the first unacked byte. */
   size_t k = q->rest_len < a->send.len ? q->rest_len : a->send.len;
   if (k && memcmp(a->send.data, q->rest, k) != 0)
-    sim_fail("SEND does not resume after a partial ack");
+    check_fail("SEND does not resume after a partial ack");
   q->pend = a->send.data;
   q->pend_len = a->send.len;
   /* The bytes are borrowed: a copy shows whether they change before ack. */
@@ -188,7 +176,7 @@ void sim_check_send(sim_sendq *q, const pn_action *a) {
 
 void sim_check_acked(sim_sendq *q, size_t n) {
   if (memcmp(q->pend, q->snap, q->pend_len) != 0)
-    sim_fail("borrowed SEND bytes changed before the ack");
+    check_fail("borrowed SEND bytes changed before the ack");
   q->rest_len = q->pend_len - n;
   q->rest = (uint8_t *)xrealloc(q->rest, q->rest_len);
   if (q->rest_len) memcpy(q->rest, q->pend + n, q->rest_len);
@@ -216,19 +204,19 @@ void sim_sendq_free(sim_sendq *q) {
 static void check_event(sim_man_node *x, sim_man_rec *r, const sim_event *ev) {
   switch (ev->type) {
   case PN_EVENT_PEER_CONNECTED:
-    if (!r) sim_fail("CONNECTED without conn");
+    if (!r) check_fail("CONNECTED without conn");
     r->connected = 1;
     r->peer = ev->peer;
     break;
   case PN_EVENT_MESSAGE:
   case PN_EVENT_OVERFLOW:
-    if (!r) sim_fail("event %d without conn", (int)ev->type);
+    if (!r) check_fail("event %d without conn", (int)ev->type);
     break;
   case PN_EVENT_CLOSED:
-    if (!x->shutdown) sim_fail("CLOSED without shutdown");
+    if (!x->shutdown) check_fail("CLOSED without shutdown");
     break;
   case PN_EVENT_HANDSHAKE_PAYLOAD:
-    if (!r || r->connected) sim_fail("HANDSHAKE_PAYLOAD outside a handshake");
+    if (!r || r->connected) check_fail("HANDSHAKE_PAYLOAD outside a handshake");
     break;
   default:
     break;
@@ -239,21 +227,21 @@ sim_man_rec *sim_check_action(sim_man_node *x, const pn_action *a,
                               const sim_event *ev) {
   sim_watch_action(&x->w, x->e, a, ev, &x->cfg);
   sim_man_rec *r = a->conn ? sim_man_find(x, a->conn) : NULL;
-  if (a->conn && !r) sim_fail("action %d names unknown conn", (int)a->type);
+  if (a->conn && !r) check_fail("action %d names unknown conn", (int)a->type);
   if (r && r->closed == 1)
-    sim_fail("action %d after the conn's CLOSE", (int)a->type);
+    check_fail("action %d after the conn's CLOSE", (int)a->type);
   if (r && a->user != (void *)(uintptr_t)(2 * (size_t)r->link + 1 + r->side))
-    sim_fail("action user pointer");
+    check_fail("action user pointer");
   switch (a->type) {
   case PN_ACTION_SEND:
-    if (!r || r->closed) sim_fail("SEND on a closed or unknown conn");
+    if (!r || r->closed) check_fail("SEND on a closed or unknown conn");
     break;
   case PN_ACTION_CLOSE:
-    if (!r || r->closed) sim_fail("CLOSE twice or after the driver closed");
+    if (!r || r->closed) check_fail("CLOSE twice or after the driver closed");
     r->closed = 1;
     break;
   case PN_ACTION_RESUME:
-    if (!r || r->closed) sim_fail("RESUME on a closed or unknown conn");
+    if (!r || r->closed) check_fail("RESUME on a closed or unknown conn");
     break;
   case PN_ACTION_EVENT:
     check_event(x, r, ev);
@@ -261,7 +249,7 @@ sim_man_rec *sim_check_action(sim_man_node *x, const pn_action *a,
   case PN_ACTION_DEADLINE:
     break;
   default:
-    sim_fail("unknown action %d", (int)a->type);
+    check_fail("unknown action %d", (int)a->type);
   }
   return r;
 }
@@ -269,5 +257,5 @@ sim_man_rec *sim_check_action(sim_man_node *x, const pn_action *a,
 void sim_check_finished(const sim_man_node *x, int i, pn_time now) {
   sim_watch_finished(&x->w, x->e, i, now);
   for (int k = 0; k < x->nrec; k++)
-    if (!x->rec[k].closed) sim_fail("engine %d: conn without an end", i);
+    if (!x->rec[k].closed) check_fail("engine %d: conn without an end", i);
 }

@@ -44,7 +44,7 @@ int sim_man_open(sim_man *net, int node, int li, int side,
     int lrc = pn_engine_listening(x->e, sim_man_now(net));
     sim_watch_input(&x->w, sim_man_now(net));
     if (lrc != PN_OK && lrc != PN_ERR_SHUTDOWN)
-      sim_fail("listening: %s", pn_strerror(lrc));
+      check_fail("listening: %s", pn_strerror(lrc));
     x->listening = 1;
   }
   int rc =
@@ -52,13 +52,13 @@ int sim_man_open(sim_man *net, int node, int li, int side,
                           expected, user_of(li, side), sim_man_now(net), &id);
   sim_watch_input(&x->w, sim_man_now(net));
   if (rc != PN_OK) {
-    if (id != 0) sim_fail("conn_open failed but gave an id");
+    if (id != 0) check_fail("conn_open failed but gave an id");
     l->gone[side] = 1;
     return rc;
   }
   if (id == 0 || sim_man_find(x, id))
-    sim_fail("conn_open: id 0 or reused live");
-  if (x->nrec == SIM_MAN_MAX_RECS) sim_fail("harness: too many connections");
+    check_fail("conn_open: id 0 or reused live");
+  if (x->nrec == SIM_MAN_MAX_RECS) check_fail("harness: too many connections");
   sim_man_rec *r = &x->rec[x->nrec++];
   memset(r, 0, sizeof *r);
   r->id = id;
@@ -85,9 +85,9 @@ int sim_man_poll(sim_man *net, int node, int max) {
     if (max && got >= max) break;
     pn_action a;
     int rc = pn_engine_poll(x->e, &a);
-    if (rc < 0) sim_fail("poll: %s", pn_strerror(rc));
+    if (rc < 0) check_fail("poll: %s", pn_strerror(rc));
     if (rc == 0) break;
-    if (rc != 1) sim_fail("poll returned %d", rc);
+    if (rc != 1) check_fail("poll returned %d", rc);
     got++;
     sim_event fe;
     sim_event_view(&a.event, &fe);
@@ -142,7 +142,7 @@ int sim_man_ack(sim_man *net, int li, int side, size_t n) {
   p->written += n;
   int rc = pn_engine_sent(x->e, l->conn[side], n, sim_man_now(net));
   sim_watch_input(&x->w, sim_man_now(net));
-  if (rc != PN_OK) sim_fail("sent: %s", pn_strerror(rc));
+  if (rc != PN_OK) check_fail("sent: %s", pn_strerror(rc));
   if (!net->manual[l->node[side]]) sim_man_poll(net, l->node[side], 0);
   return 1;
 }
@@ -155,7 +155,7 @@ int sim_man_writable(sim_man *net, int li, int side) {
   sim_man_node *x = &net->n[l->node[side]];
   int rc = pn_engine_writable(x->e, l->conn[side], sim_man_now(net));
   sim_watch_input(&x->w, sim_man_now(net));
-  if (rc != PN_OK) sim_fail("writable: %s", pn_strerror(rc));
+  if (rc != PN_OK) check_fail("writable: %s", pn_strerror(rc));
   if (!net->manual[l->node[side]]) sim_man_poll(net, l->node[side], 0);
   return 1;
 }
@@ -168,7 +168,7 @@ static void driver_close(sim_man *net, int li, int side, pn_time now) {
   sim_man_rec *r = sim_man_find(x, l->conn[side]);
   int rc = pn_engine_conn_closed(x->e, l->conn[side], now);
   sim_watch_input(&x->w, now);
-  if (rc != PN_OK) sim_fail("conn_closed: %s", pn_strerror(rc));
+  if (rc != PN_OK) check_fail("conn_closed: %s", pn_strerror(rc));
   if (r) r->closed = 2;
   l->conn[side] = 0;
   sim_sendq_reset(&l->pipe[side].tx);
@@ -198,14 +198,14 @@ size_t sim_man_deliver(sim_man *net, int li, int side, size_t n) {
     ptrdiff_t got =
         pn_engine_recv(x->e, l->conn[to], p->q, k, sim_man_now(net), &why);
     sim_watch_input(&x->w, sim_man_now(net));
-    if (got < 0) sim_fail("recv: %s", pn_strerror((int)got));
-    if ((size_t)got > k) sim_fail("recv took more than given");
+    if (got < 0) check_fail("recv: %s", pn_strerror((int)got));
+    if ((size_t)got > k) check_fail("recv took more than given");
     if ((size_t)got < k) {
       if (why != PN_RECV_POLL && why != PN_RECV_WAIT)
-        sim_fail("recv took %zd of %zu without a cause", got, k);
+        check_fail("recv took %zd of %zu without a cause", got, k);
       p->held = 1;
     } else if (why != PN_RECV_MORE) {
-      sim_fail("recv took everything but says it is blocked");
+      check_fail("recv took everything but says it is blocked");
     }
     memmove(p->q, p->q + got, p->len - (size_t)got);
     p->len -= (size_t)got;
@@ -238,18 +238,18 @@ void sim_man_pump(sim_man *net) {
       }
     if (!any) return;
   }
-  sim_fail("pump does not settle");
+  check_fail("pump does not settle");
 }
 
 void sim_man_tick(sim_man *net, int node, pn_time now) {
   sim_man_node *x = &net->n[node];
   int rc = pn_engine_tick(x->e, now);
-  if (rc != PN_OK) sim_fail("tick: %s", pn_strerror(rc));
+  if (rc != PN_OK) check_fail("tick: %s", pn_strerror(rc));
   sim_watch_input(&x->w, now);
   sim_man_poll(net, node, 0);
   /* A tick runs every timer due: none may stay due. */
   if (sim_watch_deadline(&x->w) <= x->w.now)
-    sim_fail("a deadline stays due after tick");
+    check_fail("a deadline stays due after tick");
 }
 
 void sim_man_run_until(sim_man *net, pn_time until) {
@@ -271,7 +271,7 @@ void sim_man_run_until(sim_man *net, pn_time until) {
     for (int i = 0; i < net->nn; i++)
       sim_man_tick(net, i, net->now);
   }
-  sim_fail("run_until: time does not settle");
+  check_fail("run_until: time does not settle");
 }
 
 /* With close_linger off, a closing connection waits for the peer's CLOSE
@@ -304,7 +304,7 @@ void sim_man_finish(sim_man *net) {
     net->n[i].shutdown = 1;
     int rc = pn_engine_shutdown(net->n[i].e, net->now);
     sim_watch_input(&net->n[i].w, net->now);
-    if (rc != PN_OK) sim_fail("shutdown: %s", pn_strerror(rc));
+    if (rc != PN_OK) check_fail("shutdown: %s", pn_strerror(rc));
     sim_man_poll(net, i, 0);
   }
   /* Links whose far end is the caller: it closes its side too, now. */
