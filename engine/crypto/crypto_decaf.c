@@ -26,13 +26,9 @@ static int pn_decaf_x448_dh(uint8_t *out, const uint8_t *priv,
   return decaf_x448(out, pub, priv) == DECAF_SUCCESS ? PN_OK : PN_ERR_DH;
 }
 
+/* id, dhlen, impl, pubkey, dh, allocations per pubkey and per dh */
 static const pn_dh_ops pn_decaf_x448 = {
-    .id = PN_DH_448,
-    .dhlen = 56,
-    .impl = "libdecaf",
-    .pubkey = pn_decaf_x448_pubkey,
-    .dh = pn_decaf_x448_dh,
-};
+    PN_DH_448, 56, "libdecaf", pn_decaf_x448_pubkey, pn_decaf_x448_dh, 0, 0};
 
 const pn_dh_ops *pn_decaf_dh(int id) {
   return id == PN_DH_448 ? &pn_decaf_x448 : NULL;

@@ -24,13 +24,10 @@ static int pn_sodium_x25519_dh(uint8_t *out, const uint8_t *priv,
   return crypto_scalarmult_curve25519(out, priv, pub) == 0 ? PN_OK : PN_ERR_DH;
 }
 
+/* id, dhlen, impl, pubkey, dh, allocations per pubkey and per dh */
 static const pn_dh_ops pn_sodium_x25519 = {
-    .id = PN_DH_25519,
-    .dhlen = 32,
-    .impl = "libsodium",
-    .pubkey = pn_sodium_x25519_pubkey,
-    .dh = pn_sodium_x25519_dh,
-};
+    PN_DH_25519, 32, "libsodium", pn_sodium_x25519_pubkey, pn_sodium_x25519_dh,
+    0,           0};
 
 const pn_dh_ops *pn_sodium_dh(int id) {
   return id == PN_DH_25519 ? &pn_sodium_x25519 : NULL;

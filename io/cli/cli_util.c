@@ -9,6 +9,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -158,20 +159,56 @@ int cli_parse_u64(const char *s, uint64_t *out) {
   return 0;
 }
 
-static int flag_ms(const char *name, const char *val, pn_time *out) {
-  uint64_t v;
-  if (cli_parse_u64(val, &v) || v > UINT64_MAX / PN_MSEC)
-    return cli_err(-1, "--%s: not a number of milliseconds: '%s'", name, val);
-  *out = v ? v * PN_MSEC : PN_TIME_NEVER;
-  return 1;
-}
+/* The numeric engine flags: the config field each sets and how it reads. */
+typedef enum { NUM_COUNT, NUM_MS, NUM_SIZE } num_kind;
+static const struct num_flag {
+  const char *name;
+  num_kind kind;
+  size_t off;   /* in pn_engine_config */
+  uint64_t max; /* NUM_SIZE */
+} num_flags[] = {
+#define F(name, kind, field, max)                                              \
+  { name, kind, offsetof(pn_engine_config, field), max }
+    F("max-conns", NUM_COUNT, max_conns, 0),
+    F("max-handshakes", NUM_COUNT, max_handshakes, 0),
+    F("max-peers", NUM_COUNT, max_peers, 0),
+    F("rekey-limit", NUM_COUNT, peer_rekey_limit, 0),
+    F("handshake-timeout", NUM_MS, handshake_timeout, 0),
+    F("idle-timeout", NUM_MS, idle_timeout, 0),
+    F("keepalive", NUM_MS, keepalive_interval, 0),
+    F("send-timeout", NUM_MS, send_timeout, 0),
+    F("recv-timeout", NUM_MS, recv_timeout, 0),
+    F("max-message", NUM_SIZE, max_message, UINT32_MAX),
+    F("pool", NUM_SIZE, pool_budget, UINT64_MAX),
+    F("send-queue", NUM_SIZE, send_queue, UINT64_MAX),
+#undef F
+};
 
-static int flag_u32(const char *name, const char *val, uint32_t *out) {
+/* 1, or -1 on a bad value (printed). */
+static int num_flag_set(pn_engine_config *c, const struct num_flag *f,
+                        const char *val) {
   uint64_t v;
-  if (cli_parse_u64(val, &v) || v == 0 || v > UINT32_MAX)
-    return cli_err(-1, "--%s: not a positive count: '%s'", name, val);
-  *out = (uint32_t)v;
-  return 1;
+  int bad = cli_parse_u64(val, &v);
+  void *field = (char *)c + f->off;
+  switch (f->kind) {
+  case NUM_COUNT:
+    if (bad || v == 0 || v > UINT32_MAX)
+      return cli_err(-1, "--%s: not a positive count: '%s'", f->name, val);
+    *(uint32_t *)field = (uint32_t)v;
+    return 1;
+  case NUM_MS:
+    if (bad || v > UINT64_MAX / PN_MSEC)
+      return cli_err(-1, "--%s: not a number of milliseconds: '%s'", f->name,
+                     val);
+    *(pn_time *)field = v ? v * PN_MSEC : PN_TIME_NEVER;
+    return 1;
+  case NUM_SIZE:
+    if (bad || v == 0 || v > f->max)
+      return cli_err(-1, "--%s: not a size: '%s'", f->name, val);
+    *(uint64_t *)field = v;
+    return 1;
+  }
+  return -1;
 }
 
 int cli_engine_flag(cli_engine_opts *o, const char *name, const char *val) {
@@ -216,34 +253,9 @@ int cli_engine_flag(cli_engine_opts *o, const char *name, const char *val) {
     c->max_handshake_payload = (uint32_t)v;
     return 1;
   }
-  if (!strcmp(name, "max-conns")) return flag_u32(name, val, &c->max_conns);
-  if (!strcmp(name, "max-handshakes"))
-    return flag_u32(name, val, &c->max_handshakes);
-  if (!strcmp(name, "max-peers")) return flag_u32(name, val, &c->max_peers);
-  if (!strcmp(name, "max-message")) {
-    if (cli_parse_u64(val, &c->max_message) || !c->max_message ||
-        c->max_message > UINT32_MAX)
-      return cli_err(-1, "--max-message: not a size: '%s'", val);
-    return 1;
-  }
-  if (!strcmp(name, "handshake-timeout"))
-    return flag_ms(name, val, &c->handshake_timeout);
-  if (!strcmp(name, "idle-timeout"))
-    return flag_ms(name, val, &c->idle_timeout);
-  if (!strcmp(name, "keepalive"))
-    return flag_ms(name, val, &c->keepalive_interval);
-  if (!strcmp(name, "pool") || !strcmp(name, "send-queue")) {
-    uint64_t *out = name[0] == 'p' ? &c->pool_budget : &c->send_queue;
-    if (cli_parse_u64(val, out) || !*out)
-      return cli_err(-1, "--%s: not a size: '%s'", name, val);
-    return 1;
-  }
-  if (!strcmp(name, "send-timeout"))
-    return flag_ms(name, val, &c->send_timeout);
-  if (!strcmp(name, "recv-timeout"))
-    return flag_ms(name, val, &c->recv_timeout);
-  if (!strcmp(name, "rekey-limit"))
-    return flag_u32(name, val, &c->peer_rekey_limit);
+  for (size_t i = 0; i < sizeof num_flags / sizeof num_flags[0]; i++)
+    if (!strcmp(name, num_flags[i].name))
+      return num_flag_set(c, &num_flags[i], val);
   if (!strcmp(name, "overflow")) {
     if (!strcmp(val, "reject"))
       c->overflow = PN_OVERFLOW_REJECT;
