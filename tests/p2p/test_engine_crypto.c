@@ -432,20 +432,12 @@ static uint8_t *g_canary;
 static void *job_canary(void *arg) {
   (void)arg;
   memscan_needle *scratch = &g_nd[MEMSCAN_MAX_NEEDLES - 1];
-  g_canary = malloc(32);
+  g_canary = malloc(MEMSCAN_CANARY_LEN);
   if (!g_canary || pn_engine_test_conn_keys(g_end[0].e, g_end[0].c, g_canary,
                                             scratch->bytes) != PN_OK)
     fail_at("canary");
   memscan_keep(g_canary);
   memset(scratch, 0, sizeof *scratch);
-  return NULL;
-}
-
-static void *job_canary_free(void *arg) {
-  (void)arg;
-  memset(g_canary, 0, 32);
-  memscan_keep(g_canary);
-  free(g_canary);
   return NULL;
 }
 
@@ -507,7 +499,7 @@ static int run_hygiene(const char *suite, int salt, int *ran) {
     printf("FAIL %s: the scan does not see the live secrets\n", name);
     fails++;
   }
-  on_worker(1, job_canary_free, NULL);
+  on_worker(1, memscan_free_canary, g_canary);
   on_worker(0, job_wipe, NULL);
   size_t bytes = memscan_run(g_nd, g_n);
   for (size_t i = 0; i < g_n; i++)
