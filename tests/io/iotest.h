@@ -148,6 +148,16 @@ static inline void tnode_dial(tnode *n, const char *host, unsigned port,
     }                                                                          \
   } while (0)
 
+/* Stops |a| and |b|, steps both until they are done, frees both. */
+static inline void tnode_stop_pair(tnode *a, tnode *b) {
+  pn_io *ios[2] = {a->io, b->io};
+  pn_io_stop(a->io);
+  pn_io_stop(b->io);
+  STEP_UNTIL(ios, 2, pn_io_done(a->io) && pn_io_done(b->io), 5);
+  tnode_free(a);
+  tnode_free(b);
+}
+
 /* One cmocka test per file: the body is run_test(). */
 #define IOTEST_MAIN(name)                                                      \
   int main(void) {                                                             \

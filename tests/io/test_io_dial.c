@@ -68,11 +68,7 @@ static void test_redial(void **state) {
   ios[0] = a.io;
   CHECK(pn_io_listen(a.io, addr) == 0);
   STEP_UNTIL(ios, 2, a.connected == 1 && b.connected == 2, 5);
-  pn_io_stop(a.io);
-  pn_io_stop(b.io);
-  STEP_UNTIL(ios, 2, pn_io_done(a.io) && pn_io_done(b.io), 5);
-  tnode_free(&a);
-  tnode_free(&b);
+  tnode_stop_pair(&a, &b);
   CHECK(count_fds() == baseline);
 }
 

@@ -79,11 +79,7 @@ static void test_emfile(void **state) {
   pn_io *ios[2] = {server.io, client.io};
   tnode_dial(&client, "127.0.0.1", port, 0);
   STEP_UNTIL(ios, 2, server.connected == 1 && client.connected == 1, 5);
-  pn_io_stop(server.io);
-  pn_io_stop(client.io);
-  STEP_UNTIL(ios, 2, pn_io_done(server.io) && pn_io_done(client.io), 5);
-  tnode_free(&server);
-  tnode_free(&client);
+  tnode_stop_pair(&server, &client);
 }
 
 IOTEST_MAIN(test_emfile)

@@ -66,14 +66,10 @@ static void run(const char *host) {
     CHECK(pn_io_step_many(ios, 2, 20 * PN_MSEC) == 0);
   }
   CHECK(a.disconnected == 0 && b.disconnected == 0);
-  pn_io_stop(a.io);
-  pn_io_stop(b.io);
-  STEP_UNTIL(ios, 2, pn_io_done(a.io) && pn_io_done(b.io), 5);
+  tnode_stop_pair(&a, &b);
   printf("exchange over %s: %zu sizes from 1 to %zu bytes, both ways, "
          "byte-exact\n",
          host, NSIZES, sizes[NSIZES - 1]);
-  tnode_free(&a);
-  tnode_free(&b);
 }
 
 static void test_exchange(void **state) {

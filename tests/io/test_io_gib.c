@@ -74,11 +74,7 @@ static void test_gib(void **state) {
   printf("gib: %u MiB each way in %.1f s (%.0f MiB/s per direction), "
          "byte-exact\n",
          total, secs, total / secs);
-  pn_io_stop(a.io);
-  pn_io_stop(b.io);
-  STEP_UNTIL(ios, 2, pn_io_done(a.io) && pn_io_done(b.io), 10);
-  tnode_free(&a);
-  tnode_free(&b);
+  tnode_stop_pair(&a, &b);
   free(want);
 }
 

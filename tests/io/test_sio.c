@@ -85,6 +85,28 @@ static pn_sio *pair(far *f, const pn_engine_config *nc,
   return near;
 }
 
+/* The near side closes; once the far side's script has ended, its first
+ * |n| results are |want|. */
+static void close_expect_far(pn_sio *s, far *f, size_t n,
+                             const ptrdiff_t *want) {
+  assert_int_equal(pn_sio_close(s, T), PN_OK);
+  finish(f);
+  for (size_t i = 0; i < n; i++)
+    if (f->r[i] != want[i])
+      fail_msg("the far side's call %zu returned %td, want %td", i, f->r[i],
+               want[i]);
+}
+
+/* A call returned |got|: |want|, a refusal over a message's size, which
+ * pn_sio_errsize gives and the error message names. */
+static void expect_size_error(pn_sio *s, ptrdiff_t got, int want, size_t size) {
+  char num[24];
+  assert_int_equal(got, want);
+  assert_int_equal(pn_sio_errsize(s), size);
+  snprintf(num, sizeof num, "%zu", size);
+  assert_non_null(strstr(pn_sio_errmsg(s), num));
+}
+
 static void note(far *f, int i, ptrdiff_t r) {
   f->r[i] = r;
   f->err_no[i] = pn_sio_errno(f->s);
@@ -245,19 +267,13 @@ static void test_message_over_buffer(void **state) {
   uint8_t buf[4096];
   (void)state;
   assert_int_equal(pn_sio_recv(s, buf, sizeof buf, T), 100);
-  assert_int_equal(pn_sio_recv(s, buf, sizeof buf, T), PN_ERR_NOBUF);
-  assert_int_equal(pn_sio_errsize(s), 5000);
-  assert_non_null(strstr(pn_sio_errmsg(s), "5000"));
+  expect_size_error(s, pn_sio_recv(s, buf, sizeof buf, T), PN_ERR_NOBUF, 5000);
   assert_non_null(strstr(pn_sio_errmsg(s), pn_strerror(PN_ERR_NOBUF)));
   /* In step: the next message arrives whole. */
   assert_int_equal(pn_sio_recv(s, buf, sizeof buf, T), 5);
   assert_memory_equal(buf, "after", 5);
-  assert_int_equal(pn_sio_close(s, T), PN_OK);
-  finish(&f);
-  assert_int_equal(f.r[0], PN_OK);
-  assert_int_equal(f.r[1], PN_OK);
-  assert_int_equal(f.r[2], PN_OK);
-  assert_int_equal(f.r[3], PN_ERR_NOT_FOUND);
+  close_expect_far(s, &f, 4,
+                   (ptrdiff_t[]){PN_OK, PN_OK, PN_OK, PN_ERR_NOT_FOUND});
   pn_sio_free(s);
 }
 
@@ -271,21 +287,16 @@ static void test_message_over_max_message(void **state) {
   fc.max_message = 65536;
   pn_sio *s = pair(&f, &nc, &fc, send_too_large);
   (void)state;
-  assert_int_equal(pn_sio_recv(s, buf, sizeof buf, T), PN_ERR_MSG_TOO_LARGE);
-  assert_int_equal(pn_sio_errsize(s), 10000);
-  assert_non_null(strstr(pn_sio_errmsg(s), "10000"));
+  expect_size_error(s, pn_sio_recv(s, buf, sizeof buf, T), PN_ERR_MSG_TOO_LARGE,
+                    10000);
   assert_int_equal(pn_sio_recv(s, buf, sizeof buf, T), 4);
   assert_memory_equal(buf, "next", 4);
   /* Our own send over max_message: refused, nothing sent. */
-  assert_int_equal(pn_sio_send(s, buf, 5000, T), PN_ERR_MSG_TOO_LARGE);
-  assert_int_equal(pn_sio_errsize(s), 5000);
-  assert_non_null(strstr(pn_sio_errmsg(s), "5000"));
+  expect_size_error(s, pn_sio_send(s, buf, 5000, T), PN_ERR_MSG_TOO_LARGE,
+                    5000);
   assert_int_equal(pn_sio_send(s, "ok", 2, T), PN_OK);
-  assert_int_equal(pn_sio_close(s, T), PN_OK);
-  finish(&f);
-  assert_int_equal(f.r[0], PN_OK);
-  assert_int_equal(f.r[1], PN_OK);
-  assert_int_equal(f.r[2], 2); /* "ok", so the refused send left no trace */
+  /* The far side got "ok" (2), so the refused send left no trace. */
+  close_expect_far(s, &f, 3, (ptrdiff_t[]){PN_OK, PN_OK, 2});
   pn_sio_free(s);
 }
 
@@ -303,11 +314,7 @@ static void test_timeout(void **state) {
   assert_int_equal(pn_sio_send(s, "go", 2, T), PN_OK);
   assert_int_equal(pn_sio_recv(s, buf, sizeof buf, T), 4);
   assert_memory_equal(buf, "late", 4);
-  assert_int_equal(pn_sio_close(s, T), PN_OK);
-  finish(&f);
-  assert_int_equal(f.r[0], 2);
-  assert_int_equal(f.r[1], PN_OK);
-  assert_int_equal(f.r[2], PN_ERR_NOT_FOUND);
+  close_expect_far(s, &f, 3, (ptrdiff_t[]){2, PN_OK, PN_ERR_NOT_FOUND});
   pn_sio_free(s);
 }
 
@@ -356,10 +363,8 @@ static void test_plain_profile(void **state) {
   assert_memory_equal(buf, "plain", 5);
   assert_int_equal(pn_sio_send(s, buf, sizeof buf, T), PN_ERR_MSG_TOO_LARGE);
   assert_int_equal(pn_sio_errsize(s), sizeof buf);
-  assert_int_equal(pn_sio_close(s, T), PN_OK);
-  finish(&f);
+  close_expect_far(s, &f, 1, (ptrdiff_t[]){PN_ERR_NOT_FOUND});
   /* No close frame in the plain profile: the socket's end is the end. */
-  assert_int_equal(f.r[0], PN_ERR_NOT_FOUND);
   assert_int_equal(f.reason, PN_REASON_TRANSPORT_CLOSED);
   pn_sio_free(s);
 }
@@ -377,11 +382,8 @@ static void test_timers_run_inside_recv(void **state) {
    * sent and received inside recv keep the connection. */
   assert_int_equal(pn_sio_recv(s, buf, sizeof buf, 10 * T), 5);
   assert_memory_equal(buf, "alive", 5);
-  assert_int_equal(pn_sio_close(s, T), PN_OK);
-  finish(&f);
-  assert_int_equal(f.r[0], PN_ERR_TIMEOUT);
+  close_expect_far(s, &f, 2, (ptrdiff_t[]){PN_ERR_TIMEOUT, PN_OK});
   assert_int_equal(f.err_no[0], ETIMEDOUT);
-  assert_int_equal(f.r[1], PN_OK);
   pn_sio_free(s);
 }
 
@@ -400,9 +402,7 @@ static void test_idle_timeout_ends(void **state) {
   assert_int_equal(pn_sio_reason(s), PN_REASON_IDLE_TIMEOUT);
   assert_non_null(
       strstr(pn_sio_errmsg(s), pn_reason_str(PN_REASON_IDLE_TIMEOUT)));
-  assert_int_equal(pn_sio_close(s, T), PN_OK);
-  finish(&f);
-  assert_int_equal(f.r[0], PN_ERR_NOT_FOUND);
+  close_expect_far(s, &f, 1, (ptrdiff_t[]){PN_ERR_NOT_FOUND});
   pn_sio_free(s);
 }
 
@@ -428,11 +428,7 @@ static void test_large_both_ways_at_once(void **state) {
   assert_int_equal(pn_sio_send(near, out, N, T), PN_OK);
   assert_int_equal(pn_sio_recv(near, in, N, T), N);
   assert_memory_equal(in, out, N);
-  assert_int_equal(pn_sio_close(near, T), PN_OK);
-  finish(&f);
-  assert_int_equal(f.r[0], PN_OK);
-  assert_int_equal(f.r[1], N);
-  assert_int_equal(f.r[2], PN_ERR_NOT_FOUND);
+  close_expect_far(near, &f, 3, (ptrdiff_t[]){PN_OK, N, PN_ERR_NOT_FOUND});
   assert_memory_equal(big, out, N); /* what the far side received */
   free(big);
   free(out);

@@ -24,6 +24,7 @@
 #include "alloccount.h"
 #include "noisemodel.h"
 #include "prng.h"
+#include "testutil.h"
 
 /* ---- One suite on one backend ---------------------------------------------
  */
@@ -244,10 +245,6 @@ static int run_suite(const char *suite, pn_backend be, const char *bname) {
 int main(void) {
   install_counter();
   if (pn_crypto_init() != PN_OK) return 1;
-  static const char *const dhs[] = {"25519", "448"};
-  static const char *const ciphers[] = {"ChaChaPoly", "AESGCM"};
-  static const char *const hashes[] = {"SHA256", "SHA512", "BLAKE2s",
-                                       "BLAKE2b"};
   static const struct {
     pn_backend be;
     const char *name;
@@ -257,30 +254,26 @@ int main(void) {
   int fails = 0, auto_suites = 0;
   for (size_t b = 0; b < 3; b++) {
     if (!pn_backend_available(backends[b].be)) continue;
-    for (int d = 0; d < 2; d++)
-      for (int c = 0; c < 2; c++)
-        for (int h = 0; h < 4; h++) {
-          char suite[64];
-          snprintf(suite, sizeof suite, "%s_%s_%s", dhs[d], ciphers[c],
-                   hashes[h]);
-          pn_protocol p;
-          char name[96];
-          int len = snprintf(name, sizeof name, "Noise_NN_%s", suite);
-          if (pn_protocol_parse(&p, name, (size_t)len, backends[b].be) ==
-              PN_OK) {
-            if (b == 0) auto_suites++;
-              /* AUTO allocates nothing on any suite this build has, unless
-               * built without libdecaf or libgcrypt (then X448 or BLAKE2s
-               * come from libcrypto, which says what it allocates). */
+    for (size_t i = 0; i < PN_TEST_SUITES; i++) {
+      char suite[64];
+      pn_test_suite(i, suite, sizeof suite);
+      pn_protocol p;
+      char name[96];
+      int len = snprintf(name, sizeof name, "Noise_NN_%s", suite);
+      if (pn_protocol_parse(&p, name, (size_t)len, backends[b].be) == PN_OK) {
+        if (b == 0) auto_suites++;
+          /* AUTO allocates nothing on any suite this build has, unless
+           * built without libdecaf or libgcrypt (then X448 or BLAKE2s
+           * come from libcrypto, which says what it allocates). */
 #if defined(PN_HAVE_DECAF) && defined(PN_HAVE_GCRYPT)
-            if (b == 0 && pn_protocol_allocs(&p, NULL, NULL, NULL)) {
-              printf("FAIL %s [auto]: states allocations\n", suite);
-              fails++;
-            }
-#endif
-          }
-          fails += run_suite(suite, backends[b].be, backends[b].name);
+        if (b == 0 && pn_protocol_allocs(&p, NULL, NULL, NULL)) {
+          printf("FAIL %s [auto]: states allocations\n", suite);
+          fails++;
         }
+#endif
+      }
+      fails += run_suite(suite, backends[b].be, backends[b].name);
+    }
   }
   /* The libsodium-alone build has the 6 suites without X448 and BLAKE2s;
    * with libcrypto, all 16 (AESGCM comes from libcrypto without AES-NI). */

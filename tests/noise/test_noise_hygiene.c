@@ -156,17 +156,9 @@ static uint8_t *g_heap_canary;
 
 static void *heap_canary(void *arg) {
   run *r = arg;
-  g_heap_canary = malloc(32);
-  if (g_heap_canary) memcpy(g_heap_canary, r->a.tx.k, 32);
+  g_heap_canary = malloc(MEMSCAN_CANARY_LEN);
+  if (g_heap_canary) memcpy(g_heap_canary, r->a.tx.k, MEMSCAN_CANARY_LEN);
   memscan_keep(g_heap_canary);
-  return NULL;
-}
-
-static void *heap_canary_free(void *arg) {
-  (void)arg;
-  memset(g_heap_canary, 0, 32);
-  memscan_keep(g_heap_canary);
-  free(g_heap_canary);
   return NULL;
 }
 
@@ -222,7 +214,7 @@ static int run_suite(const char *name, memscan_needle *nd) {
            name, live, n, latest);
     fails++;
   }
-  on_worker(1, heap_canary_free, &r);
+  on_worker(1, memscan_free_canary, g_heap_canary);
   on_worker(0, wipe_all, &r);
   size_t bytes = memscan_run(nd, n);
   for (size_t i = 0; i < n; i++)

@@ -27,6 +27,7 @@
 #include "noisemodel.h"
 #include "prng.h"
 #include "test_hooks.h"
+#include "testutil.h"
 #include "workers.h"
 
 /* ---- Two engines joined in memory -----------------------------------------
@@ -431,20 +432,12 @@ static uint8_t *g_canary;
 static void *job_canary(void *arg) {
   (void)arg;
   memscan_needle *scratch = &g_nd[MEMSCAN_MAX_NEEDLES - 1];
-  g_canary = malloc(32);
+  g_canary = malloc(MEMSCAN_CANARY_LEN);
   if (!g_canary || pn_engine_test_conn_keys(g_end[0].e, g_end[0].c, g_canary,
                                             scratch->bytes) != PN_OK)
     fail_at("canary");
   memscan_keep(g_canary);
   memset(scratch, 0, sizeof *scratch);
-  return NULL;
-}
-
-static void *job_canary_free(void *arg) {
-  (void)arg;
-  memset(g_canary, 0, 32);
-  memscan_keep(g_canary);
-  free(g_canary);
   return NULL;
 }
 
@@ -506,7 +499,7 @@ static int run_hygiene(const char *suite, int salt, int *ran) {
     printf("FAIL %s: the scan does not see the live secrets\n", name);
     fails++;
   }
-  on_worker(1, job_canary_free, NULL);
+  on_worker(1, memscan_free_canary, g_canary);
   on_worker(0, job_wipe, NULL);
   size_t bytes = memscan_run(g_nd, g_n);
   for (size_t i = 0; i < g_n; i++)
@@ -532,24 +525,18 @@ int main(int argc, char **argv) {
   const char *mode = argc > 1 ? argv[1] : "allocs";
   install_counter();
   if (pn_crypto_init() != PN_OK) return 1;
-  static const char *const dhs[] = {"25519", "448"};
-  static const char *const ciphers[] = {"ChaChaPoly", "AESGCM"};
-  static const char *const hashes[] = {"SHA256", "SHA512", "BLAKE2s",
-                                       "BLAKE2b"};
   int hygiene = strcmp(mode, "hygiene") == 0, fails = 0, ran = 0;
   if (hygiene) {
     g_nd = memscan_needles();
     if (!g_nd || workers_start() != 0) return 1;
   }
-  for (int d = 0; d < 2; d++)
-    for (int c = 0; c < 2; c++)
-      for (int h = 0; h < 4; h++) {
-        char suite[64];
-        snprintf(suite, sizeof suite, "%s_%s_%s", dhs[d], ciphers[c],
-                 hashes[h]);
-        fails += hygiene ? run_hygiene(suite, d * 8 + c * 4 + h, &ran)
-                         : run_allocs(suite, &ran);
-      }
+  for (size_t i = 0; i < PN_TEST_SUITES; i++) {
+    char suite[64];
+    pn_test_suite(i, suite, sizeof suite);
+    /* |i| salts the static keys: each suite's differ. */
+    fails +=
+        hygiene ? run_hygiene(suite, (int)i, &ran) : run_allocs(suite, &ran);
+  }
   if (hygiene) workers_stop();
     /* Every suite with libcrypto; without it, the libsodium-alone subset (no
      * X448, no BLAKE2s; AESGCM only with AES-NI). */

@@ -56,6 +56,19 @@ static int drain(pn_engine *e, uint8_t *out, size_t *outlen, pn_time now) {
   return connected;
 }
 
+/* Client |k| writes its next handshake message and the engine takes all
+ * of it, framed as on the wire (a u16 length first). */
+static void client_to_engine(pn_engine *e, client *k, pn_time now) {
+  static uint8_t msg[1024];
+  size_t len;
+  assert_true(
+      pn_handshake_write(&k->hs, NULL, 0, msg + 2, sizeof msg - 2, &len) == 0);
+  msg[0] = (uint8_t)(len >> 8);
+  msg[1] = (uint8_t)len;
+  assert_true(pn_engine_recv(e, k->conn, msg, len + 2, now, NULL) ==
+              (ptrdiff_t)len + 2);
+}
+
 static size_t g_n = 10000;
 
 static void test_scale(void **state) {
@@ -84,36 +97,24 @@ static void test_scale(void **state) {
   pn_time now = 1000 * PN_SEC;
   assert_true(pn_engine_new(&e, &c, now) == PN_OK);
   assert_true(pn_engine_listening(e, now) == PN_OK);
-  static uint8_t msg[1024], buf[1024], pl[64];
+  static uint8_t buf[1024], pl[64];
   size_t connected = 0;
   for (size_t i = 0; i < n; i++) {
     client *k = &cl[i];
-    size_t len, outlen = 0, pll;
+    size_t outlen = 0, pll;
     assert_true(pn_keypair_generate(&k->s, &p, NULL) == 0);
     assert_true(pn_handshake_init(&k->hs, &p, &cx, PN_INITIATOR, NULL) == 0);
     assert_true(pn_handshake_set_static(&k->hs, &k->s) == 0);
     assert_true(pn_handshake_start(&k->hs, NULL, 0) == 0);
     assert_true(pn_engine_conn_open(e, PN_DIR_INBOUND, NULL, k, now,
                                     &k->conn) == PN_OK);
-    /* -> e */
-    assert_true(pn_handshake_write(&k->hs, NULL, 0, msg + 2, sizeof msg - 2,
-                                   &len) == 0);
-    msg[0] = (uint8_t)(len >> 8);
-    msg[1] = (uint8_t)len;
-    assert_true(pn_engine_recv(e, k->conn, msg, len + 2, now, NULL) ==
-                (ptrdiff_t)len + 2);
+    client_to_engine(e, k, now); /* -> e */
     drain(e, buf, &outlen, now);
     /* <- e, ee, s, es */
     assert_true(outlen >= 2);
     assert_true(pn_handshake_read(&k->hs, buf + 2, outlen - 2, pl, sizeof pl,
                                   &pll) == 0);
-    /* -> s, se */
-    assert_true(pn_handshake_write(&k->hs, NULL, 0, msg + 2, sizeof msg - 2,
-                                   &len) == 0);
-    msg[0] = (uint8_t)(len >> 8);
-    msg[1] = (uint8_t)len;
-    assert_true(pn_engine_recv(e, k->conn, msg, len + 2, now, NULL) ==
-                (ptrdiff_t)len + 2);
+    client_to_engine(e, k, now); /* -> s, se */
     connected += (size_t)drain(e, NULL, NULL, now);
     assert_true(pn_handshake_split(&k->hs, &k->tx, &k->rx) == 0);
   }

@@ -139,24 +139,14 @@ static void good_traffic(flow *f, size_t len) {
   f->victim_sent++;
 }
 
-/* Messages "<tag> <seq>" from |peer| at |node|: 0..n-1 in order. */
+/* Messages "<tag> <seq>" from |peer| at |node|: 0..n-1 in order, no
+ * other. */
 static void check_in_order(const sim *s, int node, int peer, uint64_t n) {
-  uint64_t want = 0;
-  for (size_t i = 0; i < s->n[node].nev; i++) {
-    const sim_event *v = &s->n[node].ev[i];
-    if (v->type != PN_EVENT_MESSAGE ||
-        !pn_peer_id_equal(&v->peer, &s->n[peer].id))
-      continue;
-    char head[32] = {0};
-    memcpy(head, v->data, v->len < 31 ? v->len : 31);
-    const char *sp = strchr(head, ' ');
-    assert_non_null(sp);
-    assert_int_equal(strtoull(sp + 1, NULL, 10), want);
-    want++;
-  }
-  if (want != n)
-    fail_msg("node %d got %llu of %llu messages from %d", node,
-             (unsigned long long)want, (unsigned long long)n, peer);
+  size_t in_order = sim_count_in_order(s, node, peer);
+  size_t all = sim_count_from(s, node, peer);
+  if (in_order != n || all != n)
+    fail_msg("node %d got %zu of %llu messages from %d in order (%zu in all)",
+             node, in_order, (unsigned long long)n, peer, all);
 }
 
 /* The reason the victim gave when it dropped node |i|, or 0 if it did
@@ -208,14 +198,15 @@ static void flow_end(flow *f) {
   sim_free(&f->s);
 }
 
-static void expect_dropped(const flow *f, int i, int r1, int r2) {
-  int why = dropped_for(f, i);
-  if (why != r1 && why != r2)
-    fail_msg("attacker %d: dropped for %s (%d), want %s or %s", i,
-             pn_reason_str(why), why, pn_reason_str(r1), pn_reason_str(r2));
+/* Attackers |first|..|first| + |n| - 1 were each dropped for |r1| or |r2|. */
+static void expect_dropped(const flow *f, int first, int n, int r1, int r2) {
+  for (int i = first; i < first + n; i++) {
+    int why = dropped_for(f, i);
+    if (why != r1 && why != r2)
+      fail_msg("attacker %d: dropped for %s (%d), want %s or %s", i,
+               pn_reason_str(why), why, pn_reason_str(r1), pn_reason_str(r2));
+  }
 }
-
-/* ---- 1. Rekey amplification --------------------------------------------- */
 
 /* One attacker that never reads asks for a rekey with the reply flag, many
  * times per step: each would make the victim queue a reply. */
@@ -226,20 +217,46 @@ static void rekey_flood_step(flow *f, int i) {
       break; /* the victim closed it meanwhile */
 }
 
+/* An attack from its start until BOUND. The first |rekeyers| attackers
+ * and the |readers| after them never read; each STEP the rekeyers flood
+ * rekey requests, the victim's application sends the readers bulk, the
+ * good peer exchanges |good_len| bytes each way, and the newcomer dials
+ * once |join_at| into the attack. */
+typedef struct attack {
+  int rekeyers, readers;
+  size_t good_len;
+  pn_time join_at;
+} attack;
+
+static void run_attack(flow *f, const attack *a) {
+  for (int i = 0; i < a->rekeyers + a->readers; i++)
+    never_reads(f, FIRST_ATTACKER + i);
+  static uint8_t bulk[32 << 10];
+  memset(bulk, 'b', sizeof bulk);
+  while (f->s.now < f->start + BOUND) {
+    for (int i = 0; i < a->rekeyers; i++)
+      rekey_flood_step(f, FIRST_ATTACKER + i);
+    /* The never-readers' output piles up; overflow refusals are fine,
+     * failures to the good peer are not. */
+    for (int i = 0; i < a->readers; i++)
+      send_to_attacker(f, FIRST_ATTACKER + a->rekeyers + i, bulk, sizeof bulk);
+    good_traffic(f, a->good_len);
+    if (f->s.now >= f->start + a->join_at &&
+        f->s.now < f->start + a->join_at + STEP)
+      newcomer_joins(f);
+    sim_run_until(&f->s, f->s.now + STEP);
+  }
+}
+
+/* ---- 1. Rekey amplification --------------------------------------------- */
+
 static void test_rekey_amplification(void **state) {
   (void)state;
   flow f;
   flow_init(&f, 1, 101);
-  int a = FIRST_ATTACKER;
-  never_reads(&f, a);
-  while (f.s.now < f.start + BOUND) {
-    rekey_flood_step(&f, a);
-    good_traffic(&f, 100);
-    if (f.s.now >= f.start + PN_SEC && f.s.now < f.start + PN_SEC + STEP)
-      newcomer_joins(&f);
-    sim_run_until(&f.s, f.s.now + STEP);
-  }
-  expect_dropped(&f, a, PN_REASON_REKEY_FLOOD, PN_REASON_SEND_TIMEOUT);
+  run_attack(&f, &(attack){.rekeyers = 1, .good_len = 100, .join_at = PN_SEC});
+  expect_dropped(&f, FIRST_ATTACKER, 1, PN_REASON_REKEY_FLOOD,
+                 PN_REASON_SEND_TIMEOUT);
   check_newcomer(&f);
   flow_end(&f);
 }
@@ -252,23 +269,11 @@ static void test_peers_never_read(void **state) {
   (void)state;
   flow f;
   flow_init(&f, NEVER_READERS, 202);
-  for (int i = 0; i < NEVER_READERS; i++)
-    never_reads(&f, FIRST_ATTACKER + i);
-  static uint8_t bulk[32 << 10];
-  memset(bulk, 'b', sizeof bulk);
-  while (f.s.now < f.start + BOUND) {
-    /* The application sends to everyone: the never-readers' output piles
-     * up; overflow refusals are fine, failures to the good peer are not. */
-    for (int i = 0; i < NEVER_READERS; i++)
-      send_to_attacker(&f, FIRST_ATTACKER + i, bulk, sizeof bulk);
-    good_traffic(&f, 2000);
-    if (f.s.now >= f.start + PN_SEC && f.s.now < f.start + PN_SEC + STEP)
-      newcomer_joins(&f);
-    sim_run_until(&f.s, f.s.now + STEP);
-  }
-  for (int i = 0; i < NEVER_READERS; i++)
-    expect_dropped(&f, FIRST_ATTACKER + i, PN_REASON_SEND_TIMEOUT,
-                   PN_REASON_MEMORY_PRESSURE);
+  run_attack(
+      &f,
+      &(attack){.readers = NEVER_READERS, .good_len = 2000, .join_at = PN_SEC});
+  expect_dropped(&f, FIRST_ATTACKER, NEVER_READERS, PN_REASON_SEND_TIMEOUT,
+                 PN_REASON_MEMORY_PRESSURE);
   check_newcomer(&f);
   flow_end(&f);
 }
@@ -310,16 +315,10 @@ static void test_reassembly_pinning(void **state) {
   sim_run_until(&f.s, f.s.now + PN_SEC);
   assert_int_equal(sim_count_from(&f.s, VICTIM, GOOD), 1);
   f.good_sent = 1;
-  while (f.s.now < f.start + BOUND) {
-    good_traffic(&f, 100);
-    if (f.s.now >= f.start + 2 * PN_SEC &&
-        f.s.now < f.start + 2 * PN_SEC + STEP)
-      newcomer_joins(&f);
-    sim_run_until(&f.s, f.s.now + STEP);
-  }
-  for (int i = 0; i < PINNERS; i++)
-    expect_dropped(&f, FIRST_ATTACKER + i, PN_REASON_RECEIVE_STALLED,
-                   PN_REASON_MEMORY_PRESSURE);
+  /* The pinners do nothing more: only their keepalives come. */
+  run_attack(&f, &(attack){.good_len = 100, .join_at = 2 * PN_SEC});
+  expect_dropped(&f, FIRST_ATTACKER, PINNERS, PN_REASON_RECEIVE_STALLED,
+                 PN_REASON_MEMORY_PRESSURE);
   check_newcomer(&f);
   flow_end(&f);
 }
@@ -333,31 +332,18 @@ static void test_combined(void **state) {
   flow_init(&f, REKEYERS + READERS + PINS, 404);
   int first_reader = FIRST_ATTACKER + REKEYERS;
   int first_pin = first_reader + READERS;
-  for (int i = 0; i < REKEYERS + READERS; i++)
-    never_reads(&f, FIRST_ATTACKER + i);
   for (int i = 0; i < PINS; i++)
     pin(&f, first_pin + i);
-  static uint8_t bulk[32 << 10];
-  memset(bulk, 'b', sizeof bulk);
-  while (f.s.now < f.start + BOUND) {
-    for (int i = 0; i < REKEYERS; i++)
-      rekey_flood_step(&f, FIRST_ATTACKER + i);
-    for (int i = 0; i < READERS; i++)
-      send_to_attacker(&f, first_reader + i, bulk, sizeof bulk);
-    good_traffic(&f, 1000);
-    if (f.s.now >= f.start + PN_SEC && f.s.now < f.start + PN_SEC + STEP)
-      newcomer_joins(&f);
-    sim_run_until(&f.s, f.s.now + STEP);
-  }
-  for (int i = 0; i < REKEYERS; i++)
-    expect_dropped(&f, FIRST_ATTACKER + i, PN_REASON_REKEY_FLOOD,
-                   PN_REASON_SEND_TIMEOUT);
-  for (int i = 0; i < READERS; i++)
-    expect_dropped(&f, first_reader + i, PN_REASON_SEND_TIMEOUT,
-                   PN_REASON_MEMORY_PRESSURE);
-  for (int i = 0; i < PINS; i++)
-    expect_dropped(&f, first_pin + i, PN_REASON_RECEIVE_STALLED,
-                   PN_REASON_MEMORY_PRESSURE);
+  run_attack(&f, &(attack){.rekeyers = REKEYERS,
+                           .readers = READERS,
+                           .good_len = 1000,
+                           .join_at = PN_SEC});
+  expect_dropped(&f, FIRST_ATTACKER, REKEYERS, PN_REASON_REKEY_FLOOD,
+                 PN_REASON_SEND_TIMEOUT);
+  expect_dropped(&f, first_reader, READERS, PN_REASON_SEND_TIMEOUT,
+                 PN_REASON_MEMORY_PRESSURE);
+  expect_dropped(&f, first_pin, PINS, PN_REASON_RECEIVE_STALLED,
+                 PN_REASON_MEMORY_PRESSURE);
   check_newcomer(&f);
   flow_end(&f);
 }

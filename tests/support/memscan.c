@@ -3,6 +3,7 @@
 /* The memory scan of memscan.h. */
 #define _DEFAULT_SOURCE
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -145,4 +146,11 @@ size_t memscan_run(memscan_needle *nd, size_t n) {
 
 void memscan_keep(const void *p) {
   __asm__ volatile("" : : "r"(p) : "memory");
+}
+
+void *memscan_free_canary(void *canary) {
+  memset(canary, 0, MEMSCAN_CANARY_LEN);
+  memscan_keep(canary);
+  free(canary);
+  return NULL;
 }

@@ -13,7 +13,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum { MEMSCAN_MAX_NEEDLES = 256, MEMSCAN_MAX_LEN = 64 };
+enum {
+  MEMSCAN_MAX_NEEDLES = 256,
+  MEMSCAN_MAX_LEN = 64,
+  MEMSCAN_CANARY_LEN = 32 /* a heap canary: one key */
+};
 
 typedef struct memscan_needle {
   uint8_t bytes[MEMSCAN_MAX_LEN];
@@ -33,5 +37,9 @@ size_t memscan_run(memscan_needle *needles, size_t n);
 /* Tells the compiler |p| is read here: a canary's stores then stay (a copy
  * to memory that nothing reads would otherwise be dropped). */
 void memscan_keep(const void *p);
+/* A job for on_worker (workers.h): wipes the MEMSCAN_CANARY_LEN bytes of
+ * the heap canary |canary| (malloc'd) and frees it, as a key is wiped, so
+ * the scan after it must not find them. */
+void *memscan_free_canary(void *canary);
 
 #endif

@@ -488,6 +488,22 @@ size_t sim_count_from(const sim *s, int node, int peer) {
   return n;
 }
 
+size_t sim_count_in_order(const sim *s, int node, int peer) {
+  size_t want = 0;
+  for (size_t i = 0; i < s->n[node].nev; i++) {
+    const sim_event *v = &s->n[node].ev[i];
+    if (v->type != PN_EVENT_MESSAGE ||
+        !pn_peer_id_equal(&v->peer, &s->n[peer].id))
+      continue;
+    char head[64] = {0};
+    memcpy(head, v->data, v->len < 63 ? v->len : 63);
+    const char *sp = strchr(head, ' ');
+    if (!sp || strtoull(sp + 1, NULL, 10) != want) break;
+    want++;
+  }
+  return want;
+}
+
 int sim_finish(sim *s) {
   for (size_t i = 0; i < s->nl; i++) {
     s->l[i].pipe[0].blocked = s->l[i].pipe[1].blocked = 0;

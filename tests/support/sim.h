@@ -203,6 +203,9 @@ size_t sim_count_reason(const sim *s, int node, pn_event_type type,
                         pn_reason r);
 /* MESSAGE events on |node| from |peer|. */
 size_t sim_count_from(const sim *s, int node, int peer);
+/* Of those, when each reads "<tag> <seq>": how many come first with seq 0,
+ * 1, 2, ... (all of them when none is missing, repeated or garbled). */
+size_t sim_count_in_order(const sim *s, int node, int peer);
 /* Shuts every engine down, runs until all CLOSED, checks nothing leaked:
  * no connections, handshakes, peers or pool blocks. Returns 0 if clean. */
 int sim_finish(sim *s);

@@ -53,6 +53,15 @@ long pn_test_unhex(const char *hex, size_t hexlen, uint8_t *out, size_t cap) {
   return (long)(hexlen / 2);
 }
 
+void pn_test_suite(size_t i, char *out, size_t cap) {
+  static const char *const dhs[] = {"25519", "448"};
+  static const char *const ciphers[] = {"ChaChaPoly", "AESGCM"};
+  static const char *const hashes[] = {"SHA256", "SHA512", "BLAKE2s",
+                                       "BLAKE2b"};
+  snprintf(out, cap, "%s_%s_%s", dhs[i / 8 % 2], ciphers[i / 4 % 2],
+           hashes[i % 4]);
+}
+
 void pn_test_hex(const uint8_t *in, size_t len, char *out) {
   static const char d[] = "0123456789abcdef";
   for (size_t i = 0; i < len; i++) {

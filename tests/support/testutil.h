@@ -14,4 +14,11 @@ long pn_test_unhex(const char *hex, size_t hexlen, uint8_t *out, size_t cap);
 /* Writes 2*len+1 chars. */
 void pn_test_hex(const uint8_t *in, size_t len, char *out);
 
+/* The suites a build may have, "<dh>_<cipher>_<hash>": 25519 and 448 x
+ * ChaChaPoly and AESGCM x SHA256, SHA512, BLAKE2s and BLAKE2b. */
+enum { PN_TEST_SUITES = 16 };
+/* Writes suite |i| (< PN_TEST_SUITES; the DH varies slowest, the hash
+ * fastest) into |out|. */
+void pn_test_suite(size_t i, char *out, size_t cap);
+
 #endif
