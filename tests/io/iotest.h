@@ -20,8 +20,6 @@
 
 #include "prng.h"
 
-#define CHECK(c) assert_true(c)
-
 /* Hang guards only: a loop that runs this long has hung. No test asserts
  * on how long anything took. */
 #define HANG_GUARD_S 60
@@ -96,13 +94,13 @@ static inline void tnode_init(tnode *n, const pn_engine_config *c,
   else
     pn_engine_config_default(&cfg);
   name = cfg.protocol ? cfg.protocol : "Noise_XX_25519_ChaChaPoly_BLAKE2b";
-  CHECK(pn_protocol_parse(&p, name, strlen(name), PN_BACKEND_AUTO) == 0);
-  CHECK(pn_keypair_generate(&kp, &p, NULL) == 0);
+  assert_true(pn_protocol_parse(&p, name, strlen(name), PN_BACKEND_AUTO) == 0);
+  assert_true(pn_keypair_generate(&kp, &p, NULL) == 0);
   memcpy(n->priv, kp.priv, 32);
   pn_keypair_wipe(&kp);
   cfg.static_private = n->priv;
   cfg.static_private_len = 32;
-  CHECK(pn_engine_new(&n->e, &cfg, pn_io_now()) == 0);
+  assert_true(pn_engine_new(&n->e, &cfg, pn_io_now()) == 0);
   pn_io_config icfg;
   if (ic)
     icfg = *ic;
@@ -111,7 +109,7 @@ static inline void tnode_init(tnode *n, const pn_engine_config *c,
   icfg.on_event = tnode_event;
   icfg.on_notice = tnode_notice;
   icfg.user = n;
-  CHECK(pn_io_new(&n->io, n->e, &icfg) == 0);
+  assert_true(pn_io_new(&n->io, n->e, &icfg) == 0);
   pn_engine_local_id(n->e, &n->id);
 }
 
@@ -133,7 +131,7 @@ static inline void tnode_dial(tnode *n, const char *host, unsigned port,
                               int redial) {
   char a[80];
   snprintf(a, sizeof a, host[0] == ':' ? "[%s]:%u" : "%s:%u", host, port);
-  CHECK(pn_io_dial(n->io, a, NULL, redial) > 0);
+  assert_true(pn_io_dial(n->io, a, NULL, redial) > 0);
 }
 
 /* Steps |ios| until |cond|; the test fails if it never comes (|secs| is
@@ -144,7 +142,7 @@ static inline void tnode_dial(tnode *n, const char *host, unsigned port,
     (void)(secs);                                                              \
     while (!(cond)) {                                                          \
       if (pn_io_now() > until_) fail_msg("hung waiting for: %s", #cond);       \
-      CHECK(pn_io_step_many((ios), (n), 20 * PN_MSEC) == 0);                   \
+      assert_true(pn_io_step_many((ios), (n), 20 * PN_MSEC) == 0);             \
     }                                                                          \
   } while (0)
 
@@ -169,7 +167,7 @@ static inline void tnode_stop_pair(tnode *a, tnode *b) {
 static inline void step_for(pn_io *const *ios, size_t n, double secs) {
   pn_time until = pn_io_now() + (pn_time)(secs * 1e9);
   while (pn_io_now() < until)
-    CHECK(pn_io_step_many(ios, n, 10 * PN_MSEC) == 0);
+    assert_true(pn_io_step_many(ios, n, 10 * PN_MSEC) == 0);
 }
 
 static inline int count_fds(void) {

@@ -17,8 +17,8 @@ static unsigned free_port(void) {
   socklen_t sl = sizeof sa;
   sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   int fd = socket(AF_INET, SOCK_STREAM, 0);
-  CHECK(fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0);
-  CHECK(getsockname(fd, (struct sockaddr *)&sa, &sl) == 0);
+  assert_true(fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0);
+  assert_true(getsockname(fd, (struct sockaddr *)&sa, &sl) == 0);
   close(fd);
   return ntohs(sa.sin_port);
 }
@@ -52,24 +52,24 @@ static void test_redial(void **state) {
   tnode_dial(&b, "127.0.0.1", port, 1);
   pn_io *ios[2] = {a.io, b.io};
   STEP_UNTIL(&b.io, 1, b.dial_failed >= 3, 5);
-  CHECK(b.last_dial_err == ECONNREFUSED);
-  CHECK(b.connected == 0);
-  CHECK(pn_io_dialing(b.io) == 1); /* a redial is pending */
+  assert_true(b.last_dial_err == ECONNREFUSED);
+  assert_true(b.connected == 0);
+  assert_true(pn_io_dialing(b.io) == 1); /* a redial is pending */
   char addr[64];
   snprintf(addr, sizeof addr, "127.0.0.1:%u", port);
-  CHECK(pn_io_listen(a.io, addr) == 0);
+  assert_true(pn_io_listen(a.io, addr) == 0);
   STEP_UNTIL(ios, 2, a.connected == 1 && b.connected == 1, 5);
   /* The connection is lost: the node dials again by itself. */
   pn_io_stop(a.io);
   STEP_UNTIL(ios, 2, pn_io_done(a.io) && b.disconnected == 1, 5);
-  CHECK(pn_io_dialing(b.io) == 1);
+  assert_true(pn_io_dialing(b.io) == 1);
   tnode_free(&a);
   tnode_init(&a, NULL, NULL);
   ios[0] = a.io;
-  CHECK(pn_io_listen(a.io, addr) == 0);
+  assert_true(pn_io_listen(a.io, addr) == 0);
   STEP_UNTIL(ios, 2, a.connected == 1 && b.connected == 2, 5);
   tnode_stop_pair(&a, &b);
-  CHECK(count_fds() == baseline);
+  assert_true(count_fds() == baseline);
 }
 
 /* The notice names the address and the errno; without redial nothing is
@@ -85,18 +85,18 @@ static void test_notice(void **state) {
   pn_engine_config_default(&cfg);
   cfg.static_private = key;
   cfg.static_private_len = 32;
-  CHECK(pn_engine_new(&e, &cfg, pn_io_now()) == 0);
+  assert_true(pn_engine_new(&e, &cfg, pn_io_now()) == 0);
   pn_io_config ic = {.on_notice = on_notice, .user = &s};
-  CHECK(pn_io_new(&io, e, &ic) == 0);
+  assert_true(pn_io_new(&io, e, &ic) == 0);
   char addr[64];
   snprintf(addr, sizeof addr, "127.0.0.1:%u", free_port());
-  CHECK(pn_io_dial(io, addr, NULL, 0) > 0);
+  assert_true(pn_io_dial(io, addr, NULL, 0) > 0);
   STEP_UNTIL(&io, 1, s.n == 1, 5);
-  CHECK(s.err == ECONNREFUSED);
-  CHECK(strcmp(s.addr, addr) == 0);
-  CHECK(s.retry_at == PN_TIME_NEVER);
-  CHECK(pn_io_dialing(io) == 0);
-  CHECK(pn_io_conn_count(io) == 0);
+  assert_true(s.err == ECONNREFUSED);
+  assert_true(strcmp(s.addr, addr) == 0);
+  assert_true(s.retry_at == PN_TIME_NEVER);
+  assert_true(pn_io_dialing(io) == 0);
+  assert_true(pn_io_conn_count(io) == 0);
   pn_io_free(io);
   pn_engine_free(e);
 }
@@ -110,33 +110,33 @@ static void test_timeout(void **state) {
   tnode a, c;
   tnode_init(&a, NULL, NULL);
   unsigned port = tnode_listen(&a, "127.0.0.1");
-  CHECK(port);
+  assert_true(port);
   pn_io_config tc = {
       .dial_timeout = 1, .redial_min = 1 * PN_MSEC, .redial_max = 2 * PN_MSEC};
   tnode_init(&c, NULL, &tc);
   char addr[64];
   snprintf(addr, sizeof addr, "127.0.0.1:%u", port);
   int h = pn_io_dial(c.io, addr, NULL, 1);
-  CHECK(h > 0);
+  assert_true(h > 0);
   pn_io *ios[2] = {a.io, c.io};
   STEP_UNTIL(ios, 2, c.dial_failed >= 3, 5);
-  CHECK(c.last_dial_err == ETIMEDOUT);
-  CHECK(c.connected == 0);
+  assert_true(c.last_dial_err == ETIMEDOUT);
+  assert_true(c.connected == 0);
   pn_io_dial_cancel(c.io, h);
-  CHECK(pn_io_dialing(c.io) <= 1); /* the attempt in flight, if any */
+  assert_true(pn_io_dialing(c.io) <= 1); /* the attempt in flight, if any */
   STEP_UNTIL(ios, 2, pn_io_dialing(c.io) == 0 && pn_io_conn_count(c.io) == 0,
              5);
   uint64_t failed = c.dial_failed;
   for (int i = 0; i < 5; i++)
-    CHECK(pn_io_step_many(ios, 2, 2 * PN_MSEC) == 0);
-  CHECK(c.dial_failed == failed); /* cancelled: no more attempts */
+    assert_true(pn_io_step_many(ios, 2, 2 * PN_MSEC) == 0);
+  assert_true(c.dial_failed == failed); /* cancelled: no more attempts */
   tnode_free(&c);
   tnode_free(&a);
-  CHECK(count_fds() == baseline);
+  assert_true(count_fds() == baseline);
 }
 
 int main(void) {
-  CHECK(pn_crypto_init() == 0);
+  assert_true(pn_crypto_init() == 0);
   pn_io_install_signals();
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_redial),
                                      cmocka_unit_test(test_notice),

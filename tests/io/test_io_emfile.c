@@ -22,34 +22,34 @@ static void test_emfile(void **state) {
   tnode_init(&server, NULL, NULL);
   tnode_init(&client, NULL, NULL);
   unsigned port = tnode_listen(&server, "127.0.0.1");
-  CHECK(port);
+  assert_true(port);
   int raw[NRAW], raw_closed[NRAW] = {0};
   for (int i = 0; i < NRAW; i++)
-    CHECK((raw[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) >= 0);
+    assert_true((raw[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) >= 0);
 
   /* No descriptor left for accept(). */
   struct rlimit old, lim;
-  CHECK(getrlimit(RLIMIT_NOFILE, &old) == 0);
+  assert_true(getrlimit(RLIMIT_NOFILE, &old) == 0);
   int used = count_fds();
   lim = old;
   lim.rlim_cur = (rlim_t)used + 8;
-  CHECK(setrlimit(RLIMIT_NOFILE, &lim) == 0);
+  assert_true(setrlimit(RLIMIT_NOFILE, &lim) == 0);
   int fillers[64], nfill = 0; /* take every descriptor still free */
   while (nfill < 64 && (fillers[nfill] = open("/dev/null", O_RDONLY)) >= 0)
     nfill++;
-  CHECK(nfill < 64 && errno == EMFILE);
+  assert_true(nfill < 64 && errno == EMFILE);
 
   struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
   sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   for (int i = 0; i < NRAW; i++)
-    CHECK(connect(raw[i], (struct sockaddr *)&sa, sizeof sa) == 0);
+    assert_true(connect(raw[i], (struct sockaddr *)&sa, sizeof sa) == 0);
 
   /* Every connection is shed: the peer sees EOF or a reset. */
   int closed = 0;
   pn_time until = pn_io_now() + HANG_GUARD_S * PN_SEC;
   while (closed < NRAW) {
-    CHECK(pn_io_now() < until);
-    CHECK(pn_io_step(server.io, 10 * PN_MSEC) == 0);
+    assert_true(pn_io_now() < until);
+    assert_true(pn_io_step(server.io, 10 * PN_MSEC) == 0);
     for (int i = 0; i < NRAW; i++) {
       char b;
       ssize_t r = recv(raw[i], &b, 1, MSG_DONTWAIT);
@@ -64,16 +64,16 @@ static void test_emfile(void **state) {
   pn_io_stats st0, st1;
   pn_io_stats_get(server.io, &st0);
   for (int i = 0; i < 5; i++)
-    CHECK(pn_io_step(server.io, 0) == 0);
+    assert_true(pn_io_step(server.io, 0) == 0);
   pn_io_stats_get(server.io, &st1);
-  CHECK(st1.wakeups == st0.wakeups);
-  CHECK(pn_io_conn_count(server.io) == 0);
-  CHECK(server.accept_failed == 1); /* told once for the episode */
-  CHECK(server.connected == 0);
+  assert_true(st1.wakeups == st0.wakeups);
+  assert_true(pn_io_conn_count(server.io) == 0);
+  assert_true(server.accept_failed == 1); /* told once for the episode */
+  assert_true(server.connected == 0);
 
   while (nfill)
     close(fillers[--nfill]);
-  CHECK(setrlimit(RLIMIT_NOFILE, &old) == 0);
+  assert_true(setrlimit(RLIMIT_NOFILE, &old) == 0);
   for (int i = 0; i < NRAW; i++)
     close(raw[i]);
   pn_io *ios[2] = {server.io, client.io};

@@ -22,7 +22,7 @@ static int raw[NRAW], raw_closed[NRAW];
 static size_t max_peers_seen;
 
 static void step(void) {
-  CHECK(pn_io_step_many(ios, 1 + NCLIENTS, 10 * PN_MSEC) == 0);
+  assert_true(pn_io_step_many(ios, 1 + NCLIENTS, 10 * PN_MSEC) == 0);
   size_t n = pn_engine_peer_count(server.e);
   if (n > max_peers_seen) max_peers_seen = n;
 }
@@ -45,7 +45,7 @@ static int raw_check(void) {
 
 static void test_flood(void **state) {
   (void)state;
-  CHECK(pn_crypto_init() == 0);
+  assert_true(pn_crypto_init() == 0);
   pn_io_install_signals();
   int baseline = count_fds();
   pn_engine_config sc;
@@ -55,7 +55,7 @@ static void test_flood(void **state) {
   sc.handshake_timeout = 1 * PN_SEC;
   tnode_init(&server, &sc, NULL);
   unsigned port = tnode_listen(&server, "127.0.0.1");
-  CHECK(port);
+  assert_true(port);
   ios[0] = server.io;
   pn_engine_config cc;
   pn_engine_config_default(&cc);
@@ -72,9 +72,9 @@ static void test_flood(void **state) {
   sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   for (int i = 0; i < NRAW; i++) {
     raw[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    CHECK(raw[i] >= 0);
+    assert_true(raw[i] >= 0);
     int r = connect(raw[i], (struct sockaddr *)&sa, sizeof sa);
-    CHECK(r == 0 || errno == EINPROGRESS);
+    assert_true(r == 0 || errno == EINPROGRESS);
     if (i % 16 == 15) step(); /* keep the accept backlog short */
   }
   pn_time t0 = pn_io_now();
@@ -85,24 +85,24 @@ static void test_flood(void **state) {
    * limit, at the handshake timeout otherwise. */
   pn_time until = pn_io_now() + HANG_GUARD_S * PN_SEC;
   while (raw_check() < NRAW) {
-    CHECK(pn_io_now() < until);
+    assert_true(pn_io_now() < until);
     step();
   }
   pn_time t_raw = pn_io_now() - t0;
-  CHECK(server.rejected[PN_REASON_HANDSHAKE_TIMEOUT] >= 1);
-  CHECK(server.refused >= 1); /* over a limit, at once */
+  assert_true(server.rejected[PN_REASON_HANDSHAKE_TIMEOUT] >= 1);
+  assert_true(server.refused >= 1); /* over a limit, at once */
 
   /* The real nodes keep redialling until the limit is full. */
   until = pn_io_now() + HANG_GUARD_S * PN_SEC;
   while (pn_engine_peer_count(server.e) < PEERS ||
          server.rejected[PN_REASON_PEER_LIMIT] < NCLIENTS - PEERS) {
-    CHECK(pn_io_now() < until);
+    assert_true(pn_io_now() < until);
     step();
   }
   for (int k = 0; k < 30; k++) /* it stays exact */
     step();
-  CHECK(pn_engine_peer_count(server.e) == PEERS);
-  CHECK(max_peers_seen == PEERS);
+  assert_true(pn_engine_peer_count(server.e) == PEERS);
+  assert_true(max_peers_seen == PEERS);
   /* The server's view decides; an admitted client also sees the server (a
    * refused one may briefly too, until the server's CLOSE arrives). */
   int admitted = 0;
@@ -110,13 +110,13 @@ static void test_flood(void **state) {
     pn_peer_info pi;
     if (pn_engine_peer(server.e, &clients[i].id, &pi) == 0) {
       admitted++;
-      CHECK(pn_engine_peer(clients[i].e, &server.id, &pi) == 0);
+      assert_true(pn_engine_peer(clients[i].e, &server.id, &pi) == 0);
     }
   }
-  CHECK(admitted == PEERS);
+  assert_true(admitted == PEERS);
   pn_engine_mem m;
   pn_engine_memory(server.e, &m);
-  CHECK(m.handshakes <= HANDSHAKES);
+  assert_true(m.handshakes <= HANDSHAKES);
 
   printf("flood: %d silent + %d real connections against 16 peers / 4 "
          "handshakes\n",
@@ -141,7 +141,7 @@ static void test_flood(void **state) {
     for (int i = 0; i < NCLIENTS; i++)
       done += pn_io_done(clients[i].io);
     if (done == 1 + NCLIENTS) break;
-    CHECK(pn_io_now() < until);
+    assert_true(pn_io_now() < until);
     step();
   }
   for (int i = 0; i < NCLIENTS; i++)
@@ -149,7 +149,7 @@ static void test_flood(void **state) {
   tnode_free(&server);
   int after = count_fds();
   printf("  descriptors: %d before, %d after\n", baseline, after);
-  CHECK(after == baseline);
+  assert_true(after == baseline);
 }
 
 IOTEST_MAIN(test_flood)
