@@ -194,12 +194,13 @@ const pn_cipher_ops *pn_sodium_cipher(int id) {
 
 /* ---- Hashes ------------------------------------------------------------- */
 
-/* The states are wiped: HMAC feeds keys through them. Empty iovs are skipped
- * so a NULL pointer with length 0 never reaches the library. */
+/* One function per hash, as libsodium's APIs and states differ. The states
+ * are wiped: HMAC feeds keys through them. Empty iovs are skipped so a NULL
+ * pointer with length 0 never reaches the library. */
 
 static int pn_sodium_sha256(const pn_hash_ops *h, uint8_t *out,
                             const pn_iov *iov, size_t n) {
-  (void)h; /* one function per hash here: the APIs differ */
+  (void)h;
   crypto_hash_sha256_state st;
   crypto_hash_sha256_init(&st);
   for (size_t i = 0; i < n; i++)
@@ -211,7 +212,7 @@ static int pn_sodium_sha256(const pn_hash_ops *h, uint8_t *out,
 
 static int pn_sodium_sha512(const pn_hash_ops *h, uint8_t *out,
                             const pn_iov *iov, size_t n) {
-  (void)h; /* one function per hash here: the APIs differ */
+  (void)h;
   crypto_hash_sha512_state st;
   crypto_hash_sha512_init(&st);
   for (size_t i = 0; i < n; i++)
@@ -223,7 +224,7 @@ static int pn_sodium_sha512(const pn_hash_ops *h, uint8_t *out,
 
 static int pn_sodium_blake2b(const pn_hash_ops *h, uint8_t *out,
                              const pn_iov *iov, size_t n) {
-  (void)h; /* one function per hash here: the APIs differ */
+  (void)h;
   crypto_generichash_state st;
   /* Unkeyed, 64-byte output: Noise's BLAKE2b. These calls fail only on
    * out-of-range lengths, and ours are constants. */
