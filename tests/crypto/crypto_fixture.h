@@ -28,4 +28,12 @@ uint32_t rnd(uint32_t below);
 /* The group set-up: the crypto libraries initialised. */
 int crypto_fixture_setup(void **state);
 
+/* A test file's main, given its cmocka_unit_test entries: one definition
+ * rather than the same few lines in every file. */
+#define CRYPTO_TEST_MAIN(...)                                                  \
+  int main(void) {                                                             \
+    const struct CMUnitTest tests[] = {__VA_ARGS__};                           \
+    return cmocka_run_group_tests(tests, crypto_fixture_setup, NULL);          \
+  }
+
 #endif

@@ -478,6 +478,8 @@ static void test_aead_threads(void **state) {
 }
 #endif
 
+/* Not CRYPTO_TEST_MAIN: one test is there only with libcrypto, and the
+ * context cache has a teardown. */
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_auto_split_agrees),

@@ -171,11 +171,6 @@ static void test_helpers(void **state) {
   assert_int_equal(pn_random_default(NULL, NULL, 0), 0);
 }
 
-int main(void) {
-  const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_init),
-      cmocka_unit_test(test_backend_table),
-      cmocka_unit_test(test_helpers),
-  };
-  return cmocka_run_group_tests(tests, crypto_fixture_setup, NULL);
-}
+CRYPTO_TEST_MAIN(cmocka_unit_test(test_init),
+                 cmocka_unit_test(test_backend_table),
+                 cmocka_unit_test(test_helpers))

@@ -148,11 +148,6 @@ static void test_dh_cross_backend(void **state) {
   }
 }
 
-int main(void) {
-  const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_dh_rfc7748),
-      cmocka_unit_test(test_dh_low_order),
-      cmocka_unit_test(test_dh_cross_backend),
-  };
-  return cmocka_run_group_tests(tests, crypto_fixture_setup, NULL);
-}
+CRYPTO_TEST_MAIN(cmocka_unit_test(test_dh_rfc7748),
+                 cmocka_unit_test(test_dh_low_order),
+                 cmocka_unit_test(test_dh_cross_backend))

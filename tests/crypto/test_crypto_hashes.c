@@ -364,12 +364,7 @@ static void test_hkdf(void **state) {
   assert_true(checked >= 3 * 18);
 }
 
-int main(void) {
-  const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_hash_kat),
-      cmocka_unit_test(test_hmac_rfc4231),
-      cmocka_unit_test(test_hmac_vs_reference),
-      cmocka_unit_test(test_hkdf),
-  };
-  return cmocka_run_group_tests(tests, crypto_fixture_setup, NULL);
-}
+CRYPTO_TEST_MAIN(cmocka_unit_test(test_hash_kat),
+                 cmocka_unit_test(test_hmac_rfc4231),
+                 cmocka_unit_test(test_hmac_vs_reference),
+                 cmocka_unit_test(test_hkdf))

@@ -113,4 +113,13 @@ int cipher_available(const char *cipher);
  * glob) to run a subset. Non-zero if set-up failed. */
 int noise_fixture_begin(void);
 
+/* A test file's main, given its cmocka_unit_test entries: one definition
+ * rather than the same few lines in every file. */
+#define NOISE_TEST_MAIN(...)                                                   \
+  int main(void) {                                                             \
+    const struct CMUnitTest tests[] = {__VA_ARGS__};                           \
+    if (noise_fixture_begin() != 0) return 1;                                  \
+    return cmocka_run_group_tests(tests, NULL, NULL);                          \
+  }
+
 #endif

@@ -286,13 +286,6 @@ static void test_wipe(void **state) {
   assert_ctx(is_zero(ss.ck, sizeof ss.ck) && is_zero(ss.cs.k, 32));
 }
 
-int main(void) {
-  const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_nonce_exhausted),
-      cmocka_unit_test(test_failed_decrypt_keeps_nonce),
-      cmocka_unit_test(test_rekey),
-      cmocka_unit_test(test_wipe),
-  };
-  if (noise_fixture_begin() != 0) return 1;
-  return cmocka_run_group_tests(tests, NULL, NULL);
-}
+NOISE_TEST_MAIN(cmocka_unit_test(test_nonce_exhausted),
+                cmocka_unit_test(test_failed_decrypt_keeps_nonce),
+                cmocka_unit_test(test_rekey), cmocka_unit_test(test_wipe))

@@ -204,13 +204,7 @@ static void test_fallback_flow(void **state) {
   transport_both_ways(fb);
 }
 
-int main(void) {
-  const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_every_pattern_handshakes),
-      cmocka_unit_test(test_every_suite_handshakes),
-      cmocka_unit_test(test_zero_length_payloads),
-      cmocka_unit_test(test_fallback_flow),
-  };
-  if (noise_fixture_begin() != 0) return 1;
-  return cmocka_run_group_tests(tests, NULL, NULL);
-}
+NOISE_TEST_MAIN(cmocka_unit_test(test_every_pattern_handshakes),
+                cmocka_unit_test(test_every_suite_handshakes),
+                cmocka_unit_test(test_zero_length_payloads),
+                cmocka_unit_test(test_fallback_flow))

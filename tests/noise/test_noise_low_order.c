@@ -158,10 +158,4 @@ static void test_low_order_keys(void **state) {
     assert_true(seen[k] > 0);
 }
 
-int main(void) {
-  const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup(test_low_order_keys, low_order_setup),
-  };
-  if (noise_fixture_begin() != 0) return 1;
-  return cmocka_run_group_tests(tests, NULL, NULL);
-}
+NOISE_TEST_MAIN(cmocka_unit_test_setup(test_low_order_keys, low_order_setup))

@@ -319,13 +319,6 @@ static void test_missing_keys(void **state) {
 #endif
 }
 
-int main(void) {
-  const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_wrong_turn),
-      cmocka_unit_test(test_nobuf),
-      cmocka_unit_test(test_use_after_failed),
-      cmocka_unit_test(test_missing_keys),
-  };
-  if (noise_fixture_begin() != 0) return 1;
-  return cmocka_run_group_tests(tests, NULL, NULL);
-}
+NOISE_TEST_MAIN(cmocka_unit_test(test_wrong_turn), cmocka_unit_test(test_nobuf),
+                cmocka_unit_test(test_use_after_failed),
+                cmocka_unit_test(test_missing_keys))

@@ -204,11 +204,5 @@ static void test_parser_fallback_eligibility(void **state) {
   assert_memory_equal(p.tok[1], m1, 2);
 }
 
-int main(void) {
-  const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_parser_rejects),
-      cmocka_unit_test(test_parser_fallback_eligibility),
-  };
-  if (noise_fixture_begin() != 0) return 1;
-  return cmocka_run_group_tests(tests, NULL, NULL);
-}
+NOISE_TEST_MAIN(cmocka_unit_test(test_parser_rejects),
+                cmocka_unit_test(test_parser_fallback_eligibility))

@@ -206,12 +206,6 @@ static void test_message_size_limit(void **state) {
   }
 }
 
-int main(void) {
-  const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_bit_flips),
-      cmocka_unit_test(test_truncated_and_oversized),
-      cmocka_unit_test(test_message_size_limit),
-  };
-  if (noise_fixture_begin() != 0) return 1;
-  return cmocka_run_group_tests(tests, NULL, NULL);
-}
+NOISE_TEST_MAIN(cmocka_unit_test(test_bit_flips),
+                cmocka_unit_test(test_truncated_and_oversized),
+                cmocka_unit_test(test_message_size_limit))
