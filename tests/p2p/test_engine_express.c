@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT
  * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /*
- * Engine scenarios through the deterministic simulator (sim.h): every
- * scenario and ancestor regression of the engine issue, each ending with a
- * check that nothing leaked (no connection, handshake, peer or pool block).
+ * The engine's express buffers: one contiguous receive buffer and one send
+ * buffer, each lent to one connection at a time; everyone else goes through
+ * the pool. Driven by hand (not the simulator) to place every frame and
+ * every split exactly: reassembly beside the pool, splits at every offset,
+ * the send buffer, wiping, and an owner that goes away. Node 0 is the hub;
+ * nodes 1 and 2 dial it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,14 +24,6 @@
 #include "prng.h"
 #include "sim.h"
 #include "engine_fixture.h"
-
-/* ---- Express buffers
- * ---------------------------------------------------------- One contiguous
- * receive buffer and one send buffer, each lent to one connection at a time;
- * everyone else goes through the pool. Driven by hand (not the simulator) to
- * place every frame and every split exactly. Node 0 is the hub; nodes 1 and 2
- * dial it.
- */
 
 typedef struct xrec {
   int node;
