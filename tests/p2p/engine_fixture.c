@@ -14,12 +14,26 @@
 #include <p2pnoise/engine.h>
 
 #include "sim.h"
+#include "test_hooks.h"
 #include "engine_fixture.h"
 
 pn_engine_config base_cfg(void) {
   pn_engine_config c;
   pn_engine_config_default(&c);
   return c;
+}
+
+void sim_base(sim *s, int n, uint64_t seed) {
+  pn_engine_config c = base_cfg();
+  sim_init(s, n, &c, NULL, seed);
+}
+
+void expect_reclaimed(const sim *s, int node) {
+  pn_engine *e = s->n[node].e;
+  assert_int_equal(pn_engine_test_conns(e), 0);
+  assert_int_equal(pn_engine_test_handshakes(e), 0);
+  assert_int_equal(pn_engine_peer_count(e), 0);
+  assert_int_equal(pn_engine_test_pool_blocks_used(e), 0);
 }
 
 void finish(sim *s) {

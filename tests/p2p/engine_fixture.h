@@ -19,6 +19,11 @@
 
 /* pn_engine_config_default's config. */
 pn_engine_config base_cfg(void);
+/* |n| engines on base_cfg() in |s|, from |seed|: where most tests start. */
+void sim_base(sim *s, int n, uint64_t seed);
+/* Engine |node| holds nothing of any connection: no slot, handshake, peer
+ * or pool block (no zombie). */
+void expect_reclaimed(const sim *s, int node);
 /* Nothing leaked (sim_finish), then |s| is freed. */
 void finish(sim *s);
 /* The index of the |k|-th event of |type| on |node|, or -1. */

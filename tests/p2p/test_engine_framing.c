@@ -63,9 +63,8 @@ static void test_split_and_coalesce(void **state) {
 
 static void test_byte_at_a_time(void **state) {
   (void)state;
-  pn_engine_config c = base_cfg();
   sim s;
-  sim_init(&s, 2, &c, NULL, 9);
+  sim_base(&s, 2, 9);
   s.max_split = 1;
   sim_connect(&s, 0, 1, 0);
   sim_settle(&s);
@@ -180,9 +179,8 @@ static void test_send_queue_policies(void **state) {
 
 static void test_reg_events_in_order(void **state) {
   (void)state;
-  pn_engine_config c = base_cfg();
   sim s;
-  sim_init(&s, 2, &c, NULL, 23);
+  sim_base(&s, 2, 23);
   s.max_delay = 3 * PN_MSEC;
   s.partial_acks = 1;
   sim_connect(&s, 0, 1, 0);

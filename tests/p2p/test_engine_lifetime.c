@@ -27,9 +27,8 @@
 
 static void test_silent_reclaimed(void **state) {
   (void)state;
-  pn_engine_config c = base_cfg();
   sim s;
-  sim_init(&s, 1, &c, NULL, 4);
+  sim_base(&s, 1, 4);
   int rc;
   sim_raw_inbound(&s, 0, &rc);
   assert_int_equal(rc, PN_OK);
@@ -42,8 +41,7 @@ static void test_silent_reclaimed(void **state) {
   assert_int_equal(
       sim_count_reason(&s, 0, PN_EVENT_REJECTED, PN_REASON_HANDSHAKE_TIMEOUT),
       1);
-  assert_int_equal(pn_engine_test_conns(s.n[0].e), 0);
-  assert_int_equal(pn_engine_test_handshakes(s.n[0].e), 0);
+  expect_reclaimed(&s, 0);
   finish(&s);
 }
 
@@ -194,9 +192,8 @@ static void test_rekey_with_traffic(void **state) {
 
 static void test_nonce_exhaustion(void **state) {
   (void)state;
-  pn_engine_config c = base_cfg();
   sim s;
-  sim_init(&s, 2, &c, NULL, 15);
+  sim_base(&s, 2, 15);
   sim_connect(&s, 0, 1, 0);
   sim_settle(&s);
   send_ok(&s, 0, 1, "a 0", 3);
@@ -287,9 +284,8 @@ static void test_simultaneous_dial(void **state) {
 
 static void test_shutdown_flushes(void **state) {
   (void)state;
-  pn_engine_config c = base_cfg();
   sim s;
-  sim_init(&s, 2, &c, NULL, 14);
+  sim_base(&s, 2, 14);
   s.max_delay = PN_MSEC;
   s.partial_acks = 1;
   sim_connect(&s, 0, 1, 0);
