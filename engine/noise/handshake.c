@@ -272,6 +272,17 @@ static int token_mix(pn_handshake *hs, int tok, uint8_t *dh, size_t dl) {
   return rc == PN_OK ? pn_symmetric_mix_key(&hs->ss, dh, dl) : rc;
 }
 
+/* The end of a message written or read: the DH scratch |dh| wiped either
+ * way; then the next turn, or FAILED. */
+static int end_message(pn_handshake *hs, int rc,
+                       uint8_t dh[PN_NOISE_MAX_DHLEN]) {
+  pn_wipe(dh, PN_NOISE_MAX_DHLEN);
+  if (rc != PN_OK) return fail(hs, rc);
+  hs->msg++;
+  next_action(hs);
+  return PN_OK;
+}
+
 static int check_turn(const pn_handshake *hs, int want) {
   if (hs->action == PN_HS_FAILED || hs->action == PN_HS_DONE)
     return PN_ERR_HANDSHAKE_FAILED;
@@ -328,17 +339,10 @@ int pn_handshake_write(pn_handshake *hs, const uint8_t *payload,
   }
   rc = pn_symmetric_encrypt_and_hash(&hs->ss, payload, payload_len, out + off,
                                      outcap - off, &n);
-  if (rc != PN_OK) goto out;
-  *outlen = off + n;
-  hs->msg++;
-  next_action(hs);
+  if (rc == PN_OK) *outlen = off + n;
 out:
-  pn_wipe(dh, sizeof dh);
-  if (rc != PN_OK) {
-    pn_wipe(out, outcap < total ? outcap : total);
-    return fail(hs, rc);
-  }
-  return PN_OK;
+  if (rc != PN_OK) pn_wipe(out, outcap < total ? outcap : total);
+  return end_message(hs, rc, dh);
 }
 
 int pn_handshake_read(pn_handshake *hs, const uint8_t *msg, size_t msg_len,
@@ -385,16 +389,9 @@ int pn_handshake_read(pn_handshake *hs, const uint8_t *msg, size_t msg_len,
   }
   rc = pn_symmetric_decrypt_and_hash(&hs->ss, msg + off, msg_len - off, payload,
                                      payload_cap, payload_len);
-  if (rc != PN_OK) goto out;
-  hs->msg++;
-  next_action(hs);
 out:
-  pn_wipe(dh, sizeof dh);
-  if (rc != PN_OK) {
-    *payload_len = 0;
-    return fail(hs, rc);
-  }
-  return PN_OK;
+  if (rc != PN_OK) *payload_len = 0;
+  return end_message(hs, rc, dh);
 }
 
 int pn_handshake_split(pn_handshake *hs, pn_cipherstate *send,
