@@ -155,18 +155,19 @@ static void peer_timers(pn_engine *e, pn_conn *c) {
   }
   /* Every frame queued above counts as sent: no keepalive needed then,
    * nor while output waits. */
-  if (pn_time_add(c->last_tx, e->keepalive) <= now && output_waits(e, c)) {
+  if (pn_time_add(c->last_tx, e->keepalive) > now) return;
+  if (output_waits(e, c)) {
     c->last_tx = now;
-  } else if (pn_time_add(c->last_tx, e->keepalive) <= now) {
-    if (!pn_tx_nonces_left(c, 1)) {
-      pn_conn_fail(e, c, PN_REASON_KEY_EXHAUSTED, 0);
-      return;
-    }
-    /* Without room in the pool now (every peer's keepalive fell due at
-     * once and the driver has not acked yet), retry in a second. */
-    if (pn_tx_keepalive(e, c) != PN_OK)
-      c->last_tx = pn_timers_retry_base(e, e->keepalive);
+    return;
   }
+  if (!pn_tx_nonces_left(c, 1)) {
+    pn_conn_fail(e, c, PN_REASON_KEY_EXHAUSTED, 0);
+    return;
+  }
+  /* Without room in the pool now (every peer's keepalive fell due at once
+   * and the driver has not acked yet), retry in a second. */
+  if (pn_tx_keepalive(e, c) != PN_OK)
+    c->last_tx = pn_timers_retry_base(e, e->keepalive);
 }
 
 static void conn_timers(pn_engine *e, pn_conn *c) {

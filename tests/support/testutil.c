@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
+#include <p2pnoise/keys.h>
+
 #include "testutil.h"
 
 #include <stdio.h>
@@ -36,21 +38,11 @@ char *pn_test_read_file(const char *path, size_t *len) {
   return buf;
 }
 
-static int nibble(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
+/* keys.h's codec: one hex decoder in the project. */
 long pn_test_unhex(const char *hex, size_t hexlen, uint8_t *out, size_t cap) {
-  if (hexlen % 2 || hexlen / 2 > cap) return -1;
-  for (size_t i = 0; i < hexlen / 2; i++) {
-    int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return -1;
-    out[i] = (uint8_t)(hi << 4 | lo);
-  }
-  return (long)(hexlen / 2);
+  size_t n;
+  if (pn_hex_decode(out, cap, &n, hex, hexlen) != PN_OK) return -1;
+  return (long)n;
 }
 
 void pn_test_suite(size_t i, char *out, size_t cap) {
