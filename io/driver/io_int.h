@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * SPDX-FileCopyrightText: 2026 The p2pnoise authors */
 /* The driver's internals, shared by pn_io.c (loop, actions), io_net.c
- * (addresses, listen, dial, accept) and io_poll.c (epoll or poll). */
+ * (addresses, listen, dial, accept) and io_poll.c (epoll or poll); pn_sio.c
+ * takes its address parsing. */
 #ifndef PN_IO_INT_H
 #define PN_IO_INT_H
 

@@ -3,7 +3,8 @@
 /*
  * The blocking API (sio.h): one engine, one socket, and a small loop that
  * carries out the engine's actions inside each blocking call until that
- * call's goal is met or its time is up. Only the engine's public API.
+ * call's goal is met or its time is up. Only the engine's public API, and
+ * the driver's clock and address parsing.
  */
 #define _GNU_SOURCE
 #include <p2pnoise/sio.h>
@@ -20,8 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "io_int.h"
 
 /* Socket reads; one Noise message with its length prefix fits. */
 enum { SIO_RX = 65537 + 15 };
@@ -75,14 +77,8 @@ struct pn_sio {
 
 #define ALIGN16(n) (((n) + 15) & ~(size_t)15)
 
-static pn_time now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (pn_time)ts.tv_sec * PN_SEC + (pn_time)ts.tv_nsec;
-}
-
 static pn_time after(pn_time timeout) {
-  pn_time now = now_ns();
+  pn_time now = pn_io_now();
   return timeout >= PN_TIME_NEVER - now ? PN_TIME_NEVER : now + timeout;
 }
 
@@ -191,7 +187,7 @@ int pn_sio_init(pn_sio **out, void *mem, size_t memlen,
   s->park.buf = (uint8_t *)mem + park_at;
   s->park.cap = (size_t)s->max_message;
   rc = pn_engine_init(&s->e, (uint8_t *)mem + engine_at, need - engine_at, &c,
-                      now_ns());
+                      pn_io_now());
   explicit_bzero(key, sizeof key);
   if (rc) return rc;
   *out = s;
@@ -325,7 +321,7 @@ static int drain(pn_sio *s) {
   while ((rc = pn_engine_poll(s->e, &a)) == 1) {
     switch (a.type) {
     case PN_ACTION_SEND:
-      on_send(s, &a, now_ns());
+      on_send(s, &a, pn_io_now());
       break;
     case PN_ACTION_CLOSE:
       if (a.conn == s->conn) {
@@ -352,7 +348,7 @@ static int drain(pn_sio *s) {
 /* Tells the engine the transport is gone (once). */
 static int transport_closed(pn_sio *s) {
   if (!s->conn) return drain(s);
-  int rc = pn_engine_conn_closed(s->e, s->conn, now_ns());
+  int rc = pn_engine_conn_closed(s->e, s->conn, pn_io_now());
   s->conn = 0;
   s->rx_len = 0;
   close_fd(s);
@@ -367,7 +363,7 @@ static int feed(pn_sio *s) {
   while (s->conn && s->rx_len && !s->rx_held && (s->discard || free_slot(s))) {
     pn_recv_block why = PN_RECV_MORE;
     ptrdiff_t n = pn_engine_recv(s->e, s->conn, s->rx + s->rx_off, s->rx_len,
-                                 now_ns(), &why);
+                                 pn_io_now(), &why);
     if (n <= PN_ERR_FATAL) return (int)n;
     if (n < 0) { /* the engine forgot it */
       s->rx_len = 0;
@@ -401,7 +397,7 @@ static int read_some(pn_sio *s) {
 /* One wait for the socket or the engine's deadline, at most until `until`,
  * then whatever became due. */
 static int step(pn_sio *s, pn_time until) {
-  pn_time now = now_ns(), wake = until < s->deadline ? until : s->deadline;
+  pn_time now = pn_io_now(), wake = until < s->deadline ? until : s->deadline;
   int rd = s->fd >= 0 && s->conn && !s->eof && !s->rx_len &&
            (s->discard || free_slot(s));
   int wr = s->fd >= 0 && s->conn && s->tx_blocked && !s->tx_dead;
@@ -416,7 +412,7 @@ static int step(pn_sio *s, pn_time until) {
     return sys_fail(s, "wait");
   }
   if (poll(&p, 1, ms) < 0 && errno != EINTR) return sys_fail(s, "poll");
-  now = now_ns();
+  now = pn_io_now();
   if (wr && (p.revents & (POLLOUT | POLLERR | POLLHUP))) {
     s->tx_blocked = 0;
     if ((rc = pn_engine_writable(s->e, s->conn, now)) <= PN_ERR_FATAL)
@@ -442,7 +438,7 @@ static int run(pn_sio *s, pn_time until, int (*done)(const pn_sio *),
   for (;;) {
     if ((rc = drain(s)) < 0 || (rc = feed(s)) < 0) break;
     if (done(s)) return PN_OK;
-    if (looked && now_ns() >= until) return timed_out(s, what);
+    if (looked && pn_io_now() >= until) return timed_out(s, what);
     if ((rc = step(s, until)) < 0) break;
     looked = 1;
   }
@@ -473,31 +469,6 @@ static int conn_gone(const pn_sio *s) {
 
 /* ---- Connections --------------------------------------------------------- */
 
-/* "host:port", "[v6]:port", ":port". */
-static int split_hostport(const char *s, char *host, size_t hl, char *port,
-                          size_t pl) {
-  const char *colon;
-  size_t n;
-  if (!s) return -1;
-  if (s[0] == '[') {
-    const char *end = strchr(s, ']');
-    if (!end || end[1] != ':') return -1;
-    n = (size_t)(end - s - 1);
-    colon = end + 1;
-    s++;
-  } else {
-    if (!(colon = strrchr(s, ':'))) return -1;
-    n = (size_t)(colon - s);
-  }
-  if (n >= hl || !colon[1] || strlen(colon + 1) >= pl) return -1;
-  memcpy(host, s, n);
-  host[n] = 0;
-  for (const char *p = colon + 1; *p; p++)
-    if (*p < '0' || *p > '9') return -1;
-  strcpy(port, colon + 1);
-  return 0;
-}
-
 /* Numeric addresses without getaddrinfo (which allocates); names with it.
  * Calls `fn` for each address until it returns 0. */
 static int each_addr(const char *hostport, int passive,
@@ -509,7 +480,7 @@ static int each_addr(const char *hostport, int passive,
   struct sockaddr_in6 v6;
   struct addrinfo hints, *res, *ai;
   int rc = -1;
-  if (split_hostport(hostport, host, sizeof host, port, sizeof port))
+  if (io_split_hostport(hostport, host, sizeof host, port, sizeof port))
     return PN_ERR_INVALID_ARGUMENT;
   unsigned long pn = strtoul(port, NULL, 10);
   if (pn > 65535) return PN_ERR_INVALID_ARGUMENT;
@@ -594,7 +565,7 @@ static int try_dial(void *u, const struct sockaddr *sa, socklen_t len) {
   if (connect(fd, sa, len) != 0) {
     if (errno != EINPROGRESS) goto fail;
     for (;;) {
-      pn_time now = now_ns();
+      pn_time now = pn_io_now();
       struct pollfd p = {.fd = fd, .events = POLLOUT};
       int ms = -1;
       if (d->until != PN_TIME_NEVER) {
@@ -605,7 +576,7 @@ static int try_dial(void *u, const struct sockaddr *sa, socklen_t len) {
       int r = poll(&p, 1, ms);
       if (r < 0 && errno != EINTR) goto fail;
       if (r > 0) break;
-      if (now_ns() >= d->until) {
+      if (pn_io_now() >= d->until) {
         d->timed_out = 1;
         errno = ETIMEDOUT;
         goto fail;
@@ -664,8 +635,9 @@ int pn_sio_connect(pn_sio *s, const char *hostport, const pn_peer_id *expect,
     if (d.timed_out) return timed_out(s, "connect");
     return sys_fail(s, "connect");
   }
-  pn_time left = d.until == PN_TIME_NEVER ? PN_TIME_NEVER : d.until - now_ns();
-  if (d.until != PN_TIME_NEVER && d.until <= now_ns()) left = 0;
+  pn_time left =
+      d.until == PN_TIME_NEVER ? PN_TIME_NEVER : d.until - pn_io_now();
+  if (d.until != PN_TIME_NEVER && d.until <= pn_io_now()) left = 0;
   return pn_sio_handshake(s, d.fd, PN_DIR_OUTBOUND, expect, left);
 }
 
@@ -680,7 +652,7 @@ int pn_sio_accept(pn_sio *s, int listen_fd, const pn_peer_id *expect,
     return fail(s, PN_ERR_INVALID_STATE, 0, "accept: already connected");
   until = after(timeout);
   for (;;) {
-    pn_time now = now_ns();
+    pn_time now = pn_io_now();
     struct pollfd p = {.fd = listen_fd, .events = POLLIN};
     int ms = -1, r;
     if (until != PN_TIME_NEVER) {
@@ -705,9 +677,9 @@ int pn_sio_accept(pn_sio *s, int listen_fd, const pn_peer_id *expect,
           errno != ECONNABORTED)
         return sys_fail(s, "accept");
     }
-    if (now_ns() >= until) return timed_out(s, "accept");
+    if (pn_io_now() >= until) return timed_out(s, "accept");
   }
-  pn_time now = now_ns();
+  pn_time now = pn_io_now();
   return pn_sio_handshake(s, fd, PN_DIR_INBOUND, expect,
                           until == PN_TIME_NEVER ? PN_TIME_NEVER
                           : until > now          ? until - now
@@ -727,7 +699,7 @@ static int abandon(pn_sio *s, int rc) {
 
 int pn_sio_handshake(pn_sio *s, int fd, pn_dir dir, const pn_peer_id *expect,
                      pn_time timeout) {
-  pn_time until = after(timeout), now = now_ns();
+  pn_time until = after(timeout), now = pn_io_now();
   int rc, one = 1;
   if (!s) {
     if (fd >= 0) close(fd);
@@ -796,7 +768,7 @@ int pn_sio_send(pn_sio *s, const void *msg, size_t len, pn_time timeout) {
   if ((rc = drain(s)) < 0) return fail(s, rc, 0, "send: the engine failed");
   if (s->state != S_OPEN) return no_conn(s, "send");
   for (;;) {
-    rc = pn_engine_send(s->e, &s->peer.id, msg, len, now_ns());
+    rc = pn_engine_send(s->e, &s->peer.id, msg, len, pn_io_now());
     if (rc != PN_ERR_OVERFLOW || tried_flush) break;
     /* Earlier output (a timed-out send) fills the queue: write it first. */
     if ((rc = run(s, until, open_flushed, "send")) < 0) return rc;
@@ -866,7 +838,7 @@ int pn_sio_close(pn_sio *s, pn_time timeout) {
   s->discard = 1;
   s->park.full = 0;
   if (s->state == S_OPEN) {
-    r = pn_engine_disconnect(s->e, &s->peer.id, now_ns());
+    r = pn_engine_disconnect(s->e, &s->peer.id, pn_io_now());
     if (r <= PN_ERR_FATAL) return fail(s, r, 0, "close: the engine failed");
   }
   if (s->conn) {
